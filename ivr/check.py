@@ -1,0 +1,447 @@
+"""Every problem in a menu file, as located one-line messages."""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import fields
+from typing import Any
+
+import phonenumbers
+
+from ivr import speech
+from ivr.menu import DEFAULT_PROMPTS, KEYS, Settings
+from ivr.source import Path_, Problem, Source
+
+SECTIONS = ("settings", "prompts", "helplines", "menus")
+ID = re.compile(r"^[a-z][a-z0-9_]*$")
+COMMON = ("service_name", "operator_name", "operator_number")
+KEY_NAMES = ("operator_key", "repeat_key", "back_key")
+KEPT_FOR = {
+    "operator_key": "speaking to someone now",
+    "repeat_key": "hearing the menu again",
+    "back_key": "going back",
+}
+PLACEHOLDERS = {
+    "option": ("label", "key"),
+    "keys_hint": KEY_NAMES,
+    "back_hint": KEY_NAMES,
+    "connecting": ("name",),
+    "not_available": ("name",),
+    "whisper": ("choice",),
+}
+RANGES: dict[str, tuple[float, float]] = {
+    "timeout": (2, 30),
+    "no_input_retries": (0, 5),
+    "invalid_retries": (0, 5),
+    "min_confidence": (0.0, 1.0),
+    "ring_seconds": (5, 60),
+    "accept_seconds": (2, 20),
+    "readout_repeats": (0, 5),
+    "speech_rate": (80, 300),
+}
+CHOICES = {"after_retries": ("transfer", "goodbye")}
+HELPLINE_KEYS = {"name": str, "number": str, "dial": bool, "show_caller_number": bool}
+MENU_KEYS = ("title", "say", "options")
+OPTION_KEYS = ("label", "keywords", "goto", "transfer")
+# Ofcom's ranges kept for drama (national numbers without the leading 0): never real lines
+DRAMA = (
+    "7700900",
+    "1632960",
+    "2079460",
+    "1134960",
+    "1144960",
+    "1154960",
+    "1164960",
+    "1174960",
+    "1184960",
+    "1214960",
+    "1314960",
+    "1414960",
+    "1514960",
+    "1614960",
+    "1914980",
+    "2896496",
+    "2920180",
+    "3069990",
+    "8081570",
+    "9098790",
+)
+LONG_PROMPT_SECONDS = 30
+
+
+def check_source(source: Source) -> tuple[list[Problem], dict[str, Any]]:
+    """All problems in a parsed menu file, and its data cleaned for building."""
+    checker = _Checker(source)
+    if source.data is not None:
+        checker.run()
+    return checker.problems, checker.clean
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "nothing" if value is None else "text"
+
+
+def _words(values: Any) -> str:
+    return ", ".join(values) if values else "none"
+
+
+class _Checker:
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.declared: set[str] = set()
+        self.problems = list(source.problems)
+        self.clean: dict[str, Any] = {}
+
+    def error(self, path: Path_, message: str, warning: bool = False) -> None:
+        line = self.source.line(path)
+        self.problems.append(Problem(self.source.name, line, ".".join(path), message, warning))
+
+    def mapping(self, path: Path_, value: Any, what: str) -> dict[str, Any]:
+        if isinstance(value, dict):
+            return value
+        if value is not None:
+            self.error(path, f"expected {what}, got {_kind(value)}")
+        return {}
+
+    def text(self, path: Path_, value: Any, required: bool = True) -> str | None:
+        """Text, taking numbers as written (`01332 207704`, `999`), or None if wrong."""
+        if isinstance(value, str) and value.strip():
+            return value
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return self.source.raw.get(path, str(value))
+        if value is not None or required:
+            self.error(path, f"expected text, got {_kind(value)}")
+        return None
+
+    def unknown_keys(self, path: Path_, data: dict[str, Any], allowed: Any) -> None:
+        for key in data:
+            if key not in allowed:
+                self.error((*path, key), f"unknown key '{key}' (allowed: {_words(allowed)})")
+
+    def run(self) -> None:
+        data = self.source.data
+        if not isinstance(data, dict):
+            self.error((), f"expected a mapping with {', '.join(SECTIONS)}, got {_kind(data)}")
+            return
+        self.unknown_keys((), data, SECTIONS)
+        for section in ("helplines", "menus"):
+            if not data.get(section):
+                self.error((), f"missing '{section}:' (a file needs at least one)")
+        settings = self.check_settings(
+            self.mapping(("settings",), data.get("settings"), "a mapping")
+        )
+        helplines = self.check_helplines(
+            self.mapping(("helplines",), data.get("helplines"), "a mapping")
+        )
+        declared = data.get("helplines")
+        self.declared = set(declared) if isinstance(declared, dict) else set()
+        self.clean = {"settings": settings, "helplines": helplines}
+        self.clean["prompts"] = self.check_prompts(
+            self.mapping(("prompts",), data.get("prompts"), "a mapping"), helplines
+        )
+        self.clean["menus"] = self.check_menus(
+            self.mapping(("menus",), data.get("menus"), "a mapping"), settings, helplines
+        )
+        self.check_references(settings, helplines, self.clean["menus"])
+        if not any(not p.warning for p in self.problems):
+            self.check_lengths()
+
+    def check_settings(self, data: dict[str, Any]) -> dict[str, Any]:
+        defaults = {f.name: f.default for f in fields(Settings)}
+        self.unknown_keys(("settings",), data, list(defaults))
+        clean: dict[str, Any] = {}
+        for name, value in data.items():
+            if name not in defaults:
+                continue
+            path = ("settings", name)
+            default = defaults[name]
+            if isinstance(default, str):
+                checked = self.text(path, value, required=name != "caller_id")
+                if checked is None:
+                    continue
+                value = checked
+            elif isinstance(value, bool) or not isinstance(value, int | float):
+                self.error(path, f"expected a number, got {_kind(value)}")
+                continue
+            elif isinstance(default, int) and not isinstance(value, int):
+                self.error(path, f"expected a whole number, got {value}")
+                continue
+            if not self.setting_value(path, name, value):
+                clean[name] = value
+        keys = [clean.get(k, defaults[k]) for k in KEY_NAMES]
+        if len(set(keys)) != len(keys):
+            self.error(
+                ("settings",), f"operator_key, repeat_key and back_key must differ, got {keys}"
+            )
+        return clean
+
+    def setting_value(self, path: Path_, name: str, value: Any) -> bool:
+        """Report a setting outside what is allowed; True if it was."""
+        if name in RANGES:
+            low, high = RANGES[name]
+            if not low <= value <= high:
+                self.error(path, f"{value} is out of range (allowed: {low} to {high})")
+                return True
+        if name in CHOICES and value not in CHOICES[name]:
+            self.error(path, f"unknown value '{value}' (allowed: {_words(CHOICES[name])})")
+            return True
+        if name in KEY_NAMES and (len(value) != 1 or value not in KEYS):
+            self.error(path, f"'{value}' is not a phone key (allowed: one of {' '.join(KEYS)})")
+            return True
+        if name == "caller_id" and value:
+            return self.bad_number(path, value)
+        return False
+
+    def check_helplines(self, data: dict[str, Any]) -> dict[str, Any]:
+        clean: dict[str, Any] = {}
+        names: dict[str, tuple[str, str]] = {}
+        for hid, h in data.items():
+            path = ("helplines", hid)
+            if not ID.match(hid):
+                self.error(path, f"'{hid}' is not a valid id (use lower case letters, digits, _)")
+            h = self.mapping(path, h, "a mapping with name and number")
+            self.unknown_keys(path, h, list(HELPLINE_KEYS))
+            name = self.text((*path, "name"), h.get("name"))
+            number = self.text((*path, "number"), h.get("number"))
+            entry: dict[str, Any] = {"name": name, "number": number}
+            for flag in ("dial", "show_caller_number"):
+                if flag in h:
+                    if isinstance(h[flag], bool):
+                        entry[flag] = h[flag]
+                    else:
+                        self.error((*path, flag), f"expected true or false, got {_kind(h[flag])}")
+            if name is None or number is None or self.bad_number((*path, "number"), number):
+                continue
+            clean[hid] = entry
+            same = " ".join(name.casefold().split())
+            if same in names and names[same][1] != "".join(number.split()):
+                other, _ = names[same]
+                self.error(
+                    (*path, "number"),
+                    f"'{name}' also has number {data[other]['number']} (helplines.{other}): "
+                    "check which is right",
+                    warning=True,
+                )
+            names.setdefault(same, (hid, "".join(number.split())))
+        return clean
+
+    def bad_number(self, path: Path_, number: str) -> bool:
+        """Report a number that cannot be a real UK line; True if it was."""
+        try:
+            parsed = phonenumbers.parse(number, "GB")
+        except phonenumbers.NumberParseException:
+            parsed = None
+        if parsed and parsed.country_code == 44 and str(parsed.national_number).startswith(DRAMA):
+            self.error(
+                path, f"'{number}' is in Ofcom's drama range: a placeholder, not a real line"
+            )
+            return True
+        if parsed is None or not phonenumbers.is_valid_number(parsed):
+            self.error(path, f"'{number}' is not a valid UK phone number")
+            return True
+        if phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.PREMIUM_RATE:
+            self.error(
+                path, f"'{number}' is a premium-rate number (callers must never pay for help)"
+            )
+            return True
+        return False
+
+    def check_prompts(self, data: dict[str, Any], helplines: dict[str, Any]) -> dict[str, str]:
+        self.unknown_keys(("prompts",), data, list(DEFAULT_PROMPTS))
+        clean: dict[str, str] = {}
+        for pid, value in data.items():
+            path = ("prompts", pid)
+            text = self.text(path, value)
+            if pid in DEFAULT_PROMPTS and text is not None:
+                if self.placeholders(path, text, PLACEHOLDERS.get(pid, ()), helplines):
+                    clean[pid] = text
+        greeting = clean.get("greeting", DEFAULT_PROMPTS["greeting"])
+        if "999" not in greeting:
+            self.error(
+                ("prompts", "greeting"), "the greeting must tell callers in danger to dial 999"
+            )
+        return clean
+
+    def placeholders(self, path: Path_, text: str, extra: Any, helplines: dict[str, Any]) -> bool:
+        """Report {names} a text may not use; True if all are fine."""
+        allowed = [*COMMON, *extra, *helplines]
+        try:
+            names = [f for _, f, spec, conv in string.Formatter().parse(text) if f is not None]
+        except ValueError:
+            self.error(path, "unmatched { or } (write {{ or }} for a brace)")
+            return False
+        bad = [n for n in names if n not in allowed]
+        for name in bad:
+            self.error(path, f"unknown placeholder {{{name}}} (allowed: {_words(allowed)})")
+        return not bad
+
+    def check_menus(
+        self, data: dict[str, Any], settings: dict[str, Any], helplines: dict[str, Any]
+    ) -> dict[str, Any]:
+        clean: dict[str, Any] = {}
+        for nid, node in data.items():
+            path = ("menus", nid)
+            if not ID.match(nid):
+                self.error(path, f"'{nid}' is not a valid id (use lower case letters, digits, _)")
+            node = self.mapping(path, node, "a mapping with say and options")
+            self.unknown_keys(path, node, MENU_KEYS)
+            entry: dict[str, Any] = {}
+            for name in ("title", "say"):
+                value = self.text((*path, name), node.get(name), required=False)
+                if value is not None and self.placeholders((*path, name), value, (), helplines):
+                    entry[name] = value
+            options = self.mapping((*path, "options"), node.get("options"), "a mapping of keys")
+            if not options and "say" not in node:
+                self.error(path, "a menu needs 'say:' text, 'options:', or both")
+            entry["options"] = self.check_options(path, options, settings, helplines)
+            clean[nid] = entry
+        return clean
+
+    def check_options(
+        self,
+        path: Path_,
+        data: dict[str, Any],
+        settings: dict[str, Any],
+        helplines: dict[str, Any],
+    ) -> dict[str, Any]:
+        reserved = {settings.get(k, getattr(Settings, k)): KEPT_FOR[k] for k in KEY_NAMES}
+        free = [k for k in KEYS if k not in reserved]
+        heard: dict[tuple[str, ...], str] = {
+            speech.tokens(w): f"the {action} key"
+            for action, ws in speech.RESERVED_WORDS.items()
+            for w in ws
+        }
+        clean: dict[str, Any] = {}
+        for key, option in data.items():
+            opath = (*path, "options", key)
+            if key in reserved:
+                kept = reserved[key]
+                self.error(
+                    opath,
+                    f"key {key} is kept for {kept} in every menu (free keys: {' '.join(free)})",
+                )
+            elif key not in KEYS or len(key) != 1:
+                self.error(opath, f"'{key}' is not a phone key (free keys: {' '.join(free)})")
+            option = self.mapping(opath, option, "a mapping with label and goto or transfer")
+            self.unknown_keys(opath, option, OPTION_KEYS)
+            entry: dict[str, Any] = {"label": self.text((*opath, "label"), option.get("label"))}
+            keywords = option.get("keywords") or []
+            if not isinstance(keywords, list):
+                self.error(
+                    (*opath, "keywords"), f"expected a list of words, got {_kind(keywords)}"
+                )
+                keywords = []
+            entry["keywords"] = []
+            for i, word in enumerate(keywords):
+                wpath = (*opath, "keywords", str(i))
+                text = self.text(wpath, word)
+                if text is None:
+                    continue
+                owner = heard.setdefault(speech.tokens(text), f"option {key}")
+                if owner != f"option {key}":
+                    self.error(wpath, f"'{text}' is already said for {owner}")
+                entry["keywords"].append(text)
+            self.check_action(opath, option, entry, settings, helplines)
+            clean[key] = entry
+        return clean
+
+    def check_action(
+        self,
+        path: Path_,
+        option: dict[str, Any],
+        entry: dict[str, Any],
+        settings: dict[str, Any],
+        helplines: dict[str, Any],
+    ) -> None:
+        if ("goto" in option) == ("transfer" in option):
+            self.error(
+                path, "an option needs exactly one of 'goto:' (a menu) or 'transfer:' (helplines)"
+            )
+            return
+        if "goto" in option:
+            entry["goto"] = self.text((*path, "goto"), option["goto"])
+            return
+        chain = option["transfer"]
+        chain = [chain] if isinstance(chain, str) else chain
+        if not isinstance(chain, list) or not chain:
+            self.error((*path, "transfer"), f"expected a list of helplines, got {_kind(chain)}")
+            return
+        entry["transfer"] = chain
+        operator = settings.get("operator", Settings.operator)
+        for i, hid in enumerate(chain):
+            hpath = (*path, "transfer", str(i)) if len(chain) > 1 or i else (*path, "transfer")
+            if hid not in self.declared:
+                known = _words(sorted(self.declared))
+                self.error(hpath, f"unknown helpline '{hid}' (known: {known})")
+            elif hid not in helplines:
+                continue  # reported where the helpline is written
+            elif not helplines[hid].get("dial", True):
+                self.error(hpath, f"helpline '{hid}' has dial: false and cannot take a transfer")
+            elif hid in chain[:i]:
+                self.error(hpath, f"helpline '{hid}' is already earlier in this chain")
+        if operator in self.declared and chain[-1] != operator:
+            self.error(
+                (*path, "transfer"),
+                f"a transfer chain must end with the 24/7 line '{operator}', got '{chain[-1]}'",
+            )
+
+    def check_references(
+        self, settings: dict[str, Any], helplines: dict[str, Any], menus: dict[str, Any]
+    ) -> None:
+        home = settings.get("home", Settings.home)
+        operator = settings.get("operator", Settings.operator)
+        if menus and home not in menus:
+            self.error(
+                ("settings", "home"), f"unknown menu '{home}' (known: {_words(sorted(menus))})"
+            )
+        if self.declared and operator not in self.declared:
+            known = _words(sorted(self.declared))
+            self.error(("settings", "operator"), f"unknown helpline '{operator}' (known: {known})")
+        elif operator in helplines and not helplines[operator].get("dial", True):
+            self.error(("settings", "operator"), f"helpline '{operator}' has dial: false")
+        for nid, node in menus.items():
+            for key, option in node["options"].items():
+                target = option.get("goto")
+                if target is not None and target not in menus:
+                    self.error(
+                        ("menus", nid, "options", key, "goto"),
+                        f"unknown menu '{target}' (known: {_words(sorted(menus))})",
+                    )
+        seen = {home} if home in menus else set()
+        queue = list(seen)
+        while queue:
+            for option in menus[queue.pop()]["options"].values():
+                target = option.get("goto")
+                if target in menus and target not in seen:
+                    seen.add(target)
+                    queue.append(target)
+        for nid in menus:
+            if seen and nid not in seen:
+                self.error(("menus", nid), f"no option leads here from the home menu '{home}'")
+
+    def check_lengths(self) -> None:
+        from ivr.menu import build_menu
+
+        menu = build_menu(self.clean, self.source.name)
+        rate = menu.settings.speech_rate / 60
+        for pid, text in menu.prompts.items():
+            seconds = len(text.split()) / rate
+            if seconds > LONG_PROMPT_SECONDS:
+                kind, _, rest = pid.partition(".")
+                path = ("menus", rest) if kind == "node" else ("prompts", kind)
+                self.error(
+                    path,
+                    f"prompt '{pid}' takes about {seconds:.0f} s to say "
+                    f"(callers may give up over {LONG_PROMPT_SECONDS} s: "
+                    "shorten it or split the menu)",
+                    warning=True,
+                )

@@ -1,0 +1,235 @@
+"""The typed, frozen model of menus.yaml: load_menu(path) -> Menu."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+
+from ivr import speech
+from ivr.source import MenuError, Problem, read_source
+
+DEFAULT_MENU = Path(__file__).resolve().parent.parent / "menus.yaml"
+KEYS = "0123456789*#"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the line behaves; every field is a key of `settings:` with this default."""
+
+    service_name: str = "Derbyshire Victim Services"
+    home: str = "main"
+    operator: str = "national_24h"
+    language: str = "en-GB"
+    say_voice: str = "Polly.Amy"
+    timeout: int = 8
+    no_input_retries: int = 2
+    invalid_retries: int = 2
+    after_retries: str = "transfer"
+    min_confidence: float = 0.3
+    ring_seconds: int = 25
+    accept_seconds: int = 6
+    readout_repeats: int = 2
+    operator_key: str = "0"
+    repeat_key: str = "9"
+    back_key: str = "*"
+    caller_id: str = ""
+    speech_rate: int = 160
+    tts_voice: str = "gmw/en"
+
+
+# Fixed texts; menus.yaml `prompts:` may re-word any of them. {name} placeholders
+# allowed in each are listed in check.PLACEHOLDERS.
+DEFAULT_PROMPTS = {
+    "greeting": "{service_name}. If you are in danger now, hang up and dial 999. "
+    "You can hang up at any time.",
+    "option": "For {label}, press {key}.",
+    "keys_hint": "To speak to someone now, press {operator_key}. "
+    "To hear this again, press {repeat_key}.",
+    "back_hint": "To go back, press {back_key}.",
+    "no_input": "Sorry, I did not hear anything.",
+    "invalid": "Sorry, I did not understand that.",
+    "after_retries": "I will put you through to someone who can help.",
+    "connecting": "Connecting you to {name}. Please stay on the line.",
+    "not_available": "Sorry, {name} could not take your call.",
+    "whisper": "This is a call from the {service_name} line. The caller chose {choice}. "
+    "Press 1 to take the call.",
+    "numbers": "We could not connect you just now. Please call {operator_name} on "
+    "{operator_number}. It is free and open day and night. In an emergency, dial 999. "
+    "To hear this again, press any key.",
+    "fallback_numbers": "If you did not get through, please call {operator_name} on "
+    "{operator_number}. It is free and open day and night. In an emergency, dial 999.",
+    "goodbye": "Thank you for calling {service_name}. Take care. Goodbye.",
+    "error": "Sorry, something has gone wrong on this line. Connecting you to {operator_name}.",
+}
+
+
+@dataclass(frozen=True)
+class Helpline:
+    """A number the line can dial, or read out."""
+
+    id: str
+    name: str
+    number: str
+    e164: str
+    spoken: str
+    dial: bool = True
+    show_caller_number: bool = False
+
+
+@dataclass(frozen=True)
+class Option:
+    """A choice in a menu: a key, spoken keywords, and where it leads."""
+
+    key: str
+    label: str
+    keywords: tuple[str, ...] = ()
+    goto: str | None = None
+    transfer: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Node:
+    """A menu, or an information page (a menu with no options of its own)."""
+
+    id: str
+    title: str
+    say: str = ""
+    options: tuple[Option, ...] = ()
+    parent: str | None = None
+    phrases: tuple[tuple[tuple[str, ...], str], ...] = ()
+
+    def option(self, key: str) -> Option | None:
+        """The option chosen by key, if any."""
+        return next((o for o in self.options if o.key == key), None)
+
+
+@dataclass(frozen=True)
+class Menu:
+    """A checked menu file: settings, helplines, nodes, and every prompt's text."""
+
+    settings: Settings
+    helplines: dict[str, Helpline]
+    nodes: dict[str, Node]
+    prompts: dict[str, str]
+    source: str = "menus.yaml"
+    warnings: tuple[Problem, ...] = field(default=())
+
+    @property
+    def operator(self) -> Helpline:
+        """The 24/7 line: key 0 everywhere and the end of every chain."""
+        return self.helplines[self.settings.operator]
+
+    def chain(self, node_id: str, key: str) -> tuple[str, ...]:
+        """The helplines tried, in order, for a transfer choice."""
+        node = self.nodes.get(node_id)
+        option = node.option(key) if node else None
+        if option is None or not option.transfer:
+            return (self.settings.operator,)
+        return option.transfer
+
+
+def spoken_number(number: str) -> str:
+    """Digits spaced for slow reading, grouped as written: '0808 2000 247' -> '0 8 0 8, ...'."""
+    groups = number.split()
+    if len(groups) == 1:
+        parsed = phonenumbers.parse(number, "GB")
+        groups = phonenumbers.format_number(
+            parsed, phonenumbers.PhoneNumberFormat.NATIONAL
+        ).split()
+    return ", ".join(" ".join(g) for g in groups)
+
+
+def load_menu(path: Path | str = DEFAULT_MENU) -> Menu:
+    """Read and check a menu file; raise MenuError listing every error."""
+    from ivr.check import check_source
+
+    source = read_source(Path(path))
+    problems, clean = check_source(source)
+    errors = [p for p in problems if not p.warning]
+    if errors:
+        raise MenuError(errors)
+    warnings = tuple(p for p in problems if p.warning)
+    return build_menu(clean, source.name, warnings)
+
+
+def build_menu(data: dict[str, Any], name: str, warnings: tuple[Problem, ...] = ()) -> Menu:
+    """Build the model from data that check_source found free of errors."""
+    known = {f.name for f in fields(Settings)}
+    settings = Settings(**{k: v for k, v in data.get("settings", {}).items() if k in known})
+    helplines = {hid: _helpline(hid, h) for hid, h in data["helplines"].items()}
+    nodes = {nid: _node(nid, n) for nid, n in data["menus"].items()}
+    nodes = _with_parents(nodes, settings.home)
+    nodes = {nid: _with_phrases(n, settings) for nid, n in nodes.items()}
+    from ivr.texts import compose_prompts
+
+    texts = {**DEFAULT_PROMPTS, **(data.get("prompts") or {})}
+    prompts = compose_prompts(settings, helplines, nodes, texts)
+    return Menu(settings, helplines, nodes, prompts, name, warnings)
+
+
+def _helpline(hid: str, h: dict[str, Any]) -> Helpline:
+    number = str(h["number"])
+    e164 = phonenumbers.format_number(
+        phonenumbers.parse(number, "GB"), phonenumbers.PhoneNumberFormat.E164
+    )
+    return Helpline(
+        hid,
+        h["name"],
+        number,
+        e164,
+        spoken_number(number),
+        dial=h.get("dial", True),
+        show_caller_number=h.get("show_caller_number", False),
+    )
+
+
+def _node(nid: str, n: dict[str, Any]) -> Node:
+    options = tuple(
+        Option(
+            str(key),
+            " ".join(o["label"].split()),
+            tuple(str(k) for k in o.get("keywords") or ()),
+            o.get("goto"),
+            tuple(_as_list(o.get("transfer"))),
+        )
+        for key, o in (n.get("options") or {}).items()
+    )
+    title = n.get("title") or nid.replace("_", " ").capitalize()
+    return Node(nid, title, " ".join((n.get("say") or "").split()), options)
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _with_parents(nodes: dict[str, Node], home: str) -> dict[str, Node]:
+    """Give each node the parent it is first reached from, breadth first from home."""
+    parents: dict[str, str | None] = {home: None}
+    queue = [home]
+    while queue:
+        node = nodes[queue.pop(0)]
+        for option in node.options:
+            if option.goto and option.goto not in parents:
+                parents[option.goto] = node.id
+                queue.append(option.goto)
+    return {
+        nid: Node(n.id, n.title, n.say, n.options, parents.get(nid), n.phrases)
+        for nid, n in nodes.items()
+    }
+
+
+def _with_phrases(node: Node, settings: Settings) -> Node:
+    phrases: dict[tuple[str, ...], str] = {}
+    for option in node.options:
+        for keyword in (option.label, *option.keywords):
+            phrases.setdefault(speech.tokens(keyword), option.key)
+    for action, words in speech.RESERVED_WORDS.items():
+        key = getattr(settings, f"{action}_key")
+        for word in words:
+            phrases.setdefault(speech.tokens(word), key)
+    return Node(node.id, node.title, node.say, node.options, node.parent, tuple(phrases.items()))

@@ -1,0 +1,68 @@
+"""Turn what a caller said into the key it stands for, or None."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# What callers say for the keys every menu has, whatever the menu's options
+RESERVED_WORDS = {
+    "operator": ("operator", "someone", "speak to someone", "talk to someone", "a person"),
+    "repeat": ("repeat", "again", "say that again"),
+    "back": ("back", "go back", "previous"),
+}
+
+DIGIT_WORDS = {
+    "zero": "0",
+    "nought": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "star": "*",
+    "hash": "#",
+}
+
+# Words around a key that do not change it: "option two", "press 2 please"
+FILLER = frozenset("option number press key please the um er erm uh i want choose".split())
+
+_NOT_WORD = re.compile(r"[^\w\s*#]")
+
+
+def tokens(text: str) -> tuple[str, ...]:
+    """Lower-case words without punctuation; spelled letters and digits joined up."""
+    words = _NOT_WORD.sub("", text.casefold().replace("-", " ")).split()
+    words = [DIGIT_WORDS.get(w, w) for w in words]
+    joined: list[str] = []
+    last_kind = ""
+    for word in words:
+        # "L G B T" -> "lgbt", "9 9 9" -> "999": letters or digits said one at a time
+        kind = ("digit" if word.isdigit() else "letter") if len(word) == 1 else ""
+        if kind and kind == last_kind:
+            joined[-1] += word
+        else:
+            joined.append(word)
+        last_kind = kind
+    return tuple(joined)
+
+
+def match(
+    said: str, phrases: Iterable[tuple[tuple[str, ...], str]], keys: Iterable[str]
+) -> str | None:
+    """The one key that what was said names, or None when it names none or several."""
+    words = tokens(said)
+    bare = [w for w in words if w not in FILLER]
+    if len(bare) == 1 and bare[0] in keys:
+        return bare[0]
+    found = {key for phrase, key in phrases if phrase and _contains(words, phrase)}
+    return found.pop() if len(found) == 1 else None
+
+
+def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(words[i : i + n] == phrase for i in range(len(words) - n + 1))

@@ -1,0 +1,61 @@
+"""Every spoken text of the line, composed once from menus.yaml, by prompt id."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ivr.menu import Helpline, Node, Settings
+
+OPERATOR_CHOICE = "to speak to someone now"
+
+
+def spoken_key(key: str) -> str:
+    """How a key is said: '*' -> 'star'."""
+    return {"*": "star", "#": "hash"}.get(key, key)
+
+
+def compose_prompts(
+    settings: Settings,
+    helplines: Mapping[str, Helpline],
+    nodes: Mapping[str, Node],
+    texts: Mapping[str, str],
+) -> dict[str, str]:
+    """Prompt id -> the exact text a caller or helpline hears."""
+    operator = helplines[settings.operator]
+    common = {
+        "service_name": settings.service_name,
+        "operator_name": operator.name,
+        "operator_number": operator.spoken,
+        "operator_key": spoken_key(settings.operator_key),
+        "repeat_key": spoken_key(settings.repeat_key),
+        "back_key": spoken_key(settings.back_key),
+        **{hid: h.spoken for hid, h in helplines.items()},
+    }
+
+    def fill(pid: str, **extra: str) -> str:
+        return " ".join(texts[pid].format_map({**common, **extra}).split())
+
+    prompts = {
+        name: fill(name)
+        for name in ("greeting", "no_input", "invalid", "after_retries", "goodbye")
+        + ("error", "numbers", "fallback_numbers")
+    }
+    for hid, h in helplines.items():
+        if h.dial:
+            prompts[f"connecting.{hid}"] = fill("connecting", name=h.name)
+            prompts[f"not_available.{hid}"] = fill("not_available", name=h.name)
+    prompts["whisper.operator"] = fill("whisper", choice=OPERATOR_CHOICE)
+    for node in nodes.values():
+        parts = [" ".join(node.say.format_map(common).split())] if node.say else []
+        parts += [fill("option", label=o.label, key=spoken_key(o.key)) for o in node.options]
+        parts.append(fill("keys_hint"))
+        if node.parent is not None:
+            parts.append(fill("back_hint"))
+        prompts[f"node.{node.id}"] = " ".join(parts)
+        for o in node.options:
+            if o.transfer:
+                choice = o.label if node.parent is None else f"{node.title}, {o.label}"
+                prompts[f"whisper.{node.id}.{o.key}"] = fill("whisper", choice=choice)
+    return prompts

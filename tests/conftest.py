@@ -1,0 +1,91 @@
+"""Fixtures: the app built from the shipped menu, a signed client, a simulated caller."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from twilio.request_validator import RequestValidator
+from werkzeug.test import TestResponse
+
+from ivr import create_app
+from ivr.menu import DEFAULT_MENU
+from ivr.simulate import CALLER, LINE, Simulator
+
+TOKEN = "made-up-test-token-0123456789abcdef"
+BASE = "http://localhost"
+
+SMALL_MENU = """\
+helplines:
+  national_24h:
+    name: the National Domestic Abuse Helpline
+    number: 0808 2000 247
+  refuge_derby:
+    name: Refuge
+    number: 0800 085 3481
+menus:
+  main:
+    options:
+      1:
+        label: Refuge
+        keywords: [refuge]
+        transfer: [refuge_derby, national_24h]
+"""
+
+
+def call_params(**extra: str) -> dict[str, str]:
+    """What Twilio posts with every webhook of a call."""
+    return {"CallSid": "CA" + "0" * 32, "From": CALLER, "Caller": CALLER, "To": LINE} | extra
+
+
+def sign(url: str, params: Mapping[str, str], token: str = TOKEN) -> str:
+    """The X-Twilio-Signature Twilio would send."""
+    return str(RequestValidator(token).compute_signature(url, dict(params)))
+
+
+@pytest.fixture
+def app() -> Flask:
+    return create_app({"TWILIO_AUTH_TOKEN": TOKEN, "IVR_MENU": str(DEFAULT_MENU)})
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def post(client: FlaskClient) -> Callable[..., TestResponse]:
+    """POST a signed webhook request, as Twilio does."""
+
+    def post(path: str, **params: str) -> TestResponse:
+        data = call_params(**params)
+        headers = {"X-Twilio-Signature": sign(BASE + path, data)}
+        return client.post(path, data=data, headers=headers)
+
+    return post
+
+
+@pytest.fixture
+def caller(app: Flask) -> Callable[..., Simulator]:
+    """A simulated caller; answers say how each helpline behaves."""
+
+    def make(**answers: str) -> Simulator:
+        return Simulator(app, {k: v.replace("_", "-") for k, v in answers.items()})
+
+    return make
+
+
+@pytest.fixture
+def write_menu(tmp_path: Path) -> Callable[[str], Path]:
+    """Write menu text (dedented) to menus.yaml in a temporary folder."""
+
+    def write(text: str) -> Path:
+        path = tmp_path / "menus.yaml"
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    return write

@@ -1,0 +1,284 @@
+"""The checker's messages, whole, for a table of mistakes staff could make."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ivr.check import check_source
+from ivr.menu import load_menu
+from ivr.source import MenuError, parse_source
+from tests.conftest import SMALL_MENU
+
+HELPLINE_END = "    number: 0800 085 3481\n"
+OPTION = "        transfer: [refuge_derby, national_24h]\n"
+
+
+def with_helpline(text: str) -> str:
+    return SMALL_MENU.replace(HELPLINE_END, HELPLINE_END + text)
+
+
+def messages(text: str) -> list[str]:
+    problems, _ = check_source(parse_source(text))
+    return [str(p) for p in problems]
+
+
+CASES = {
+    "yaml syntax": (
+        "helplines: [\n",
+        ["menus.yaml:2: not valid YAML: expected the node content, but found '<stream end>'"],
+    ),
+    "duplicate key": (
+        SMALL_MENU + "  main:\n    say: hi\n",
+        [
+            "menus.yaml:15: menus.main: duplicate key (first given on line 9; each key may appear once)"
+        ],
+    ),
+    "not a mapping": (
+        "- 1\n",
+        ["menus.yaml:1: expected a mapping with settings, prompts, helplines, menus, got a list"],
+    ),
+    "unknown section": (
+        SMALL_MENU + "menu: {}\n",
+        ["menus.yaml:15: menu: unknown key 'menu' (allowed: settings, prompts, helplines, menus)"],
+    ),
+    "missing sections": (
+        "settings: {}\n",
+        [
+            "menus.yaml:1: missing 'helplines:' (a file needs at least one)",
+            "menus.yaml:1: missing 'menus:' (a file needs at least one)",
+        ],
+    ),
+    "settings": (
+        "settings:\n  timeout: eight\n  no_input_retries: 9\n  after_retries: hangup\n"
+        "  back_key: x\n  ring_seconds: 2.5\n  colour: red\n  repeat_key: '0'\n"
+        "  caller_id: 01632 960001\n  home: lost\n" + SMALL_MENU,
+        [
+            "menus.yaml:7: settings.colour: unknown key 'colour' (allowed: service_name, home, "
+            "operator, language, say_voice, timeout, no_input_retries, invalid_retries, "
+            "after_retries, min_confidence, ring_seconds, accept_seconds, readout_repeats, "
+            "operator_key, repeat_key, back_key, caller_id, speech_rate, tts_voice)",
+            "menus.yaml:2: settings.timeout: expected a number, got text",
+            "menus.yaml:3: settings.no_input_retries: 9 is out of range (allowed: 0 to 5)",
+            "menus.yaml:4: settings.after_retries: unknown value 'hangup' "
+            "(allowed: transfer, goodbye)",
+            "menus.yaml:5: settings.back_key: 'x' is not a phone key "
+            "(allowed: one of 0 1 2 3 4 5 6 7 8 9 * #)",
+            "menus.yaml:6: settings.ring_seconds: expected a whole number, got 2.5",
+            "menus.yaml:9: settings.caller_id: '01632 960001' is in Ofcom's drama range: "
+            "a placeholder, not a real line",
+            "menus.yaml:1: settings: operator_key, repeat_key and back_key must differ, "
+            "got ['0', '0', '*']",
+            "menus.yaml:10: settings.home: unknown menu 'lost' (known: main)",
+        ],
+    ),
+    "bad number": (
+        SMALL_MENU.replace("0800 085 3481", "0800 08"),
+        ["menus.yaml:7: helplines.refuge_derby.number: '0800 08' is not a valid UK phone number"],
+    ),
+    "drama number": (
+        SMALL_MENU.replace("0800 085 3481", "07700 900123"),
+        [
+            "menus.yaml:7: helplines.refuge_derby.number: '07700 900123' is in Ofcom's drama "
+            "range: a placeholder, not a real line"
+        ],
+    ),
+    "premium number": (
+        SMALL_MENU.replace("0800 085 3481", "0906 111 2222"),
+        [
+            "menus.yaml:7: helplines.refuge_derby.number: '0906 111 2222' is a premium-rate "
+            "number (callers must never pay for help)"
+        ],
+    ),
+    "helpline fields": (
+        with_helpline("  bad id:\n    name: [x]\n    number: 0800 085 3481\n    dial: maybe\n"),
+        [
+            "menus.yaml:8: helplines.bad id: 'bad id' is not a valid id "
+            "(use lower case letters, digits, _)",
+            "menus.yaml:9: helplines.bad id.name: expected text, got a list",
+            "menus.yaml:11: helplines.bad id.dial: expected true or false, got text",
+        ],
+    ),
+    "unknown helpline": (
+        SMALL_MENU.replace("[refuge_derby,", "[refuge_derb,"),
+        [
+            "menus.yaml:14: menus.main.options.1.transfer.0: unknown helpline 'refuge_derb' "
+            "(known: national_24h, refuge_derby)"
+        ],
+    ),
+    "chain not ending at the 24/7 line": (
+        SMALL_MENU.replace(OPTION, "        transfer: refuge_derby\n"),
+        [
+            "menus.yaml:14: menus.main.options.1.transfer: a transfer chain must end with the "
+            "24/7 line 'national_24h', got 'refuge_derby'"
+        ],
+    ),
+    "text-only line in a chain, twice": (
+        with_helpline(
+            "  text_line:\n    name: A text line\n    number: 07534 617252\n    dial: false\n"
+        ).replace(OPTION, "        transfer: [text_line, national_24h, national_24h]\n"),
+        [
+            "menus.yaml:18: menus.main.options.1.transfer.0: helpline 'text_line' has "
+            "dial: false and cannot take a transfer",
+            "menus.yaml:18: menus.main.options.1.transfer.2: helpline 'national_24h' is "
+            "already earlier in this chain",
+        ],
+    ),
+    "reserved key": (
+        SMALL_MENU.replace("      1:\n", "      0:\n"),
+        [
+            "menus.yaml:11: menus.main.options.0: key 0 is kept for speaking to someone now "
+            "in every menu (free keys: 1 2 3 4 5 6 7 8 #)"
+        ],
+    ),
+    "not a key": (
+        SMALL_MENU.replace("      1:\n", "      12:\n"),
+        [
+            "menus.yaml:11: menus.main.options.12: '12' is not a phone key "
+            "(free keys: 1 2 3 4 5 6 7 8 #)"
+        ],
+    ),
+    "goto and transfer": (
+        SMALL_MENU.replace(OPTION, OPTION + "        goto: main\n"),
+        [
+            "menus.yaml:11: menus.main.options.1: an option needs exactly one of 'goto:' "
+            "(a menu) or 'transfer:' (helplines)"
+        ],
+    ),
+    "unknown menu": (
+        SMALL_MENU.replace(OPTION, "        goto: mian\n"),
+        ["menus.yaml:14: menus.main.options.1.goto: unknown menu 'mian' (known: main)"],
+    ),
+    "unreachable and empty": (
+        SMALL_MENU + "  lost: {}\n",
+        [
+            "menus.yaml:15: menus.lost: a menu needs 'say:' text, 'options:', or both",
+            "menus.yaml:15: menus.lost: no option leads here from the home menu 'main'",
+        ],
+    ),
+    "greeting without 999": (
+        "prompts:\n  greeting: Hello and welcome.\n" + SMALL_MENU,
+        ["menus.yaml:2: prompts.greeting: the greeting must tell callers in danger to dial 999"],
+    ),
+    "placeholders": (
+        "prompts:\n  connecting: Connecting you to {nmae}.\n  goodbye: Bye {\n  hello: hi\n"
+        + SMALL_MENU,
+        [
+            "menus.yaml:4: prompts.hello: unknown key 'hello' (allowed: greeting, option, "
+            "keys_hint, back_hint, no_input, invalid, after_retries, connecting, not_available, "
+            "whisper, numbers, fallback_numbers, goodbye, error)",
+            "menus.yaml:2: prompts.connecting: unknown placeholder {nmae} (allowed: "
+            "service_name, operator_name, operator_number, name, national_24h, refuge_derby)",
+            "menus.yaml:3: prompts.goodbye: unmatched { or } (write {{ or }} for a brace)",
+        ],
+    ),
+    "keyword clashes": (
+        SMALL_MENU + "      2:\n        label: Other\n        keywords: [refuge, back]\n"
+        "        transfer: national_24h\n",
+        [
+            "menus.yaml:17: menus.main.options.2.keywords.0: 'refuge' is already said for option 1",
+            "menus.yaml:17: menus.main.options.2.keywords.1: 'back' is already said for the back key",
+        ],
+    ),
+    "not plain yaml": (
+        SMALL_MENU.replace("    options:", "    say: !!python/name:os.system x\n    options:"),
+        [
+            "menus.yaml:10: menus.main.say: could not determine a constructor for the tag "
+            "'tag:yaml.org,2002:python/name:os.system' (only plain YAML is allowed)"
+        ],
+    ),
+    "wrong shapes": (
+        "settings:\n  timeout: true\n  operator: text_line\nprompts: [a]\n"
+        + with_helpline(
+            "  text_line:\n    name: Texts\n    number: 07534 617252\n    dial: false\n"
+        ).replace(
+            "        keywords: [refuge]\n" + OPTION,
+            "        keywords: refuge\n        transfer: {}\n",
+        )
+        + "  Bad:\n    say: 12\n    options:\n      1:\n        label: x\n"
+        "        keywords: [null]\n        goto: main\n",
+        [
+            "menus.yaml:2: settings.timeout: expected a number, got true/false",
+            "menus.yaml:4: prompts: expected a mapping, got a list",
+            "menus.yaml:21: menus.main.options.1.keywords: expected a list of words, got text",
+            "menus.yaml:22: menus.main.options.1.transfer: expected a list of helplines, "
+            "got a mapping",
+            "menus.yaml:23: menus.Bad: 'Bad' is not a valid id (use lower case letters, digits, _)",
+            "menus.yaml:28: menus.Bad.options.1.keywords.0: expected text, got nothing",
+            "menus.yaml:3: settings.operator: helpline 'text_line' has dial: false",
+            "menus.yaml:23: menus.Bad: no option leads here from the home menu 'main'",
+        ],
+    ),
+    "unknown operator, unparsable number": (
+        "settings:\n  operator: nobody\n" + SMALL_MENU.replace("0800 085 3481", "not a number"),
+        [
+            "menus.yaml:9: helplines.refuge_derby.number: 'not a number' is not a valid UK "
+            "phone number",
+            "menus.yaml:2: settings.operator: unknown helpline 'nobody' "
+            "(known: national_24h, refuge_derby)",
+        ],
+    ),
+    "the same service with two numbers": (
+        with_helpline("  refuge_again:\n    name: refuge\n    number: 0800 085 3482\n"),
+        [
+            "menus.yaml:10: helplines.refuge_again.number: warning: 'refuge' also has number "
+            "0800 085 3481 (helplines.refuge_derby): check which is right"
+        ],
+    ),
+    "a long prompt": (
+        "prompts:\n  greeting: 999" + " word" * 90 + "\n" + SMALL_MENU,
+        [
+            "menus.yaml:2: prompts.greeting: warning: prompt 'greeting' takes about 34 s to say "
+            "(callers may give up over 30 s: shorten it or split the menu)"
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES.values(), ids=list(CASES))
+def test_messages(text: str, expected: list[str]) -> None:
+    assert messages(text) == expected
+
+
+def test_the_shipped_menu_has_no_problems() -> None:
+    assert messages(Path("menus.yaml").read_text(encoding="utf-8")) == []
+
+
+def test_numbers_are_taken_as_written() -> None:
+    # Unquoted, 01332207704 is an octal number to YAML; staff need not know that
+    menu_text = SMALL_MENU.replace("0800 085 3481", "01332207704")
+    _, clean = check_source(parse_source(menu_text))
+    assert clean["helplines"]["refuge_derby"]["number"] == "01332207704"
+
+
+def test_seed_conflict_for_the_county_helpline_is_flagged() -> None:
+    text = with_helpline(
+        "  elm_helpline:\n    name: the Derbyshire Domestic Abuse Helpline\n"
+        "    number: 08000 198 668\n"
+        "  elm_old:\n    name: The Derbyshire Domestic Abuse Helpline\n    number: 0800 198 668\n"
+    )
+    assert messages(text) == [
+        "menus.yaml:13: helplines.elm_old.number: warning: 'The Derbyshire Domestic Abuse "
+        "Helpline' also has number 08000 198 668 (helplines.elm_helpline): check which is right"
+    ]
+
+
+def test_load_menu_raises_every_error(write_menu: Callable[[str], Path]) -> None:
+    path = write_menu(
+        SMALL_MENU.replace("0800 085 3481", "0800 08").replace("[refuge_derby,", "[x,")
+    )
+    with pytest.raises(MenuError) as raised:
+        load_menu(path)
+    assert str(raised.value) == (
+        "menus.yaml:7: helplines.refuge_derby.number: '0800 08' is not a valid UK phone number\n"
+        "menus.yaml:14: menus.main.options.1.transfer.0: unknown helpline 'x' "
+        "(known: national_24h, refuge_derby)"
+    )
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    with pytest.raises(MenuError) as raised:
+        load_menu(tmp_path / "menus.yaml")
+    assert str(raised.value) == "menus.yaml:1: cannot read the file: No such file or directory"
