@@ -1,0 +1,42 @@
+"""Derbyshire Victim Services phone line: a Twilio IVR served by Flask."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from twilio.request_validator import RequestValidator
+
+from ivr.menu import DEFAULT_MENU, load_menu
+from ivr.source import IvrError
+from ivr.twiml import Renderer, render_failsafe
+from ivr.voice import Line, init_app
+
+__all__ = ["create_app", "IvrError"]
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app; refuse to start without an auth token or with a broken menu."""
+    app = Flask(__name__)
+    app.config.from_mapping(
+        TWILIO_AUTH_TOKEN=os.environ.get("TWILIO_AUTH_TOKEN", ""),
+        PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL", ""),
+        IVR_MENU=os.environ.get("IVR_MENU", str(DEFAULT_MENU)),
+    )
+    if config:
+        app.config.update(config)
+    token = app.config["TWILIO_AUTH_TOKEN"]
+    if not token:
+        raise IvrError(
+            "TWILIO_AUTH_TOKEN is not set: the line will not start without it, "
+            "because every webhook must be checked (for a local trial run `ivr simulate`)"
+        )
+    menu = load_menu(app.config["IVR_MENU"])
+    renderer = Renderer(menu)
+    line = Line(
+        renderer, RequestValidator(token), render_failsafe(menu), app.config["PUBLIC_BASE_URL"]
+    )
+    init_app(app, line)
+    return app

@@ -1,0 +1,253 @@
+"""Pure TwiML rendering: (menu, call state) -> XML text. No Flask here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from urllib.parse import urlencode
+
+from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
+
+from ivr import speech
+from ivr.menu import Menu
+
+START = "/voice"
+CHOOSE = "/voice/choose"
+DIALLED = "/voice/dialled"
+WHISPER = "/voice/whisper"
+ACCEPT = "/voice/whisper/accept"
+NUMBERS = "/voice/numbers"
+SILENCE = ""
+ACCEPT_KEY = "1"
+
+AudioLookup = Callable[[str], "str | None"]
+
+
+def _url(path: str, **state: object) -> str:
+    return f"{path}?{urlencode(state)}"
+
+
+def _no_audio(prompt_id: str) -> str | None:
+    return None
+
+
+class Renderer:
+    """Renders each step of a call; the call's state arrives as arguments."""
+
+    def __init__(self, menu: Menu, audio: AudioLookup = _no_audio) -> None:
+        self.menu = menu
+        self.settings = menu.settings
+        self.audio = audio
+        reserved = [w for words in speech.RESERVED_WORDS.values() for w in words]
+        self.hints = {
+            node.id: ", ".join(dict.fromkeys(k for o in node.options for k in o.keywords))
+            + (", " if node.options else "")
+            + ", ".join(reserved)
+            for node in menu.nodes.values()
+        }
+
+    def speak(self, verb: VoiceResponse | Gather, prompt_id: str) -> None:
+        """Play the prompt's audio if there is any for its current text, else say the text."""
+        url = self.audio(prompt_id)
+        if url:
+            verb.play(url)
+        else:
+            verb.say(
+                self.menu.prompts[prompt_id],
+                voice=self.settings.say_voice,
+                language=self.settings.language,
+            )
+
+    def start(self) -> str:
+        """The answer to a new call: greeting, then the home menu."""
+        return self.node(self.settings.home, 0, 0, lead=("greeting",))
+
+    def node(self, node_id: str, no_input: int, invalid: int, lead: Iterable[str] = ()) -> str:
+        """A menu that any key or word interrupts; silence comes back to CHOOSE too."""
+        action = _url(CHOOSE, m=node_id, s=no_input, i=invalid)
+        response = VoiceResponse()
+        gather = response.gather(
+            input="dtmf speech",
+            action=action,
+            method="POST",
+            action_on_empty_result=True,
+            timeout=self.settings.timeout,
+            speech_timeout="auto",
+            num_digits=1,
+            language=self.settings.language,
+            hints=self.hints[node_id],
+        )
+        for prompt_id in (*lead, f"node.{node_id}"):
+            self.speak(gather, prompt_id)
+        # Should a Gather ever end without calling its action, the caller still moves on
+        response.redirect(action, method="POST")
+        return str(response)
+
+    def heard(self, node_id: str, digits: str, said: str, confidence: str) -> str | None:
+        """The key a caller's answer stands for: SILENCE, None (not understood) or a key."""
+        digits, said = digits.strip(), said.strip()
+        if digits:
+            return digits if len(digits) == 1 else None
+        if not said:
+            # Twilio sends Digits="" when # alone is pressed: that is silence, not a choice
+            return SILENCE
+        try:
+            sure = float(confidence) if confidence.strip() else 1.0
+        except ValueError:
+            sure = 0.0
+        node = self.menu.nodes.get(node_id)
+        # `not >=` also turns away NaN
+        if node is None or not sure >= self.settings.min_confidence:
+            return None
+        settings = self.settings
+        keys = {o.key for o in node.options}
+        keys |= {settings.operator_key, settings.repeat_key, settings.back_key}
+        return speech.match(said, node.phrases, keys)
+
+    def choose(
+        self, node_id: str, no_input: int, invalid: int, key: str | None, line: str = ""
+    ) -> str:
+        """What follows a menu: key is SILENCE, None (not understood) or the key chosen."""
+        settings = self.settings
+        node = self.menu.nodes.get(node_id)
+        if node is None:
+            return self.start()
+        if key == SILENCE:
+            if no_input >= settings.no_input_retries:
+                return self.after_retries(node_id, line)
+            return self.node(node_id, no_input + 1, invalid, lead=("no_input",))
+        option = node.option(key) if key else None
+        if key == settings.operator_key:
+            return self.transfer(node_id, key, 0, line)
+        if key == settings.repeat_key:
+            return self.node(node_id, 0, 0)
+        if key == settings.back_key:
+            return self.node(node.parent or settings.home, 0, 0)
+        if option is None:
+            if invalid >= settings.invalid_retries:
+                return self.after_retries(node_id, line)
+            return self.node(node_id, no_input, invalid + 1, lead=("invalid",))
+        if option.goto:
+            return self.node(option.goto, 0, 0)
+        return self.transfer(node_id, option.key, 0, line)
+
+    def after_retries(self, node_id: str, line: str) -> str:
+        """The end of the re-prompts: a person, or a goodbye."""
+        if self.settings.after_retries == "transfer":
+            lead = ("after_retries",)
+            return self.transfer(node_id, self.settings.operator_key, 0, line, lead)
+        return self.goodbye()
+
+    def transfer(
+        self, node_id: str, key: str, step: int, line: str = "", lead: Iterable[str] = ()
+    ) -> str:
+        """Say who is next in the chain and ring them; the helpline hears the whisper first."""
+        chain = self.menu.chain(node_id, key)
+        if step >= len(chain):
+            return self.numbers(0, lead)
+        helpline = self.menu.helplines[chain[step]]
+        response = VoiceResponse()
+        for prompt_id in (*lead, f"connecting.{helpline.id}"):
+            self.speak(response, prompt_id)
+        state = {"m": node_id, "k": key, "n": step}
+        # The helpline sees the line's own number unless it asked to see the caller's
+        caller_id = None if helpline.show_caller_number else (self.settings.caller_id or line)
+        dial = Dial(
+            action=_url(DIALLED, **state),
+            method="POST",
+            answer_on_bridge=True,
+            ring_tone="uk",
+            timeout=self.settings.ring_seconds,
+            caller_id=caller_id or None,
+        )
+        dial.number(helpline.e164, url=_url(WHISPER, **state), method="POST")
+        response.append(dial)
+        return str(response)
+
+    def dialled(
+        self, node_id: str, key: str, step: int, bridged: bool, line: str = "", gone: bool = False
+    ) -> str:
+        """After a dial: goodbye if the call was bridged, else the next in the chain."""
+        if gone:
+            response = VoiceResponse()
+            response.hangup()
+            return str(response)
+        if bridged:
+            return self.goodbye()
+        chain = self.menu.chain(node_id, key)
+        lead = (f"not_available.{chain[step]}",) if step < len(chain) else ()
+        return self.transfer(node_id, key, step + 1, line, lead)
+
+    def whisper(self, node_id: str, key: str, step: int) -> str:
+        """On the helpline's leg: who is calling and why; only a 1 bridges the call."""
+        prompt_id = f"whisper.{node_id}.{key}"
+        if prompt_id not in self.menu.prompts:
+            prompt_id = "whisper.operator"
+        response = VoiceResponse()
+        gather = response.gather(
+            input="dtmf",
+            action=ACCEPT,
+            method="POST",
+            num_digits=1,
+            timeout=self.settings.accept_seconds,
+        )
+        # Said twice: someone who picks up mid-sentence still hears it whole
+        self.speak(gather, prompt_id)
+        self.speak(gather, prompt_id)
+        # No key: a voicemail or nobody free. Hanging up leaves the call unbridged.
+        response.hangup()
+        return str(response)
+
+    def accept(self, digits: str) -> str:
+        """The helpline's answer to the whisper: an empty document bridges the call."""
+        response = VoiceResponse()
+        if digits != ACCEPT_KEY:
+            response.hangup()
+        return str(response)
+
+    def numbers(self, repeats: int, lead: Iterable[str] = ()) -> str:
+        """Nobody could be reached: read the most useful numbers, repeatable, then goodbye."""
+        response = VoiceResponse()
+        for prompt_id in lead:
+            self.speak(response, prompt_id)
+        if repeats <= self.settings.readout_repeats:
+            gather = response.gather(
+                input="dtmf speech",
+                action=_url(NUMBERS, r=repeats + 1),
+                method="POST",
+                num_digits=1,
+                timeout=self.settings.timeout,
+                language=self.settings.language,
+            )
+            self.speak(gather, "numbers")
+        self._goodbye(response)
+        return str(response)
+
+    def goodbye(self) -> str:
+        """A spoken goodbye, then hang up."""
+        response = VoiceResponse()
+        self._goodbye(response)
+        return str(response)
+
+    def _goodbye(self, response: VoiceResponse) -> None:
+        self.speak(response, "goodbye")
+        response.hangup()
+
+
+def render_failsafe(menu: Menu, line: str = "") -> str:
+    """Static TwiML for any failure: apologise, dial the 24/7 line, read its number."""
+    settings = menu.settings
+    response = VoiceResponse()
+    say = {"voice": settings.say_voice, "language": settings.language}
+    response.say(menu.prompts["error"], **say)
+    dial = response.dial(
+        answer_on_bridge=True,
+        ring_tone="uk",
+        timeout=settings.ring_seconds,
+        caller_id=(settings.caller_id or line) or None,
+    )
+    dial.number(menu.operator.e164)
+    # With no action on the Dial these run whenever the caller is still there after it
+    response.say(menu.prompts["fallback_numbers"], **say)
+    response.say(menu.prompts["goodbye"], **say)
+    response.hangup()
+    return str(response)

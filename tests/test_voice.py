@@ -1,0 +1,241 @@
+"""The web layer: signatures, the fail-safe, garbage state, privacy."""
+
+from __future__ import annotations
+
+import logging
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from twilio.request_validator import RequestValidator
+from werkzeug.test import TestResponse
+
+from ivr import create_app
+from ivr.menu import DEFAULT_MENU
+from ivr.simulate import CALLER
+from ivr.twiml import Renderer
+from tests.conftest import BASE, TOKEN, call_params, sign
+
+Post = Callable[..., TestResponse]
+
+
+def twiml(response: TestResponse) -> ET.Element:
+    assert response.status_code == 200
+    assert response.mimetype == "text/xml"
+    return ET.fromstring(response.get_data(as_text=True))
+
+
+def test_twilio_published_test_vector() -> None:
+    params = {
+        "Digits": "1234",
+        "To": "+18005551212",
+        "From": "+14158675310",
+        "Caller": "+14158675310",
+        "CallSid": "CA1234567890ABCDE",
+    }
+    url = "https://example.com/myapp.php?foo=1&bar=2"
+    assert (
+        RequestValidator("12345").compute_signature(url, params) == "L/OH5YylLD5NRKLltdqwSvS0BnU="
+    )
+
+
+def test_signed_request_is_answered(post: Post) -> None:
+    root = twiml(post("/voice"))
+    assert root[0].tag == "Gather"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"X-Twilio-Signature": ""},
+        {"X-Twilio-Signature": "L/OH5YylLD5NRKLltdqwSvS0BnU="},
+        {"X-Twilio-Signature": sign(BASE + "/voice", call_params(), token="another-token")},
+    ],
+    ids=["missing", "empty", "forged", "other account"],
+)
+def test_unsigned_or_forged_requests_are_refused(
+    client: FlaskClient, headers: dict[str, str]
+) -> None:
+    response = client.post("/voice", data=call_params(), headers=headers)
+    assert response.status_code == 403
+    assert response.get_data(as_text=True) == (
+        "Forbidden: this line answers only requests signed by Twilio.\n"
+    )
+
+
+def test_replay_with_one_parameter_changed_is_refused(client: FlaskClient) -> None:
+    params = call_params(Digits="1")
+    signature = sign(BASE + "/voice/choose?m=main&s=0&i=0", params)
+    path = "/voice/choose?m=main&s=0&i=0"
+    ok = client.post(path, data=params, headers={"X-Twilio-Signature": signature})
+    assert ok.status_code == 200
+    changed = client.post(
+        path, data=params | {"Digits": "2"}, headers={"X-Twilio-Signature": signature}
+    )
+    assert changed.status_code == 403
+    other_url = client.post(
+        "/voice/choose?m=main&s=2&i=0", data=params, headers={"X-Twilio-Signature": signature}
+    )
+    assert other_url.status_code == 403
+
+
+def test_https_behind_a_proxy(client: FlaskClient) -> None:
+    params = call_params()
+    signature = sign("https://line.example.org/voice", params)
+    headers = {
+        "X-Twilio-Signature": signature,
+        "X-Forwarded-Proto": "https",
+        "Host": "line.example.org",
+    }
+    assert client.post("/voice", data=params, headers=headers).status_code == 200
+    # The same signature over plain http is not Twilio's
+    del headers["X-Forwarded-Proto"]
+    assert client.post("/voice", data=params, headers=headers).status_code == 403
+
+
+def test_public_base_url_names_the_signed_url() -> None:
+    app = create_app({"TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_BASE_URL": "https://line.example.org/"})
+    params = call_params()
+    signature = sign("https://line.example.org/voice", params)
+    response = app.test_client().post(
+        "/voice", data=params, headers={"X-Twilio-Signature": signature}
+    )
+    assert response.status_code == 200
+
+
+def test_get_webhooks_are_signed_over_the_query(client: FlaskClient) -> None:
+    url = "/voice/choose?m=main&s=0&i=0&Digits=2"
+    ok = client.get(url, headers={"X-Twilio-Signature": sign(BASE + url, {})})
+    root = twiml(ok)
+    assert "For people living in Derby City." in (root[0][0].text or "")
+    forged = client.get(
+        url.replace("Digits=2", "Digits=3"), headers={"X-Twilio-Signature": sign(BASE + url, {})}
+    )
+    assert forged.status_code == 403
+
+
+def test_health_check_needs_no_signature(client: FlaskClient) -> None:
+    assert client.get("/healthz").get_data(as_text=True) == "ok\n"
+
+
+def test_an_exception_still_connects_the_caller(
+    app: Flask, post: Post, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: object) -> str:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(Renderer, "choose", broken)
+    root = twiml(post("/voice/choose?m=main&s=0&i=0", Digits="2"))
+    assert [v.tag for v in root] == ["Say", "Dial", "Say", "Say", "Hangup"]
+    assert root[0].text == (
+        "Sorry, something has gone wrong on this line. "
+        "Connecting you to the 24-hour National Domestic Abuse Helpline."
+    )
+    assert root[1].find("Number").text == "+448082000247"  # type: ignore[union-attr]
+    assert "webhook /voice/choose failed" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "first_words"),
+    [
+        ("/voice/choose?m=nowhere&s=0&i=0", {"Digits": "1"}, "Derbyshire Victim Services."),
+        (
+            "/voice/choose?m=main&s=banana&i=-3",
+            {"Digits": "2"},
+            "For people living in Derby City.",
+        ),
+        ("/voice/choose?m=main&s=999999999999&i=0", {}, "I will put you through"),
+        ("/voice/choose", {}, "Derbyshire Victim Services."),
+        ("/voice/choose?m=main", {"Digits": "12345"}, "Sorry, I did not understand that."),
+        (
+            "/voice/choose?m=main",
+            {"SpeechResult": "derby city", "Confidence": "0.05"},
+            "Sorry, I did not understand",
+        ),
+        (
+            "/voice/choose?m=main",
+            {"SpeechResult": "derby city", "Confidence": "nan"},
+            "Sorry, I did not understand",
+        ),
+        (
+            "/voice/choose?m=main",
+            {"SpeechResult": "derby city", "Confidence": "x"},
+            "Sorry, I did not understand",
+        ),
+        (
+            "/voice/choose?m=main",
+            {"SpeechResult": "derby city"},
+            "For people living in Derby City.",
+        ),
+        ("/voice/dialled?m=zz&k=zz&n=zz", {"DialBridged": "false"}, "Sorry, the 24-hour"),
+        ("/voice/dialled?m=main&k=0&n=7", {"DialBridged": "false"}, "We could not connect you"),
+        ("/voice/numbers?r=x", {}, "We could not connect you"),
+        ("/voice/nothing-here", {}, "Derbyshire Victim Services."),
+    ],
+)
+def test_garbage_state_never_fails(
+    post: Post, path: str, params: dict[str, str], first_words: str
+) -> None:
+    root = twiml(post(path, **params))
+    said = [e.text or "" for e in root.iter("Say")]
+    assert said and said[0].startswith(first_words)
+
+
+def test_caller_who_hung_up_during_a_dial(post: Post) -> None:
+    root = twiml(
+        post("/voice/dialled?m=main&k=0&n=0", DialCallStatus="completed", CallStatus="completed")
+    )
+    assert [v.tag for v in root] == ["Hangup"]
+
+
+def test_whisper_accept_and_decline(post: Post) -> None:
+    assert [v.tag for v in twiml(post("/voice/whisper/accept", Digits="1"))] == []
+    assert [v.tag for v in twiml(post("/voice/whisper/accept", Digits="2"))] == ["Hangup"]
+    assert [v.tag for v in twiml(post("/voice/whisper/accept"))] == ["Hangup"]
+
+
+def test_the_callers_number_is_never_logged(
+    app: Flask,
+    caller: Callable[..., object],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    from ivr.simulate import Simulator
+
+    simulator = Simulator(app, {"refuge_derby": "busy"})
+    call = simulator.call(["2", "1"])
+    client = app.test_client()
+    client.post("/voice", data=call_params())  # refused: logged without the number
+    monkeypatch.setattr(Renderer, "start", lambda self: 1 / 0)
+    client.post(
+        "/voice",
+        data=call_params(),
+        headers={"X-Twilio-Signature": sign(BASE + "/voice", call_params())},
+    )
+    assert caplog.records
+    national = CALLER.removeprefix("+44")
+    for text in (caplog.text, " ".join(call.urls), " ".join(e.text for e in call.events)):
+        assert national not in text
+
+
+def test_the_app_will_not_start_without_a_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TWILIO_AUTH_TOKEN", raising=False)
+    from ivr import IvrError
+
+    with pytest.raises(IvrError, match="^TWILIO_AUTH_TOKEN is not set"):
+        create_app()
+
+
+def test_token_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
+    monkeypatch.setenv("IVR_MENU", str(DEFAULT_MENU))
+    client = create_app().test_client()
+    params = call_params()
+    response = client.post(
+        "/voice", data=params, headers={"X-Twilio-Signature": sign(BASE + "/voice", params)}
+    )
+    assert response.status_code == 200
