@@ -1,0 +1,162 @@
+"""The `ivr` command: check, simulate, serve, export-fallback."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask
+
+from ivr import create_app
+from ivr.menu import DEFAULT_MENU, load_menu
+from ivr.simulate import ANSWERS, LINE, Event, Simulator, parse_script
+from ivr.source import IvrError, MenuError, read_source
+from ivr.twiml import render_failsafe
+
+MENU_ARG = click.argument(
+    "menu_file", metavar="[FILE]", required=False, default=str(DEFAULT_MENU), type=click.Path()
+)
+MENU_OPT = click.option(
+    "--menu",
+    "menu_file",
+    default=str(DEFAULT_MENU),
+    show_default=True,
+    type=click.Path(),
+    help="The menu file.",
+)
+
+
+@click.group()
+def main() -> None:
+    """Derbyshire Victim Services phone line."""
+
+
+def _fail(error: IvrError) -> click.ClickException:
+    return click.ClickException(str(error))
+
+
+@main.command()
+@MENU_ARG
+def check(menu_file: str) -> None:
+    """List every problem in a menu file, one located line each (exit 1 on errors)."""
+    from ivr.check import check_source
+
+    try:
+        source = read_source(Path(menu_file))
+    except MenuError as e:
+        raise _fail(e) from e
+    problems, _ = check_source(source)
+    for problem in problems:
+        click.echo(str(problem), err=not problem.warning)
+    errors = sum(not p.warning for p in problems)
+    warnings = len(problems) - errors
+    if errors:
+        click.echo(
+            f"{source.name}: {errors} error(s), {warnings} warning(s): not usable", err=True
+        )
+        raise SystemExit(1)
+    menu = load_menu(menu_file)
+    click.echo(
+        f"{source.name}: OK ({len(menu.nodes)} menus, {len(menu.helplines)} helplines, "
+        f"{len(menu.prompts)} prompts, {warnings} warning(s))"
+    )
+
+
+def _local_app(menu_file: str, token: str | None = None) -> tuple[Flask, str]:
+    token = token or secrets.token_hex(16)
+    try:
+        return create_app({"TWILIO_AUTH_TOKEN": token, "IVR_MENU": menu_file}), token
+    except IvrError as e:
+        raise _fail(e) from e
+
+
+@main.command()
+@MENU_OPT
+@click.option(
+    "--keys",
+    "script",
+    default=None,
+    help="Scripted inputs: '2, derby city, -, 1' ('-' is silence).",
+)
+@click.option(
+    "--answer",
+    "answers",
+    multiple=True,
+    metavar="HELPLINE=HOW",
+    help=f"How a helpline (id or +44 number) answers: {', '.join(ANSWERS)} (default accept).",
+)
+def simulate(menu_file: str, script: str | None, answers: tuple[str, ...]) -> None:
+    """A call in the terminal: the real app, signed requests, TwiML followed as Twilio does."""
+    how: dict[str, str] = {}
+    for item in answers:
+        name, _, value = item.partition("=")
+        if value not in ANSWERS:
+            raise click.BadParameter(f"'{item}': expected HELPLINE=one of {', '.join(ANSWERS)}")
+        how[name] = value
+    app, _ = _local_app(menu_file)
+
+    def show(event: Event) -> None:
+        if event.kind != "gather" or script is not None:
+            click.echo(str(event))
+
+    simulator = Simulator(app, how, on_event=show)
+    if script is not None:
+        inputs: Any = parse_script(script)
+    else:
+        click.echo(
+            "A call to the line. At each menu press keys or type words; Enter alone is silence."
+        )
+        inputs = _typed()
+    call = simulator.call(inputs)
+    click.echo(f"call ended: {call.ending}")
+
+
+def _typed() -> Any:
+    while True:
+        typed: str = click.prompt("you", default="", show_default=False)
+        yield typed.strip() or None  # type: Input
+
+
+@main.command()
+@MENU_OPT
+@click.option("--port", default=5000, show_default=True, help="Port on 127.0.0.1.")
+def serve(menu_file: str, port: int) -> None:
+    """Serve the line on 127.0.0.1 only (production runs gunicorn, see the Procfile)."""
+    import os
+
+    token = os.environ.get("TWILIO_AUTH_TOKEN")
+    if not token:
+        click.echo(
+            "warning: TWILIO_AUTH_TOKEN is not set: using a one-off local token, so only "
+            "requests signed with it are answered (Twilio's are refused).",
+            err=True,
+        )
+    app, _ = _local_app(menu_file, token)
+    app.run(host="127.0.0.1", port=port)
+
+
+@main.command("export-fallback")
+@MENU_OPT
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default="-",
+    help="File to write (default: stdout).",
+)
+def export_fallback(menu_file: str, output: str) -> None:
+    """Write the static TwiML for the number's Fallback URL (apologise, dial the 24/7 line)."""
+    try:
+        menu = load_menu(menu_file)
+    except IvrError as e:
+        raise _fail(e) from e
+    if not menu.settings.caller_id:
+        click.echo(
+            "warning: settings.caller_id is empty, so a call through the fallback shows the "
+            f"caller's own number to the 24/7 line; set it to the line's number (e.g. {LINE}).",
+            err=True,
+        )
+    with click.open_file(output, "w") as f:
+        f.write(render_failsafe(menu) + "\n")

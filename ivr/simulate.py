@@ -1,0 +1,235 @@
+"""A caller that follows TwiML exactly as Twilio does, over signed requests to the real app."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from itertools import count
+
+from flask import Flask
+from twilio.request_validator import RequestValidator
+
+from ivr.source import IvrError
+
+CALLER = "+447700900123"  # Ofcom's drama range: never a real caller
+LINE = "+441632960001"  # likewise, for the line's own number
+BASE = "http://localhost"
+ANSWERS = ("accept", "decline", "voicemail", "busy", "no-answer", "failed", "canceled")
+NOT_ANSWERED = ("busy", "no-answer", "failed", "canceled")
+MAX_REQUESTS = 60
+
+# One caller input: a key (or several), words said, or None for silence
+Input = str | None
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened on the call, as the caller or a helpline would notice it."""
+
+    kind: str  # say, play, pause, gather, dial, whisper, bridged, hangup, end
+    text: str = ""
+
+    def __str__(self) -> str:
+        return f"[{self.kind}] {self.text}".rstrip()
+
+
+@dataclass
+class Call:
+    """A finished call: what happened, and every URL requested."""
+
+    events: list[Event] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
+    live: bool = False  # events are shown as they happen (the caller's leg, not a whisper)
+
+    def heard(self) -> str:
+        """Everything the caller heard, in order, as one text."""
+        return " ".join(e.text for e in self.events if e.kind in ("say", "play"))
+
+    def kinds(self) -> list[str]:
+        """The kinds of event, in order."""
+        return [e.kind for e in self.events]
+
+    @property
+    def bridged(self) -> str | None:
+        """The number the caller was connected to, if any."""
+        return next((e.text for e in self.events if e.kind == "bridged"), None)
+
+    @property
+    def ending(self) -> str:
+        """How the call ended: 'bridged', 'goodbye' (spoken, then hung up) or 'silence'."""
+        if self.bridged:
+            return "bridged"
+        spoken = [e for e in self.events if e.kind in ("say", "play")]
+        if self.events and self.events[-1].kind == "hangup" and spoken:
+            return "goodbye"
+        return "silence"
+
+
+def parse_script(script: str) -> list[Input]:
+    """'2, derby city, -, 1' -> ['2', 'derby city', None, '1']; '-' or '' is silence."""
+    return [None if part.strip() in ("", "-") else part.strip() for part in script.split(",")]
+
+
+class Simulator:
+    """Drives the app like Twilio: follows Gather, Redirect, Dial, Number url, Hangup."""
+
+    def __init__(
+        self,
+        app: Flask,
+        answers: Mapping[str, str] | None = None,
+        on_event: Callable[[Event], None] | None = None,
+        caller: str = CALLER,
+    ) -> None:
+        self.client = app.test_client()
+        self.validator = RequestValidator(app.config["TWILIO_AUTH_TOKEN"])
+        self.menu = app.extensions["ivr"].renderer.menu
+        self.answers = dict(answers or {})
+        self.on_event = on_event
+        self.caller = caller
+        self.sids = count(1)
+
+    def answer_for(self, number: str) -> str:
+        """How the helpline at number behaves (by id or E.164 number); accept by default."""
+        for hid, helpline in self.menu.helplines.items():
+            if number == helpline.e164 and hid in self.answers:
+                return self.answers[hid]
+        return self.answers.get(number, "accept")
+
+    def call(self, inputs: Iterator[Input] | list[Input]) -> Call:
+        """Make a call, answering each Gather from inputs (silence once they run out)."""
+        feed = iter(inputs)
+        call = Call(live=True)
+        params = {"CallSid": f"CA{next(self.sids):032d}", "From": self.caller, "To": LINE}
+        params |= {"Caller": self.caller, "Direction": "inbound", "CallStatus": "in-progress"}
+        self._run(call, "/voice", "POST", params, lambda: next(feed, None))
+        return call
+
+    def _record(self, call: Call, kind: str, text: str = "") -> None:
+        event = Event(kind, text)
+        call.events.append(event)
+        if self.on_event and call.live:
+            self.on_event(event)
+
+    def request(self, url: str, method: str, params: Mapping[str, str]) -> ET.Element:
+        """A signed request, as Twilio makes it; the answer must be TwiML."""
+        signed = dict(params) if method == "POST" else {}
+        full = url if url.startswith("http") else BASE + url
+        if method == "GET" and params:
+            sep = "&" if "?" in full else "?"
+            full += sep + "&".join(f"{k}={v}" for k, v in params.items())
+        headers = {"X-Twilio-Signature": self.validator.compute_signature(full, signed)}
+        path = full.removeprefix(BASE)
+        if method == "POST":
+            response = self.client.post(path, data=signed, headers=headers)
+        else:
+            response = self.client.get(path, headers=headers)
+        if response.status_code != 200 or response.mimetype != "text/xml":
+            raise IvrError(f"{method} {path} answered {response.status_code} {response.mimetype}")
+        root = ET.fromstring(response.get_data(as_text=True))
+        if root.tag != "Response":
+            raise IvrError(f"{method} {path} answered <{root.tag}>, not <Response>")
+        return root
+
+    def _run(
+        self,
+        call: Call,
+        url: str,
+        method: str,
+        params: dict[str, str],
+        next_input: Callable[[], Input],
+    ) -> bool:
+        """Follow one leg until it ends; True if the document ran out without a Hangup."""
+        extra: dict[str, str] = {}
+        for _ in range(MAX_REQUESTS):
+            call.urls.append(url)
+            root = self.request(url, method, params | extra)
+            step = self._execute(call, root, url, params, next_input)
+            if step is None:
+                self._record(call, "end")
+                return True
+            if isinstance(step, str):
+                return False  # hung up
+            url, method, extra = step
+        raise IvrError(f"the call did not end after {MAX_REQUESTS} requests")
+
+    def _execute(
+        self,
+        call: Call,
+        root: ET.Element,
+        url: str,
+        params: dict[str, str],
+        next_input: Callable[[], Input],
+    ) -> tuple[str, str, dict[str, str]] | str | None:
+        for verb in root:
+            method = verb.get("method", "POST")
+            if verb.tag in ("Say", "Play", "Pause"):
+                self._speak(call, verb)
+            elif verb.tag == "Gather":
+                for child in verb:
+                    self._speak(call, child)
+                said = next_input()
+                self._record(call, "gather", "(silence)" if said is None else said)
+                action = verb.get("action", url)
+                if said is not None:
+                    return action, method, _answer(said)
+                if verb.get("actionOnEmptyResult") == "true":
+                    return action, method, {}
+            elif verb.tag == "Redirect":
+                return (verb.text or url), method, {}
+            elif verb.tag == "Dial":
+                result = self._dial(call, verb, params)
+                if verb.get("action"):
+                    return verb.get("action", ""), method, result
+            elif verb.tag in ("Hangup", "Reject"):
+                self._record(call, "hangup")
+                return "hangup"
+            else:
+                raise IvrError(f"the simulator does not know <{verb.tag}>")
+        return None
+
+    def _speak(self, call: Call, verb: ET.Element) -> None:
+        if verb.tag == "Say":
+            self._record(call, "say", verb.text or "")
+        elif verb.tag == "Play":
+            self._record(call, "play", verb.text or "")
+        else:
+            self._record(call, "pause", verb.get("length", "1"))
+
+    def _dial(self, call: Call, dial: ET.Element, params: dict[str, str]) -> dict[str, str]:
+        """Ring the number; if it answers, run the whisper on its own leg."""
+        number = dial.find("Number")
+        if number is None or not number.text:
+            raise IvrError("<Dial> without a <Number>")
+        shown = dial.get("callerId") or params["From"]
+        self._record(call, "dial", f"{number.text} (they see {shown})")
+        answer = self.answer_for(number.text)
+        if answer in NOT_ANSWERED:
+            self._record(call, "not-answered", answer)
+            return {"DialCallStatus": answer, "DialBridged": "false", "CallStatus": "in-progress"}
+        bridged = True
+        whisper_url = number.get("url")
+        if whisper_url:
+            leg = {"CallSid": f"CA{next(self.sids):032d}", "From": shown, "To": number.text}
+            leg |= {"Direction": "outbound-dial", "ParentCallSid": params["CallSid"]}
+            keys = {"accept": "1", "decline": "2", "voicemail": None}[answer]
+            whisper = Call()
+            bridged = self._run(
+                whisper, whisper_url, number.get("method", "POST"), leg, lambda: keys
+            )
+            for event in whisper.events:
+                self._record(call, "whisper", f"{event.kind}: {event.text}".rstrip(": "))
+            call.urls.extend(whisper.urls)
+        if bridged:
+            self._record(call, "bridged", number.text)
+        return {
+            "DialCallStatus": "completed",
+            "DialBridged": "true" if bridged else "false",
+            "CallStatus": "in-progress",
+        }
+
+
+def _answer(said: str) -> dict[str, str]:
+    if all(c in "0123456789*#" for c in said):
+        return {"Digits": said}
+    return {"SpeechResult": said, "Confidence": "0.92"}
