@@ -12,7 +12,8 @@ from ivr import speech
 from ivr.source import MenuError, Problem, read_source
 
 DEFAULT_MENU = Path(__file__).resolve().parent.parent / "menus.yaml"
-KEYS = "0123456789*#"
+# "#" alone reaches us as empty Digits (it ends a Gather), so it cannot be a choice
+KEYS = "0123456789*"
 
 
 @dataclass(frozen=True)

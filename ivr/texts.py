@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -11,9 +12,22 @@ if TYPE_CHECKING:
 OPERATOR_CHOICE = "to speak to someone now"
 
 
+_NUMBER = re.compile(r"(?<!\d)(?<!\d\.)\d{3,}(?!\d|\.\d)")
+
+
+def speakable(text: str) -> str:
+    """Numbers of three digits or more said digit by digit: 999 -> '9 9 9', 101 -> '1 0 1'."""
+    return _NUMBER.sub(lambda m: " ".join(m.group()), " ".join(text.split()))
+
+
 def spoken_key(key: str) -> str:
     """How a key is said: '*' -> 'star'."""
     return {"*": "star", "#": "hash"}.get(key, key)
+
+
+def whisper_id(node_id: str, key: str) -> str:
+    """The prompt id of a choice's whisper; keys are spelled so ids make safe file names."""
+    return f"whisper.{node_id}.{spoken_key(key)}"
 
 
 def compose_prompts(
@@ -35,7 +49,7 @@ def compose_prompts(
     }
 
     def fill(pid: str, **extra: str) -> str:
-        return " ".join(texts[pid].format_map({**common, **extra}).split())
+        return speakable(texts[pid].format_map({**common, **extra}))
 
     prompts = {
         name: fill(name)
@@ -48,7 +62,7 @@ def compose_prompts(
             prompts[f"not_available.{hid}"] = fill("not_available", name=h.name)
     prompts["whisper.operator"] = fill("whisper", choice=OPERATOR_CHOICE)
     for node in nodes.values():
-        parts = [" ".join(node.say.format_map(common).split())] if node.say else []
+        parts = [speakable(node.say.format_map(common))] if node.say else []
         parts += [fill("option", label=o.label, key=spoken_key(o.key)) for o in node.options]
         parts.append(fill("keys_hint"))
         if node.parent is not None:
@@ -57,5 +71,5 @@ def compose_prompts(
         for o in node.options:
             if o.transfer:
                 choice = o.label if node.parent is None else f"{node.title}, {o.label}"
-                prompts[f"whisper.{node.id}.{o.key}"] = fill("whisper", choice=choice)
+                prompts[whisper_id(node.id, o.key)] = fill("whisper", choice=choice)
     return prompts

@@ -8,13 +8,14 @@ import pytest
 
 from ivr.menu import load_menu
 from ivr.simulate import NOT_ANSWERED, Simulator
+from ivr.texts import speakable
 
 MENU = load_menu()
 N = {hid: h.e164 for hid, h in MENU.helplines.items()}
 Caller = Callable[..., Simulator]
 
 GREETING = (
-    "Derbyshire Victim Services. If you are in danger now, hang up and dial 999. "
+    "Derbyshire Victim Services. If you are in danger now, hang up and dial 9 9 9. "
     "You can hang up at any time."
 )
 
@@ -22,9 +23,9 @@ GREETING = (
 def test_999_comes_first(caller: Caller) -> None:
     call = caller().call([None, None, None])
     first = call.events[0]
-    assert (first.kind, first.text) == ("say", GREETING)
+    assert (first.kind, first.text) == ("play", GREETING)
     # The danger sentence is within the first 20 words: a few seconds of speech
-    assert "dial 999" in " ".join(GREETING.split()[:14])
+    assert "dial 9 9 9" in " ".join(GREETING.split()[:16])
 
 
 @pytest.mark.parametrize(
@@ -66,11 +67,11 @@ def test_each_choice_reaches_its_helpline(
 def test_emergency_guidance_is_exact_and_repeatable(caller: Caller) -> None:
     call = caller().call(["1", "9", "*", None, None, None])
     heard = call.heard()
-    silent = "from a mobile, dial 999, listen, and press 5 5 when asked."
+    silent = "from a mobile, dial 9 9 9, listen, and press 5 5 when asked."
     assert heard.count(silent) == 2
-    assert "From a landline, dial 999 and stay on the line." in heard
-    assert "text REGISTER to 999" in heard
-    assert "For non-urgent police help, call 101." in heard
+    assert "From a landline, dial 9 9 9 and stay on the line." in heard
+    assert "text REGISTER to 9 9 9" in heard
+    assert "Non-urgent police help: call 1 0 1." in heard
     # * went back to the main menu
     assert heard.count("For emergency guidance, press 1.") == 2 + 2
 
@@ -81,7 +82,7 @@ def test_emergency_guidance_is_exact_and_repeatable(caller: Caller) -> None:
 def test_information_pages(caller: Caller, node: str) -> None:
     key = next(o.key for o in MENU.nodes["other"].options if o.goto == node)
     call = caller().call(["6", key, "*", "*", "0"])
-    assert MENU.nodes[node].say in call.heard()
+    assert speakable(MENU.nodes[node].say) in call.heard()
     # back, back: from the page to "other", then to the main menu
     assert call.heard().count(MENU.prompts["node.main"]) == 2
 
@@ -158,7 +159,7 @@ def test_declined_whisper_is_not_a_connection(caller: Caller) -> None:
     call = caller(mankind="decline").call(["4", "1"])
     whisper = [e.text for e in call.events if e.kind == "whisper"]
     assert whisper[0] == (
-        "say: This is a call from the Derbyshire Victim Services line. The caller chose "
+        "play: This is a call from the Derbyshire Victim Services line. The caller chose "
         "Support for men, the ManKind Initiative, a confidential helpline for men. "
         "Press 1 to take the call."
     )
@@ -178,4 +179,4 @@ def test_whisper_never_carries_the_callers_number(caller: Caller) -> None:
 
 def test_after_a_bridged_call_the_caller_hears_goodbye(caller: Caller) -> None:
     call = caller().call(["0"])
-    assert call.kinds()[-3:] == ["bridged", "say", "hangup"]
+    assert call.kinds()[-3:] == ["bridged", "play", "hangup"]
