@@ -9,7 +9,7 @@ from typing import Any
 import click
 from flask import Flask
 
-from ivr import create_app
+from ivr import create_app, prompts_cli
 from ivr.menu import DEFAULT_MENU, load_menu
 from ivr.simulate import ANSWERS, LINE, Event, Simulator, parse_script
 from ivr.source import IvrError, MenuError, read_source
@@ -160,3 +160,6 @@ def export_fallback(menu_file: str, output: str) -> None:
         )
     with click.open_file(output, "w") as f:
         f.write(render_failsafe(menu) + "\n")
+
+
+main.add_command(prompts_cli.prompts)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import textwrap
+import wave
+import xml.etree.ElementTree as ET
+from array import array
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -35,6 +39,19 @@ menus:
         keywords: [refuge]
         transfer: [refuge_derby, national_24h]
 """
+
+
+def spoken(app: Flask, root: ET.Element) -> list[str]:
+    """What each <Say> or <Play> in a TwiML document says."""
+    store = app.extensions["ivr.prompts"]
+    texts = []
+    for verb in root.iter():
+        if verb.tag == "Say":
+            texts.append(verb.text or "")
+        elif verb.tag == "Play":
+            found = store.find((verb.text or "").rpartition("/")[2])
+            texts.append(store.menu.prompts[found.path.stem] if found else verb.text or "")
+    return texts
 
 
 def call_params(**extra: str) -> dict[str, str]:
@@ -89,3 +106,33 @@ def write_menu(tmp_path: Path) -> Callable[[str], Path]:
         return path
 
     return write
+
+
+def tone(
+    path: Path, seconds: float = 1.0, rate: int = 44100, channels: int = 2, level: int = 8000
+) -> Path:
+    """Write a WAV of a 440 Hz tone (level 0: silence), as a staff recording might be."""
+    frames = int(seconds * rate)
+    samples = array("h")
+    for i in range(frames):
+        value = int(level * math.sin(2 * math.pi * 440 * i / rate))
+        samples.extend([value] * channels)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(samples.tobytes())
+    return path
+
+
+@pytest.fixture
+def small_app(tmp_path: Path, write_menu: Callable[[str], Path]) -> Flask:
+    """The small menu with an empty prompt store of its own."""
+    menu = write_menu(SMALL_MENU)
+    return create_app(
+        {
+            "TWILIO_AUTH_TOKEN": TOKEN,
+            "IVR_MENU": str(menu),
+            "PROMPTS_DIR": str(tmp_path / "prompts"),
+        }
+    )

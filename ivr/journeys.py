@@ -1,0 +1,77 @@
+"""How long a caller listens: before hearing 999, and before each helpline rings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ivr.menu import Menu
+from ivr.prompts import PromptStore, wav_seconds
+from ivr.texts import spoken_key
+
+
+@dataclass(frozen=True)
+class Journey:
+    """The shortest key path to a helpline and the seconds of prompts heard on the way."""
+
+    helpline: str
+    keys: tuple[str, ...]
+    seconds: float
+
+
+def prompt_seconds(store: PromptStore, prompt_id: str) -> float:
+    """The audio's length, or an estimate from the words when there is no audio yet."""
+    audio = store.current().get(prompt_id)
+    if audio:
+        return wav_seconds(audio.path)
+    words = len(store.menu.prompts[prompt_id].split())
+    return words / (store.menu.settings.speech_rate / 60)
+
+
+def _until(store: PromptStore, prompt_id: str, phrase: str) -> float:
+    """Seconds into a prompt until the end of phrase, in proportion to the words."""
+    text = store.menu.prompts[prompt_id]
+    end = text.find(phrase)
+    if end < 0:
+        return prompt_seconds(store, prompt_id)
+    words = len(text[: end + len(phrase)].split())
+    return prompt_seconds(store, prompt_id) * words / len(text.split())
+
+
+def before_999(store: PromptStore) -> float:
+    """Seconds from answer until the greeting has said "999"."""
+    return _until(store, "greeting", "9 9 9")
+
+
+def journeys(store: PromptStore) -> list[Journey]:
+    """For each helpline first in some chain (and the 24/7 line): the quickest way there.
+
+    A caller presses each key as soon as its option has been said.
+    """
+    menu: Menu = store.menu
+    home = menu.settings.home
+    start = prompt_seconds(store, "greeting")
+    best: dict[str, Journey] = {}
+    # Breadth first, so the first path found to a node has the fewest key presses
+    queue: list[tuple[str, tuple[str, ...], float]] = [(home, (), start)]
+    seen = {home}
+    while queue:
+        node_id, keys, seconds = queue.pop(0)
+        prompt_id = f"node.{node_id}"
+        operator_key = menu.settings.operator_key
+        choices: list[tuple[str, str | None, str | None]] = [
+            (operator_key, menu.settings.operator, None)
+        ]
+        for o in menu.nodes[node_id].options:
+            choices.append((o.key, o.transfer[0] if o.transfer else None, o.goto))
+        for key, helpline, goto in choices:
+            heard = seconds + _until(store, prompt_id, f"press {spoken_key(key)}.")
+            if helpline:
+                total = heard + prompt_seconds(store, f"connecting.{helpline}")
+                journey = Journey(helpline, (*keys, key), total)
+                old = best.get(helpline)
+                if old is None or (len(journey.keys), total) < (len(old.keys), old.seconds):
+                    best[helpline] = journey
+            elif goto and goto not in seen:
+                seen.add(goto)
+                queue.append((goto, (*keys, key), heard))
+    return sorted(best.values(), key=lambda j: j.seconds)

@@ -1,0 +1,124 @@
+"""`ivr prompts`: build, list, import and revert prompt audio."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import click
+
+from ivr.journeys import before_999, journeys, prompt_seconds
+from ivr.menu import DEFAULT_MENU, load_menu
+from ivr.prompts import DEFAULT_DIR, PromptStore, whoami
+from ivr.source import IvrError
+from ivr.tts import Pyttsx3Speaker, build, check_recording, to_telephony
+
+MENU_OPT = click.option(
+    "--menu",
+    "menu_file",
+    default=str(DEFAULT_MENU),
+    show_default=True,
+    type=click.Path(),
+    help="The menu file.",
+)
+DIR_OPT = click.option(
+    "--dir",
+    "prompts_dir",
+    default=str(DEFAULT_DIR),
+    show_default=True,
+    type=click.Path(),
+    help="The prompt store (generated/ and recorded/).",
+)
+
+
+def _store(menu_file: str, prompts_dir: str) -> PromptStore:
+    try:
+        return PromptStore(load_menu(menu_file), Path(prompts_dir))
+    except IvrError as e:
+        raise click.ClickException(str(e)) from e
+
+
+@click.group()
+def prompts() -> None:
+    """Prompt audio: generated speech and staff recordings."""
+
+
+@prompts.command("build")
+@MENU_OPT
+@DIR_OPT
+@click.option("--force", is_flag=True, help="Rebuild every prompt, changed or not.")
+def build_command(menu_file: str, prompts_dir: str, force: bool) -> None:
+    """Synthesise the prompts whose text, voice or rate changed, as telephony WAV."""
+    store = _store(menu_file, prompts_dir)
+    settings = store.menu.settings
+    with click.progressbar(length=len(store.menu.prompts), label="prompts", file=None) as bar:
+        try:
+            rows = build(
+                store,
+                lambda: Pyttsx3Speaker(settings.tts_voice, settings.speech_rate),
+                force,
+                lambda prompt_id: bar.update(1),
+            )
+        except IvrError as e:
+            raise click.ClickException(str(e)) from e
+    width = max(len(r.prompt_id) for r in rows)
+    click.echo(f"{'prompt':<{width}}  {'seconds':>7}  {'bytes':>8}  done")
+    for r in rows:
+        click.echo(f"{r.prompt_id:<{width}}  {r.seconds:>7.2f}  {r.size:>8}  {r.action}")
+    built = sum(r.action == "built" for r in rows)
+    click.echo(f"{built} built, {sum(r.action == 'kept' for r in rows)} unchanged")
+
+
+@prompts.command("list")
+@MENU_OPT
+@DIR_OPT
+def list_command(menu_file: str, prompts_dir: str) -> None:
+    """Each prompt's number (for recording by phone), status and length; caller times."""
+    store = _store(menu_file, prompts_dir)
+    width = max(len(p) for p in store.menu.prompts)
+    click.echo(f"{'no':>3}  {'prompt':<{width}}  {'status':<9}  seconds")
+    for number, prompt_id in enumerate(store.menu.prompts, 1):
+        status = store.status(prompt_id)
+        seconds = prompt_seconds(store, prompt_id)
+        estimate = "" if status in ("recorded", "generated") else " (estimate)"
+        click.echo(f"{number:>3}  {prompt_id:<{width}}  {status:<9}  {seconds:6.1f}{estimate}")
+    click.echo(f"\nseconds before a caller hears 999: {before_999(store):.1f}")
+    for j in journeys(store):
+        name = store.menu.helplines[j.helpline].name
+        click.echo(f"seconds to {name} (keys {' '.join(j.keys)}): {j.seconds:.1f}")
+
+
+@prompts.command("import")
+@click.argument("prompt_id")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@MENU_OPT
+@DIR_OPT
+def import_command(prompt_id: str, file: str, menu_file: str, prompts_dir: str) -> None:
+    """Make a staff recording (WAV or MP3, any rate) the live audio of a prompt."""
+    store = _store(menu_file, prompts_dir)
+    try:
+        store.check_id(prompt_id)
+        with tempfile.TemporaryDirectory() as tmp:
+            wav = Path(tmp) / "telephony.wav"
+            to_telephony(Path(file), wav)
+            seconds = check_recording(wav, Path(file).name)
+            store.install(prompt_id, wav, whoami())
+    except IvrError as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(f"{prompt_id}: now plays {Path(file).name} ({seconds:.1f} s)")
+
+
+@prompts.command("revert")
+@click.argument("prompt_id")
+@MENU_OPT
+@DIR_OPT
+def revert_command(prompt_id: str, menu_file: str, prompts_dir: str) -> None:
+    """Drop a prompt's staff recording: it goes back to generated speech."""
+    store = _store(menu_file, prompts_dir)
+    try:
+        reverted = store.revert(prompt_id, whoami())
+    except IvrError as e:
+        raise click.ClickException(str(e)) from e
+    if not reverted:
+        raise click.ClickException(f"{prompt_id} has no recording to revert")
+    click.echo(f"{prompt_id}: back to generated speech")

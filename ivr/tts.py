@@ -1,0 +1,151 @@
+"""Offline speech: pyttsx3 driving espeak-ng, converted by sox to telephony WAV."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import wave
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from ivr.prompts import PromptStore, file_hash, wav_seconds
+from ivr.source import IvrError
+
+RATE = 8000  # Twilio plays 8 kHz mono WAV without transcoding
+MAX_SECONDS = 120
+QUIET_PEAK = 328  # 1 % of full scale: below this a recording is silence
+ESPEAK_MISSING = (
+    "espeak-ng is not installed, so prompts cannot be generated. Install it with "
+    "`sudo apt-get install espeak-ng` (Debian, Ubuntu) or `brew install espeak-ng` (macOS), "
+    "then run `ivr prompts build` again. Until then the line says prompts with Twilio's <Say>."
+)
+SOX_MISSING = "sox is not installed: install it with `sudo apt-get install sox libsox-fmt-mp3`"
+
+
+class Speaker(Protocol):
+    """Writes speech for a text to a WAV file (any rate)."""
+
+    def synthesise(self, text: str, out: Path) -> None: ...
+
+
+class Pyttsx3Speaker:
+    """pyttsx3 with the espeak-ng driver, one utterance per runAndWait()."""
+
+    def __init__(self, voice: str, rate: int) -> None:
+        if shutil.which("espeak-ng") is None:
+            raise IvrError(ESPEAK_MISSING)
+        import pyttsx3
+
+        try:
+            self.engine: Any = pyttsx3.init("espeak")
+        except (OSError, RuntimeError) as e:
+            raise IvrError(ESPEAK_MISSING) from e
+        self.engine.setProperty("voice", voice)
+        self.engine.setProperty("rate", rate)
+        self.finished = False
+        self.engine.connect("finished-utterance", self._finished)
+
+    def _finished(self, name: object, completed: bool) -> None:
+        self.finished = completed
+
+    def synthesise(self, text: str, out: Path) -> None:
+        """Speak text into out; runAndWait() can return before writing, so wait for the event."""
+        for _ in range(3):
+            self.finished = False
+            out.unlink(missing_ok=True)
+            # pyttsx3 prints "Audio saved to ..." for every file
+            with contextlib.redirect_stdout(io.StringIO()):
+                self.engine.save_to_file(text, str(out))
+                self.engine.runAndWait()
+            if self.finished and out.is_file() and out.stat().st_size > 44:
+                return
+        raise IvrError(f"espeak-ng wrote no audio for: {text[:60]!r}")
+
+
+def to_telephony(source: Path, target: Path) -> None:
+    """Any audio sox reads -> 8 kHz mono 16-bit WAV; -D (no dither) keeps it byte-identical."""
+    if shutil.which("sox") is None:
+        raise IvrError(SOX_MISSING)
+    command = ["sox", "-D", "-V1", str(source), "-r", str(RATE), "-c", "1", "-b", "16"]
+    result = subprocess.run(
+        [*command, "-e", "signed-integer", str(target)], capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        reason = (result.stderr.strip().splitlines() or ["unknown format"])[-1]
+        raise IvrError(f"{source.name} is not audio that can be converted ({reason})")
+
+
+def check_recording(wav: Path, name: str) -> float:
+    """A converted recording's seconds; refuse silence and over-long takes."""
+    with wave.open(str(wav), "rb") as w:
+        samples = array("h", w.readframes(w.getnframes()))
+    seconds = len(samples) / RATE
+    if seconds > MAX_SECONDS:
+        raise IvrError(f"{name} lasts {seconds:.0f} s: a prompt may last {MAX_SECONDS} s at most")
+    if not samples or max(max(samples), -min(samples)) < QUIET_PEAK:
+        raise IvrError(f"{name} is silent: nothing was changed")
+    return seconds
+
+
+@dataclass(frozen=True)
+class Built:
+    """One row of the build's closing table."""
+
+    prompt_id: str
+    seconds: float
+    size: int
+    action: str  # built, kept, removed
+
+
+def build(
+    store: PromptStore,
+    speaker: Callable[[], Speaker],
+    force: bool = False,
+    progress: Callable[[str], None] = lambda prompt_id: None,
+) -> list[Built]:
+    """Generate audio for every prompt whose text, voice or rate changed (all with force)."""
+    manifest = store.manifest()
+    # Recorded prompts get generated audio too, so `ivr prompts revert` has something to play
+    todo = [p for p in store.menu.prompts if force or not store.generated_audio(p, manifest)]
+    engine = speaker() if todo else None
+    store.generated.mkdir(parents=True, exist_ok=True)
+    rows: list[Built] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for prompt_id in store.menu.prompts:
+            progress(prompt_id)
+            target = store.generated / f"{prompt_id}.wav"
+            if engine is not None and prompt_id in todo:
+                raw = Path(tmp) / "speech.wav"
+                engine.synthesise(store.menu.prompts[prompt_id], raw)
+                to_telephony(raw, Path(tmp) / "telephony.wav")
+                os.replace(Path(tmp) / "telephony.wav", target)
+                manifest[prompt_id] = {
+                    "source": store.key(prompt_id),
+                    "sha256": file_hash(target),
+                    "seconds": round(wav_seconds(target), 3),
+                    "bytes": target.stat().st_size,
+                }
+                action = "built"
+            else:
+                action = "kept"
+            entry = manifest[prompt_id]
+            rows.append(
+                Built(prompt_id, float(str(entry["seconds"])), int(str(entry["bytes"])), action)
+            )
+    for orphan in sorted(set(manifest) - set(store.menu.prompts)):
+        (store.generated / f"{orphan}.wav").unlink(missing_ok=True)
+        del manifest[orphan]
+        rows.append(Built(orphan, 0.0, 0, "removed"))
+    text = json.dumps(manifest, indent=1, sort_keys=True) + "\n"
+    temporary = store.manifest_path.with_suffix(".tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, store.manifest_path)
+    return rows

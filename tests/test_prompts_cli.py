@@ -1,0 +1,126 @@
+"""Staff recordings from a file: import, revert, list, and every refusal."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import wave
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ivr.cli import main
+from tests.conftest import SMALL_MENU, tone
+
+
+@pytest.fixture
+def run(tmp_path: Path, write_menu: Callable[[str], Path]) -> Callable[..., object]:
+    menu = write_menu(SMALL_MENU)
+
+    def run(*args: str) -> object:
+        options = ["--menu", str(menu), "--dir", str(tmp_path / "prompts")]
+        return CliRunner().invoke(main, ["prompts", *args, *options])
+
+    return run
+
+
+def test_import_a_wav_at_any_rate_then_revert(run: Callable[..., object], tmp_path: Path) -> None:
+    source = tone(tmp_path / "staff take.wav", seconds=1.5, rate=44100, channels=2)
+    result = run("import", "goodbye", str(source))
+    assert result.exit_code == 0, result.output
+    assert result.output == "goodbye: now plays staff take.wav (1.5 s)\n"
+    live = tmp_path / "prompts" / "recorded" / "goodbye.wav"
+    with wave.open(str(live), "rb") as w:
+        assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (8000, 1, 2)
+    listing = run("list")
+    assert (
+        " goodbye " in listing.output
+        and "recorded" in listing.output.split("goodbye")[1].split("\n")[0]
+    )
+    result = run("revert", "goodbye")
+    assert (result.exit_code, result.output) == (0, "goodbye: back to generated speech\n")
+    assert not live.exists()
+    log = [json.loads(x) for x in (live.parent / "changes.log").read_text().splitlines()]
+    assert [(e["prompt"], e["action"]) for e in log] == [
+        ("goodbye", "recorded"),
+        ("goodbye", "reverted"),
+    ]
+    assert all(e["by"].startswith("cli:") for e in log)
+
+
+def test_import_an_mp3(run: Callable[..., object], tmp_path: Path) -> None:
+    wav = tone(tmp_path / "t.wav", seconds=1)
+    mp3 = tmp_path / "take.mp3"
+    subprocess.run(["sox", str(wav), str(mp3)], check=True)
+    result = run("import", "greeting", str(mp3))
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("greeting: now plays take.mp3 (1.")
+
+
+@pytest.mark.parametrize(
+    ("prompt_id", "make", "message"),
+    [
+        (
+            "greeting",
+            lambda p: p.write_text("not audio at all"),
+            "Error: take.wav is not audio that can be converted (",
+        ),
+        (
+            "greeting",
+            lambda p: tone(p, level=0),
+            "Error: take.wav is silent: nothing was changed\n",
+        ),
+        (
+            "greeting",
+            lambda p: tone(p, seconds=121, rate=8000, channels=1),
+            "Error: take.wav lasts 121 s: a prompt may last 120 s at most\n",
+        ),
+        (
+            "node.nowhere",
+            lambda p: tone(p),
+            "Error: unknown prompt 'node.nowhere' (see `ivr prompts list` for the ids)\n",
+        ),
+    ],
+    ids=["not audio", "silent", "too long", "unknown id"],
+)
+def test_bad_imports_change_nothing(
+    run: Callable[..., object],
+    tmp_path: Path,
+    prompt_id: str,
+    make: Callable[[Path], object],
+    message: str,
+) -> None:
+    source = tmp_path / "take.wav"
+    make(source)
+    result = run("import", prompt_id, str(source))
+    assert result.exit_code == 1
+    assert result.output.startswith(message)
+    assert not (tmp_path / "prompts" / "recorded" / "greeting.wav").exists()
+
+
+def test_revert_without_a_recording(run: Callable[..., object]) -> None:
+    result = run("revert", "greeting")
+    assert (result.exit_code, result.output) == (1, "Error: greeting has no recording to revert\n")
+    result = run("revert", "nope")
+    assert result.exit_code == 1
+
+
+def test_list_shows_numbers_status_and_caller_times(run: Callable[..., object]) -> None:
+    result = run("list")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0].split() == ["no", "prompt", "status", "seconds"]
+    assert lines[1].split()[:3] == ["1", "greeting", "missing"]
+    assert lines[1].endswith("(estimate)")
+    assert "seconds before a caller hears 999: " in result.output
+    assert "seconds to Refuge (keys 1): " in result.output
+    assert "seconds to the National Domestic Abuse Helpline (keys 0): " in result.output
+
+
+def test_a_broken_menu(tmp_path: Path, write_menu: Callable[[str], Path]) -> None:
+    menu = write_menu(SMALL_MENU.replace("0800 085 3481", "0800 08"))
+    result = CliRunner().invoke(main, ["prompts", "list", "--menu", str(menu)])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: menus.yaml:7: helplines.refuge_derby.number")

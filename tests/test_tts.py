@@ -1,0 +1,163 @@
+"""Generated speech: a real pyttsx3 + espeak-ng build, incremental, byte-identical."""
+
+from __future__ import annotations
+
+import json
+import wave
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+
+from ivr import IvrError, create_app, tts
+from ivr.cli import main
+from ivr.menu import load_menu
+from ivr.prompts import PromptStore
+from ivr.tts import Pyttsx3Speaker, build, check_recording, to_telephony
+from tests.conftest import SMALL_MENU, TOKEN, tone
+
+
+class FakeSpeaker:
+    """Writes a tone whose length follows the text; counts what it was asked to say."""
+
+    def __init__(self) -> None:
+        self.said: list[str] = []
+
+    def synthesise(self, text: str, out: Path) -> None:
+        self.said.append(text)
+        tone(out, seconds=len(text) / 100, rate=22050, channels=1)
+
+
+def no_speaker() -> FakeSpeaker:
+    raise AssertionError("nothing should need speaking")
+
+
+@pytest.fixture
+def store(tmp_path: Path, write_menu: Callable[[str], Path]) -> PromptStore:
+    return PromptStore(load_menu(write_menu(SMALL_MENU)), tmp_path / "prompts")
+
+
+def test_real_espeak_build(store: PromptStore) -> None:
+    settings = store.menu.settings
+    rows = build(store, lambda: Pyttsx3Speaker(settings.tts_voice, settings.speech_rate))
+    assert {r.action for r in rows} == {"built"}
+    assert len(rows) == len(store.menu.prompts)
+    with wave.open(str(store.generated / "greeting.wav"), "rb") as w:
+        assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (8000, 1, 2)
+        seconds = w.getnframes() / w.getframerate()
+    # "Derbyshire Victim Services. If you are in danger now, hang up and dial 9 9 9. ..."
+    assert 4 < seconds < 15
+    check_recording(store.generated / "greeting.wav", "greeting")  # not silent
+    manifest = json.loads(store.manifest_path.read_text())
+    assert manifest["greeting"]["seconds"] == pytest.approx(seconds, abs=0.001)
+    assert store.status("greeting") == "generated"
+    assert (
+        store.audio_url("greeting") == f"/audio/greeting.{manifest['greeting']['sha256'][:16]}.wav"
+    )
+
+
+def test_build_is_incremental_and_byte_identical(
+    store: PromptStore, write_menu: Callable[[str], Path]
+) -> None:
+    speaker = FakeSpeaker()
+    build(store, lambda: speaker)
+    first = (store.generated / "goodbye.wav").read_bytes()
+    assert {r.action for r in build(store, no_speaker)} == {"kept"}
+    # Re-word one prompt: only it is rebuilt
+    edited = write_menu("prompts:\n  goodbye: Bye for now.\n" + SMALL_MENU)
+    store2 = PromptStore(load_menu(edited), store.root)
+    speaker2 = FakeSpeaker()
+    rows = build(store2, lambda: speaker2)
+    assert [r.prompt_id for r in rows if r.action == "built"] == ["goodbye"]
+    assert speaker2.said == ["Bye for now."]
+    # --force rebuilds everything, and the same text gives the same bytes
+    build(store, lambda: FakeSpeaker(), force=True)
+    assert (store.generated / "goodbye.wav").read_bytes() == first
+
+
+def test_prompts_no_longer_in_the_menu_are_removed(store: PromptStore, tmp_path: Path) -> None:
+    build(store, FakeSpeaker)
+    manifest = json.loads(store.manifest_path.read_text())
+    manifest["node.gone"] = manifest["greeting"]
+    store.manifest_path.write_text(json.dumps(manifest))
+    (store.generated / "node.gone.wav").write_bytes(b"x")
+    rows = build(store, no_speaker)
+    assert rows[-1].prompt_id == "node.gone" and rows[-1].action == "removed"
+    assert not (store.generated / "node.gone.wav").exists()
+
+
+def test_stale_audio_is_never_played(tmp_path: Path, write_menu: Callable[[str], Path]) -> None:
+    prompts = tmp_path / "prompts"
+    build(PromptStore(load_menu(write_menu(SMALL_MENU)), prompts), FakeSpeaker)
+    # Staff re-word the goodbye but nobody rebuilds: callers hear the new text, said
+    menu = write_menu("prompts:\n  goodbye: Goodbye, and take care.\n" + SMALL_MENU)
+    app = create_app(
+        {"TWILIO_AUTH_TOKEN": TOKEN, "IVR_MENU": str(menu), "PROMPTS_DIR": str(prompts)}
+    )
+    renderer = app.extensions["ivr"].renderer
+    xml = renderer.goodbye()
+    assert "<Say" in xml and "Goodbye, and take care." in xml and "<Play" not in xml
+    assert "<Play>/audio/greeting." in renderer.start()
+    assert app.extensions["ivr.prompts"].status("goodbye") == "stale"
+
+
+def test_a_tampered_file_is_not_played(store: PromptStore) -> None:
+    build(store, FakeSpeaker)
+    (store.generated / "greeting.wav").write_bytes(b"RIFF not what was built")
+    assert store.audio_url("greeting") is None
+
+
+def test_espeak_missing_is_explained(
+    store: PromptStore, monkeypatch: pytest.MonkeyPatch, write_menu: Callable[[str], Path]
+) -> None:
+    monkeypatch.setattr(tts.shutil, "which", lambda name: None)
+    result = CliRunner().invoke(
+        main, ["prompts", "build", "--menu", str(write_menu(SMALL_MENU)), "--dir", str(store.root)]
+    )
+    assert result.exit_code == 1
+    assert result.output.endswith(f"Error: {tts.ESPEAK_MISSING}\n")
+    with pytest.raises(IvrError) as raised:
+        to_telephony(Path("x.wav"), Path("y.wav"))
+    assert str(raised.value) == tts.SOX_MISSING
+
+
+def test_espeak_that_writes_nothing_is_retried_then_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    speaker = Pyttsx3Speaker("gmw/en", 160)
+    calls = []
+
+    def run_and_wait() -> None:
+        calls.append(1)
+
+    monkeypatch.setattr(speaker.engine, "runAndWait", run_and_wait)
+    with pytest.raises(IvrError) as raised:
+        speaker.synthesise("Hello there", tmp_path / "out.wav")
+    assert str(raised.value) == "espeak-ng wrote no audio for: 'Hello there'"
+    assert len(calls) == 3
+
+
+def test_pyttsx3_that_cannot_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyttsx3
+
+    def broken(name: str) -> None:
+        raise OSError("libespeak-ng.so.1: cannot open shared object file")
+
+    monkeypatch.setattr(pyttsx3, "init", broken)
+    with pytest.raises(IvrError) as raised:
+        Pyttsx3Speaker("gmw/en", 160)
+    assert str(raised.value) == tts.ESPEAK_MISSING
+
+
+def test_build_cli_prints_a_table(small_app: Flask, write_menu: Callable[[str], Path]) -> None:
+    root = small_app.extensions["ivr.prompts"].root
+    result = CliRunner().invoke(
+        main, ["prompts", "build", "--menu", str(write_menu(SMALL_MENU)), "--dir", str(root)]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[-1] == "15 built, 0 unchanged"
+    assert lines[-17].split() == ["prompt", "seconds", "bytes", "done"]
+    assert lines[-16].split()[0] == "greeting" and lines[-16].split()[-1] == "built"
