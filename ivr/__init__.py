@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from twilio.request_validator import RequestValidator
 
+from ivr import media, prompts, staff
 from ivr.menu import DEFAULT_MENU, load_menu
 from ivr.source import IvrError
 from ivr.twiml import Renderer, render_failsafe
@@ -24,6 +26,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         TWILIO_AUTH_TOKEN=os.environ.get("TWILIO_AUTH_TOKEN", ""),
         PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL", ""),
         IVR_MENU=os.environ.get("IVR_MENU", str(DEFAULT_MENU)),
+        PROMPTS_DIR=os.environ.get("PROMPTS_DIR", str(prompts.DEFAULT_DIR)),
+        STAFF_PIN=os.environ.get("STAFF_PIN", ""),
+        TWILIO_ACCOUNT_SID=os.environ.get("TWILIO_ACCOUNT_SID", ""),
+        # Recordings are fetched from here only (a local fake in tests)
+        TWILIO_API_BASE=os.environ.get("TWILIO_API_BASE", "https://api.twilio.com"),
     )
     if config:
         app.config.update(config)
@@ -34,9 +41,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             "because every webhook must be checked (for a local trial run `ivr simulate`)"
         )
     menu = load_menu(app.config["IVR_MENU"])
-    renderer = Renderer(menu)
-    line = Line(
-        renderer, RequestValidator(token), render_failsafe(menu), app.config["PUBLIC_BASE_URL"]
-    )
-    init_app(app, line)
+    store = prompts.PromptStore(menu, Path(app.config["PROMPTS_DIR"]))
+    app.extensions["ivr.prompts"] = store
+    renderer = Renderer(menu, store.audio_url)
+    failsafe = render_failsafe(menu)
+    init_app(app, Line(renderer, RequestValidator(token), failsafe, app.config["PUBLIC_BASE_URL"]))
+    app.register_blueprint(media.bp)
+    app.register_blueprint(staff.bp)
     return app

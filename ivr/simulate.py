@@ -10,10 +10,13 @@ from itertools import count
 from flask import Flask
 from twilio.request_validator import RequestValidator
 
+from ivr.prompts import AUDIO_PATH, PromptStore
 from ivr.source import IvrError
 
 CALLER = "+447700900123"  # Ofcom's drama range: never a real caller
 LINE = "+441632960001"  # likewise, for the line's own number
+ACCOUNT = "AC" + "0123456789abcdef" * 2  # made up
+API_BASE = "https://api.twilio.com"
 BASE = "http://localhost"
 ANSWERS = ("accept", "decline", "voicemail", "busy", "no-answer", "failed", "canceled")
 NOT_ANSWERED = ("busy", "no-answer", "failed", "canceled")
@@ -84,6 +87,8 @@ class Simulator:
         self.client = app.test_client()
         self.validator = RequestValidator(app.config["TWILIO_AUTH_TOKEN"])
         self.menu = app.extensions["ivr"].renderer.menu
+        self.api_base = app.config.get("TWILIO_API_BASE", API_BASE)
+        self.store: PromptStore = app.extensions["ivr.prompts"]
         self.answers = dict(answers or {})
         self.on_event = on_event
         self.caller = caller
@@ -96,13 +101,14 @@ class Simulator:
                 return self.answers[hid]
         return self.answers.get(number, "accept")
 
-    def call(self, inputs: Iterator[Input] | list[Input]) -> Call:
+    def call(self, inputs: Iterator[Input] | list[Input], start: str = "/voice") -> Call:
         """Make a call, answering each Gather from inputs (silence once they run out)."""
         feed = iter(inputs)
         call = Call(live=True)
         params = {"CallSid": f"CA{next(self.sids):032d}", "From": self.caller, "To": LINE}
         params |= {"Caller": self.caller, "Direction": "inbound", "CallStatus": "in-progress"}
-        self._run(call, "/voice", "POST", params, lambda: next(feed, None))
+        params |= {"AccountSid": ACCOUNT}
+        self._run(call, start, "POST", params, lambda: next(feed, None))
         return call
 
     def _record(self, call: Call, kind: str, text: str = "") -> None:
@@ -181,6 +187,12 @@ class Simulator:
                 result = self._dial(call, verb, params)
                 if verb.get("action"):
                     return verb.get("action", ""), method, result
+            elif verb.tag == "Record":
+                said = next_input()
+                self._record(call, "record", "(silence)" if said is None else said)
+                if said is not None:
+                    # Twilio calls the action only when something was recorded
+                    return verb.get("action", url), method, self._recording(said)
             elif verb.tag in ("Hangup", "Reject"):
                 self._record(call, "hangup")
                 return "hangup"
@@ -188,11 +200,28 @@ class Simulator:
                 raise IvrError(f"the simulator does not know <{verb.tag}>")
         return None
 
+    def _recording(self, take: str) -> dict[str, str]:
+        """What Twilio posts after a <Record>; the take names the recording's SID."""
+        sid = "RE" + take.encode().hex()[:32].ljust(32, "0")
+        url = f"{self.api_base}/2010-04-01/Accounts/{ACCOUNT}/Recordings/{sid}"
+        return {"RecordingSid": sid, "RecordingUrl": url, "RecordingDuration": "3"}
+
+    def _fetch_audio(self, url: str) -> str:
+        """Fetch <Play> audio as Twilio does (a plain GET); what it says, if it is a prompt."""
+        if not url.startswith(AUDIO_PATH + "/"):
+            return url
+        with self.client.get(url) as response:
+            answer = (response.status_code, response.mimetype)
+        if answer != (200, "audio/wav"):
+            raise IvrError(f"GET {url} answered {answer[0]} {answer[1]}")
+        found = self.store.find(url.rpartition("/")[2])
+        return self.menu.prompts[found.path.stem] if found else url
+
     def _speak(self, call: Call, verb: ET.Element) -> None:
         if verb.tag == "Say":
             self._record(call, "say", verb.text or "")
         elif verb.tag == "Play":
-            self._record(call, "play", verb.text or "")
+            self._record(call, "play", self._fetch_audio(verb.text or ""))
         else:
             self._record(call, "pause", verb.get("length", "1"))
 

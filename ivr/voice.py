@@ -87,9 +87,11 @@ def check_signature() -> Response | None:
     return Response("Forbidden: this line answers only requests signed by Twilio.\n", 403)
 
 
-def failsafe(error: Exception) -> Response:
+def failsafe(error: Exception) -> Response | HTTPException:
     """Whatever went wrong, the caller hears an apology and is put through to the 24/7 line."""
     line = _line()
+    if isinstance(error, HTTPException) and request.endpoint in UNSIGNED:
+        return error  # media fetches get plain HTTP answers: 404 is 404
     if isinstance(error, HTTPException):
         # A signed request to a path we do not have: start the call afresh
         return _xml(line.renderer.start())

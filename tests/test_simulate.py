@@ -55,7 +55,7 @@ def test_follows_twiml_as_twilio_does(app: Flask, monkeypatch: pytest.MonkeyPatc
     # Play, a Dial without action and a Number without whisper; the end of the document.
     serving(
         monkeypatch,
-        "<Response><Pause length='2'/><Play>/audio/x.wav</Play>"
+        "<Response><Pause length='2'/><Play>https://example.org/x.wav</Play>"
         "<Gather method='GET' input='dtmf'><Say>a</Say></Gather>"
         "<Dial><Number>+448082000247</Number></Dial><Say>after</Say></Response>",
     )

@@ -1,0 +1,49 @@
+"""Audio routes: unsigned GETs, content-hashed, cached for ever, nothing else served."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from ivr.prompts import PromptStore
+
+
+@pytest.fixture
+def greeting_url(app: Flask) -> str:
+    store: PromptStore = app.extensions["ivr.prompts"]
+    url = store.audio_url("greeting")
+    assert url
+    return url
+
+
+def test_audio_is_served_with_caching_headers(app: Flask, greeting_url: str) -> None:
+    with app.test_client().get(greeting_url) as response:
+        assert response.status_code == 200
+        assert response.mimetype == "audio/wav"
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        store: PromptStore = app.extensions["ivr.prompts"]
+        assert response.headers["ETag"] == f'"{store.current()["greeting"].sha256}"'
+        assert response.get_data()[:4] == b"RIFF"
+        etag = response.headers["ETag"]
+    with app.test_client().get(greeting_url, headers={"If-None-Match": etag}) as again:
+        assert again.status_code == 304
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/audio/greeting.0000000000000000.wav",  # an old or made-up hash
+        "/audio/nothing.0000000000000000.wav",
+        "/audio/greeting.wav",
+        "/audio/",
+        "/audio/..%2F..%2Fmenus.yaml",
+        "/audio/../menus.yaml",
+        "/audio/%2e%2e%2fprompts%2fgenerated%2fmanifest.json",
+        "/audio/manifest.json",
+        "/audio/changes.log",
+    ],
+)
+def test_nothing_but_current_prompt_audio(app: Flask, path: str) -> None:
+    with app.test_client().get(path) as response:
+        assert response.status_code in (403, 404)
+        assert b"RIFF" not in response.get_data()
