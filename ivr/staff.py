@@ -1,0 +1,238 @@
+"""Recording prompts by phone: PIN, prompt number, record, listen, keep or cancel."""
+
+from __future__ import annotations
+
+import base64
+import fcntl
+import hmac
+import json
+import re
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, request
+from twilio.twiml.voice_response import VoiceResponse
+
+from ivr.prompts import PromptStore
+from ivr.source import IvrError
+from ivr.tts import check_recording, to_telephony
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+MAX_FAILURES = 5  # wrong PINs, across all calls, before recording by phone locks
+LOCK_SECONDS = 15 * 60
+TRIES_PER_CALL = 3
+ENTER_NUMBER = "Enter the prompt number, then press hash."
+SID = {
+    "AccountSid": re.compile(r"^AC[0-9a-f]{32}$"),
+    "RecordingSid": re.compile(r"^RE[0-9a-f]{32}$"),
+}
+
+
+class PinLock:
+    """Wrong PINs, counted in a file every worker shares; too many lock the PIN for a while."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @contextmanager
+    def _failures(self) -> Iterator[list[float]]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.with_suffix(".lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                failures = json.loads(self.path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                failures = []
+            failures = [
+                t for t in failures if isinstance(t, float) and t > time.time() - LOCK_SECONDS
+            ]
+            yield failures
+            self.path.write_text(json.dumps(failures), encoding="utf-8")
+
+    def locked(self) -> bool:
+        """True while the last MAX_FAILURES wrong PINs all fell within LOCK_SECONDS."""
+        with self._failures() as failures:
+            return len(failures) >= MAX_FAILURES
+
+    def failed(self) -> None:
+        """Count one wrong PIN."""
+        with self._failures() as failures:
+            failures.append(time.time())
+
+    def clear(self) -> None:
+        """A right PIN wipes the count."""
+        with self._failures() as failures:
+            failures.clear()
+
+
+def _store() -> PromptStore:
+    store: PromptStore = current_app.extensions["ivr.prompts"]
+    return store
+
+
+def _lock() -> PinLock:
+    return PinLock(_store().root / ".staff-pin-failures.json")
+
+
+def _say(response: VoiceResponse, text: str) -> None:
+    settings = _store().menu.settings
+    response.say(text, voice=settings.say_voice, language=settings.language)
+
+
+def _xml(response: VoiceResponse) -> Response:
+    return Response(str(response), mimetype="text/xml")
+
+
+def _ask(response: VoiceResponse, text: str, path: str, **state: object) -> Response:
+    action = f"{bp.url_prefix}{path}" + (f"?{urlencode(state)}" if state else "")
+    gather = response.gather(
+        input="dtmf", action=action, method="POST", finish_on_key="#", timeout=10
+    )
+    _say(gather, text)
+    _say(response, "Nothing was entered. Goodbye.")
+    response.hangup()
+    return _xml(response)
+
+
+def _bye(text: str) -> Response:
+    response = VoiceResponse()
+    _say(response, text)
+    response.hangup()
+    return _xml(response)
+
+
+def _prompt_id(number: str) -> str | None:
+    ids = list(_store().menu.prompts)
+    return ids[int(number) - 1] if number.isdigit() and 0 < int(number) <= len(ids) else None
+
+
+@bp.route("", methods=["GET", "POST"])
+def start() -> Response:
+    """A member of staff calls the recording number."""
+    if not current_app.config.get("STAFF_PIN"):
+        return _bye("Recording prompts by phone is not set up on this line. Goodbye.")
+    if _lock().locked():
+        return _bye("Too many wrong PINs. Recording by phone is locked for a while. Goodbye.")
+    return _ask(VoiceResponse(), "Prompt recording. Enter your PIN, then press hash.", "/pin", f=0)
+
+
+@bp.route("/pin", methods=["GET", "POST"])
+def pin() -> Response:
+    """Check the PIN in constant time; count failures across calls."""
+    lock = _lock()
+    if not current_app.config.get("STAFF_PIN") or lock.locked():
+        return start()
+    given = request.values.get("Digits", "").encode()
+    if hmac.compare_digest(given, str(current_app.config["STAFF_PIN"]).encode()):
+        lock.clear()
+        return _ask(VoiceResponse(), ENTER_NUMBER, "/prompt")
+    lock.failed()
+    tries = int(request.args.get("f", "0")) + 1 if request.args.get("f", "").isdigit() else 1
+    if tries >= TRIES_PER_CALL or lock.locked():
+        return _bye("That PIN is not right. Goodbye.")
+    return _ask(
+        VoiceResponse(), "That PIN is not right. Enter your PIN, then press hash.", "/pin", f=tries
+    )
+
+
+@bp.route("/prompt", methods=["GET", "POST"])
+def prompt() -> Response:
+    """Play the chosen prompt as callers hear it now, then record a new take."""
+    return _record(request.values.get("Digits", ""))
+
+
+def _record(number: str) -> Response:
+    prompt_id = _prompt_id(number)
+    if prompt_id is None:
+        text = f"There is no prompt {number or 'with that number'}. {ENTER_NUMBER}"
+        return _ask(VoiceResponse(), text, "/prompt")
+    response = VoiceResponse()
+    _say(response, f"Prompt {number}. Callers now hear:")
+    url = _store().audio_url(prompt_id)
+    if url:
+        response.play(url)
+    else:
+        _say(response, _store().menu.prompts[prompt_id])
+    _say(response, "After the beep, say the new prompt, then press hash.")
+    response.record(
+        action=f"{bp.url_prefix}/recorded?{urlencode({'p': number})}",
+        method="POST",
+        finish_on_key="#",
+        max_length=120,
+        timeout=5,
+        play_beep=True,
+        trim="trim-silence",
+    )
+    return _ask(response, f"Nothing was recorded. {ENTER_NUMBER}", "/prompt")
+
+
+@bp.route("/recorded", methods=["GET", "POST"])
+def recorded() -> Response:
+    """Play the new take back; 1 keeps it, 2 records again, star cancels."""
+    number = request.args.get("p", "")
+    sid = request.values.get("RecordingSid", "")
+    if _prompt_id(number) is None or not SID["RecordingSid"].match(sid):
+        return _ask(
+            VoiceResponse(),
+            f"Nothing was recorded. {ENTER_NUMBER}",
+            "/prompt",
+        )
+    response = VoiceResponse()
+    _say(response, "You recorded:")
+    response.play(request.values.get("RecordingUrl", ""))
+    text = "To keep it, press 1. To record again, press 2. To cancel, press star."
+    return _ask(response, text, "/review", p=number, rec=sid)
+
+
+@bp.route("/review", methods=["GET", "POST"])
+def review() -> Response:
+    """Only an accepted take goes live."""
+    number, sid = request.args.get("p", ""), request.args.get("rec", "")
+    prompt_id = _prompt_id(number)
+    digits = request.values.get("Digits", "")
+    if prompt_id is None or not SID["RecordingSid"].match(sid):
+        return _bye("Something went wrong. Nothing was changed. Goodbye.")
+    if digits == "2":
+        return _record(number)
+    if digits != "1":
+        return _ask(
+            VoiceResponse(),
+            "Cancelled. Nothing was changed. Enter another prompt number, or hang up.",
+            "/prompt",
+        )
+    try:
+        _install(prompt_id, sid)
+    except IvrError:
+        current_app.logger.exception("a recording for %s could not be saved", prompt_id)
+        return _bye("Sorry, the recording could not be saved. Nothing was changed. Goodbye.")
+    text = "Saved. Callers now hear your recording. Enter another prompt number, or hang up."
+    return _ask(VoiceResponse(), text, "/prompt")
+
+
+def _install(prompt_id: str, recording_sid: str) -> None:
+    """Fetch the take from Twilio's API with the account's credentials, convert, go live."""
+    config = current_app.config
+    account = request.values.get("AccountSid", "")
+    if not SID["AccountSid"].match(account) or account != (
+        config["TWILIO_ACCOUNT_SID"] or account
+    ):
+        raise IvrError("the recording is not from this account")
+    base = str(config["TWILIO_API_BASE"]).rstrip("/")
+    url = f"{base}/2010-04-01/Accounts/{account}/Recordings/{recording_sid}.wav"
+    secret = base64.b64encode(f"{account}:{config['TWILIO_AUTH_TOKEN']}".encode()).decode()
+    fetch = urllib.request.Request(url, headers={"Authorization": f"Basic {secret}"})
+    with tempfile.TemporaryDirectory() as tmp:
+        raw, wav = Path(tmp) / "take.wav", Path(tmp) / "telephony.wav"
+        try:
+            with urllib.request.urlopen(fetch, timeout=8) as answer:
+                raw.write_bytes(answer.read(20_000_000))
+        except OSError as e:
+            raise IvrError(f"could not fetch the recording: {e}") from e
+        to_telephony(raw, wav)
+        check_recording(wav, "the recording")
+        _store().install(prompt_id, wav, f"phone:{request.values.get('CallSid', 'unknown')}")
