@@ -9,6 +9,7 @@ from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from ivr import speech
 from ivr.menu import Menu
+from ivr.texts import whisper_id
 
 START = "/voice"
 CHOOSE = "/voice/choose"
@@ -179,7 +180,7 @@ class Renderer:
 
     def whisper(self, node_id: str, key: str, step: int) -> str:
         """On the helpline's leg: who is calling and why; only a 1 bridges the call."""
-        prompt_id = f"whisper.{node_id}.{key}"
+        prompt_id = whisper_id(node_id, key)
         if prompt_id not in self.menu.prompts:
             prompt_id = "whisper.operator"
         response = VoiceResponse()
