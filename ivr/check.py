@@ -10,6 +10,7 @@ from typing import Any
 import phonenumbers
 
 from ivr import speech
+from ivr.hours import Hours, hours_from
 from ivr.menu import DEFAULT_PROMPTS, KEYS, Settings
 from ivr.source import Path_, Problem, Source
 
@@ -29,6 +30,7 @@ PLACEHOLDERS = {
     "connecting": ("name",),
     "not_available": ("name",),
     "whisper": ("choice",),
+    "closed": ("name", "reason", "opens"),
 }
 RANGES: dict[str, tuple[float, float]] = {
     "timeout": (2, 30),
@@ -41,9 +43,9 @@ RANGES: dict[str, tuple[float, float]] = {
     "speech_rate": (80, 300),
 }
 CHOICES = {"after_retries": ("transfer", "goodbye")}
-HELPLINE_KEYS = {"name": str, "number": str, "dial": bool, "show_caller_number": bool}
+HELPLINE_KEYS = ("name", "number", "dial", "show_caller_number", "hours")
 MENU_KEYS = ("title", "say", "options")
-OPTION_KEYS = ("label", "keywords", "goto", "transfer")
+OPTION_KEYS = ("label", "keywords", "goto", "transfer", "when_closed")
 # Ofcom's ranges kept for drama (national numbers without the leading 0): never real lines
 DRAMA = (
     "7700900",
@@ -209,7 +211,7 @@ class _Checker:
             if not ID.match(hid):
                 self.error(path, f"'{hid}' is not a valid id (use lower case letters, digits, _)")
             h = self.mapping(path, h, "a mapping with name and number")
-            self.unknown_keys(path, h, list(HELPLINE_KEYS))
+            self.unknown_keys(path, h, HELPLINE_KEYS)
             name = self.text((*path, "name"), h.get("name"))
             number = self.text((*path, "number"), h.get("number"))
             entry: dict[str, Any] = {"name": name, "number": number}
@@ -219,6 +221,8 @@ class _Checker:
                         entry[flag] = h[flag]
                     else:
                         self.error((*path, flag), f"expected true or false, got {_kind(h[flag])}")
+            if "hours" in h:
+                entry["hours"] = self.check_hours((*path, "hours"), h["hours"], hid)
             if name is None or number is None or self.bad_number((*path, "number"), number):
                 continue
             clean[hid] = entry
@@ -233,6 +237,18 @@ class _Checker:
                 )
             names.setdefault(same, (hid, "".join(number.split())))
         return clean
+
+    def check_hours(self, path: Path_, data: Any, hid: str) -> Hours | None:
+        hours, errors = hours_from(data)
+        for subpath, message in errors:
+            self.error((*path, *subpath), message)
+        if hours is not None and not hours.confirmed:
+            msg = (
+                f"the hours of '{hid}' are not confirmed: "
+                "check them with the service, then set confirmed: true"
+            )
+            self.error(path, msg, warning=True)
+        return hours
 
     def bad_number(self, path: Path_, number: str) -> bool:
         """Report a number that cannot be a real UK line; True if it was."""
@@ -351,6 +367,15 @@ class _Checker:
                     self.error(wpath, f"'{text}' is already said for {owner}")
                 entry["keywords"].append(text)
             self.check_action(opath, option, entry, settings, helplines)
+            if "when_closed" in option:
+                if option["when_closed"] not in ("say", "hide"):
+                    self.error((*opath, "when_closed"), "expected say or hide")
+                elif "transfer" not in option:
+                    self.error(
+                        (*opath, "when_closed"), "only an option with transfer: can be hidden"
+                    )
+                else:
+                    entry["when_closed"] = option["when_closed"]
             clean[key] = entry
         return clean
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import phonenumbers
 
 from ivr import speech
+from ivr.hours import Hours
 from ivr.source import MenuError, Problem, read_source
+
+if TYPE_CHECKING:
+    from ivr.texts import Composer
 
 DEFAULT_MENU = Path(__file__).resolve().parent.parent / "menus.yaml"
 # "#" alone reaches us as empty Digits (it ends a Gather), so it cannot be a choice
@@ -62,6 +66,7 @@ DEFAULT_PROMPTS = {
     "To hear this again, press any key.",
     "fallback_numbers": "If you did not get through, please call {operator_name} on "
     "{operator_number}. It is free and open day and night. In an emergency, dial 999.",
+    "closed": "{name} is closed now{reason}. {opens}",
     "goodbye": "Thank you for calling {service_name}. Take care. Goodbye.",
     "error": "Sorry, something has gone wrong on this line. Connecting you to {operator_name}.",
 }
@@ -78,6 +83,7 @@ class Helpline:
     spoken: str
     dial: bool = True
     show_caller_number: bool = False
+    hours: Hours | None = None  # None: unknown, so always tried
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,7 @@ class Option:
     keywords: tuple[str, ...] = ()
     goto: str | None = None
     transfer: tuple[str, ...] = ()
+    when_closed: str = "say"  # or "hide": left out of the menu while its helpline is closed
 
 
 @dataclass(frozen=True)
@@ -115,6 +122,7 @@ class Menu:
     helplines: dict[str, Helpline]
     nodes: dict[str, Node]
     prompts: dict[str, str]
+    composer: Composer
     source: str = "menus.yaml"
     warnings: tuple[Problem, ...] = field(default=())
 
@@ -164,11 +172,11 @@ def build_menu(data: dict[str, Any], name: str, warnings: tuple[Problem, ...] = 
     nodes = {nid: _node(nid, n) for nid, n in data["menus"].items()}
     nodes = _with_parents(nodes, settings.home)
     nodes = {nid: _with_phrases(n, settings) for nid, n in nodes.items()}
-    from ivr.texts import compose_prompts
+    from ivr.texts import Composer, compose_prompts
 
-    texts = {**DEFAULT_PROMPTS, **(data.get("prompts") or {})}
-    prompts = compose_prompts(settings, helplines, nodes, texts)
-    return Menu(settings, helplines, nodes, prompts, name, warnings)
+    composer = Composer(settings, helplines, {**DEFAULT_PROMPTS, **(data.get("prompts") or {})})
+    prompts = compose_prompts(composer, helplines, nodes)
+    return Menu(settings, helplines, nodes, prompts, composer, name, warnings)
 
 
 def _helpline(hid: str, h: dict[str, Any]) -> Helpline:
@@ -184,6 +192,7 @@ def _helpline(hid: str, h: dict[str, Any]) -> Helpline:
         spoken_number(number),
         dial=h.get("dial", True),
         show_caller_number=h.get("show_caller_number", False),
+        hours=h.get("hours"),
     )
 
 
@@ -195,6 +204,7 @@ def _node(nid: str, n: dict[str, Any]) -> Node:
             tuple(str(k) for k in o.get("keywords") or ()),
             o.get("goto"),
             tuple(_as_list(o.get("transfer"))),
+            o.get("when_closed", "say"),
         )
         for key, o in (n.get("options") or {}).items()
     )
