@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 from twilio.request_validator import RequestValidator
 
-from ivr import media, prompts, staff
+from ivr import media, overrides, prompts, staff
 from ivr.menu import DEFAULT_MENU, load_menu
 from ivr.source import IvrError
 from ivr.twiml import Renderer, render_failsafe
@@ -31,6 +31,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         TWILIO_ACCOUNT_SID=os.environ.get("TWILIO_ACCOUNT_SID", ""),
         # Recordings are fetched from here only (a local fake in tests)
         TWILIO_API_BASE=os.environ.get("TWILIO_API_BASE", "https://api.twilio.com"),
+        OVERRIDES_FILE=os.environ.get("OVERRIDES_FILE", str(overrides.DEFAULT_FILE)),
+        CLOCK=overrides.utc_now,  # `ivr simulate --at` and tests set their own
     )
     if config:
         app.config.update(config)
@@ -43,7 +45,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     menu = load_menu(app.config["IVR_MENU"])
     store = prompts.PromptStore(menu, Path(app.config["PROMPTS_DIR"]))
     app.extensions["ivr.prompts"] = store
-    renderer = Renderer(menu, store.audio_url)
+    closures = overrides.Overrides(Path(app.config["OVERRIDES_FILE"]))
+    availability = overrides.Availability(menu, closures, app.config["CLOCK"])
+    renderer = Renderer(menu, store.audio_url, availability)
     failsafe = render_failsafe(menu)
     init_app(app, Line(renderer, RequestValidator(token), failsafe, app.config["PUBLIC_BASE_URL"]))
     app.register_blueprint(media.bp)

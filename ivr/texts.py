@@ -30,27 +30,44 @@ def whisper_id(node_id: str, key: str) -> str:
     return f"whisper.{node_id}.{spoken_key(key)}"
 
 
+class Composer:
+    """Fills the texts of menus.yaml with names, spoken numbers and keys."""
+
+    def __init__(
+        self, settings: Settings, helplines: Mapping[str, Helpline], texts: Mapping[str, str]
+    ) -> None:
+        operator = helplines[settings.operator]
+        self.texts = dict(texts)
+        self.common = {
+            "service_name": settings.service_name,
+            "operator_name": operator.name,
+            "operator_number": operator.spoken,
+            "operator_key": spoken_key(settings.operator_key),
+            "repeat_key": spoken_key(settings.repeat_key),
+            "back_key": spoken_key(settings.back_key),
+            **{hid: h.spoken for hid, h in helplines.items()},
+        }
+
+    def fill(self, prompt_id: str, **extra: str) -> str:
+        """A fixed text with its placeholders filled."""
+        return speakable(self.texts[prompt_id].format_map({**self.common, **extra}))
+
+    def node(self, node: Node, hidden: frozenset[str] = frozenset()) -> str:
+        """A menu as said: its text, each option not hidden, then the keys every menu has."""
+        parts = [speakable(node.say.format_map(self.common))] if node.say else []
+        options = [o for o in node.options if o.key not in hidden]
+        parts += [self.fill("option", label=o.label, key=spoken_key(o.key)) for o in options]
+        parts.append(self.fill("keys_hint"))
+        if node.parent is not None:
+            parts.append(self.fill("back_hint"))
+        return " ".join(parts)
+
+
 def compose_prompts(
-    settings: Settings,
-    helplines: Mapping[str, Helpline],
-    nodes: Mapping[str, Node],
-    texts: Mapping[str, str],
+    composer: Composer, helplines: Mapping[str, Helpline], nodes: Mapping[str, Node]
 ) -> dict[str, str]:
     """Prompt id -> the exact text a caller or helpline hears."""
-    operator = helplines[settings.operator]
-    common = {
-        "service_name": settings.service_name,
-        "operator_name": operator.name,
-        "operator_number": operator.spoken,
-        "operator_key": spoken_key(settings.operator_key),
-        "repeat_key": spoken_key(settings.repeat_key),
-        "back_key": spoken_key(settings.back_key),
-        **{hid: h.spoken for hid, h in helplines.items()},
-    }
-
-    def fill(pid: str, **extra: str) -> str:
-        return speakable(texts[pid].format_map({**common, **extra}))
-
+    fill = composer.fill
     prompts = {
         name: fill(name)
         for name in ("greeting", "no_input", "invalid", "after_retries", "goodbye")
@@ -62,12 +79,7 @@ def compose_prompts(
             prompts[f"not_available.{hid}"] = fill("not_available", name=h.name)
     prompts["whisper.operator"] = fill("whisper", choice=OPERATOR_CHOICE)
     for node in nodes.values():
-        parts = [speakable(node.say.format_map(common))] if node.say else []
-        parts += [fill("option", label=o.label, key=spoken_key(o.key)) for o in node.options]
-        parts.append(fill("keys_hint"))
-        if node.parent is not None:
-            parts.append(fill("back_hint"))
-        prompts[f"node.{node.id}"] = " ".join(parts)
+        prompts[f"node.{node.id}"] = composer.node(node)
         for o in node.options:
             if o.transfer:
                 choice = o.label if node.parent is None else f"{node.title}, {o.label}"

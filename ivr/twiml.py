@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
 from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from ivr import speech
-from ivr.menu import Menu
+from ivr.hours import spoken_when
+from ivr.menu import Helpline, Menu
+from ivr.overrides import Availability, Overrides
 from ivr.texts import whisper_id
 
 START = "/voice"
@@ -34,10 +38,13 @@ def _no_audio(prompt_id: str) -> str | None:
 class Renderer:
     """Renders each step of a call; the call's state arrives as arguments."""
 
-    def __init__(self, menu: Menu, audio: AudioLookup = _no_audio) -> None:
+    def __init__(
+        self, menu: Menu, audio: AudioLookup = _no_audio, availability: Availability | None = None
+    ) -> None:
         self.menu = menu
         self.settings = menu.settings
         self.audio = audio
+        self.availability = availability or Availability(menu, Overrides(Path("/nonexistent")))
         reserved = [w for words in speech.RESERVED_WORDS.values() for w in words]
         self.hints = {
             node.id: ", ".join(dict.fromkeys(k for o in node.options for k in o.keywords))
@@ -46,17 +53,17 @@ class Renderer:
             for node in menu.nodes.values()
         }
 
+    def say(self, verb: VoiceResponse | Gather, text: str) -> None:
+        """Say a text made at call time (no audio can exist for it)."""
+        verb.say(text, voice=self.settings.say_voice, language=self.settings.language)
+
     def speak(self, verb: VoiceResponse | Gather, prompt_id: str) -> None:
         """Play the prompt's audio if there is any for its current text, else say the text."""
         url = self.audio(prompt_id)
         if url:
             verb.play(url)
         else:
-            verb.say(
-                self.menu.prompts[prompt_id],
-                voice=self.settings.say_voice,
-                language=self.settings.language,
-            )
+            self.say(verb, self.menu.prompts[prompt_id])
 
     def start(self) -> str:
         """The answer to a new call: greeting, then the home menu."""
@@ -77,11 +84,27 @@ class Renderer:
             language=self.settings.language,
             hints=self.hints[node_id],
         )
-        for prompt_id in (*lead, f"node.{node_id}"):
+        for prompt_id in lead:
             self.speak(gather, prompt_id)
+        hidden = self.hidden(node_id)
+        if hidden:
+            self.say(gather, self.menu.composer.node(self.menu.nodes[node_id], hidden))
+        else:
+            self.speak(gather, f"node.{node_id}")
         # Should a Gather ever end without calling its action, the caller still moves on
         response.redirect(action, method="POST")
         return str(response)
+
+    def hidden(self, node_id: str) -> frozenset[str]:
+        """Keys of options left out now because their helpline is closed."""
+        node = self.menu.nodes.get(node_id)
+        options = node.options if node else ()
+        return frozenset(
+            o.key
+            for o in options
+            if o.when_closed == "hide"
+            and not self.availability.is_open(self.menu.helplines[o.transfer[0]])
+        )
 
     def heard(self, node_id: str, digits: str, said: str, confidence: str) -> str | None:
         """The key a caller's answer stands for: SILENCE, None (not understood) or a key."""
@@ -116,7 +139,7 @@ class Renderer:
             if no_input >= settings.no_input_retries:
                 return self.after_retries(node_id, line)
             return self.node(node_id, no_input + 1, invalid, lead=("no_input",))
-        option = node.option(key) if key else None
+        option = node.option(key) if key and key not in self.hidden(node_id) else None
         if key == settings.operator_key:
             return self.transfer(node_id, key, 0, line)
         if key == settings.repeat_key:
@@ -143,12 +166,20 @@ class Renderer:
     ) -> str:
         """Say who is next in the chain and ring them; the helpline hears the whisper first."""
         chain = self.menu.chain(node_id, key)
-        if step >= len(chain):
-            return self.numbers(0, lead)
-        helpline = self.menu.helplines[chain[step]]
         response = VoiceResponse()
-        for prompt_id in (*lead, f"connecting.{helpline.id}"):
+        for prompt_id in lead:
             self.speak(response, prompt_id)
+        now = self.availability.clock()
+        # Closed helplines are skipped with a word of why; the 24/7 line never is
+        while step < len(chain) and not self.availability.is_open(
+            self.menu.helplines[chain[step]], now
+        ):
+            self.say(response, self.closed(self.menu.helplines[chain[step]], now))
+            step += 1
+        if step >= len(chain):
+            return self.numbers(0, (), response)
+        helpline = self.menu.helplines[chain[step]]
+        self.speak(response, f"connecting.{helpline.id}")
         state = {"m": node_id, "k": key, "n": step}
         # The helpline sees the line's own number unless it asked to see the caller's
         caller_id = None if helpline.show_caller_number else (self.settings.caller_id or line)
@@ -163,6 +194,15 @@ class Renderer:
         dial.number(helpline.e164, url=_url(WHISPER, **state), method="POST")
         response.append(dial)
         return str(response)
+
+    def closed(self, helpline: Helpline, now: datetime) -> str:
+        """'ManKind's helpline is closed now. It opens on Monday at 10 am.'"""
+        override = self.availability.overrides.get(helpline.id, now)
+        reason = f": {override.reason}" if override and override.reason else ""
+        opens = self.availability.reopens(helpline, now)
+        when = f"It opens {spoken_when(opens, now)}." if opens else ""
+        text = self.menu.composer.fill("closed", name=helpline.name, reason=reason, opens=when)
+        return text[:1].upper() + text[1:]
 
     def dialled(
         self, node_id: str, key: str, step: int, bridged: bool, line: str = "", gone: bool = False
@@ -205,9 +245,11 @@ class Renderer:
             response.hangup()
         return str(response)
 
-    def numbers(self, repeats: int, lead: Iterable[str] = ()) -> str:
+    def numbers(
+        self, repeats: int, lead: Iterable[str] = (), response: VoiceResponse | None = None
+    ) -> str:
         """Nobody could be reached: read the most useful numbers, repeatable, then goodbye."""
-        response = VoiceResponse()
+        response = response or VoiceResponse()
         for prompt_id in lead:
             self.speak(response, prompt_id)
         if repeats <= self.settings.readout_repeats:

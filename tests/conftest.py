@@ -8,6 +8,7 @@ import wave
 import xml.etree.ElementTree as ET
 from array import array
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
 from ivr import create_app
+from ivr.hours import LONDON
 from ivr.menu import DEFAULT_MENU
 from ivr.simulate import CALLER, LINE, Simulator
 
@@ -64,9 +66,23 @@ def sign(url: str, params: Mapping[str, str], token: str = TOKEN) -> str:
     return str(RequestValidator(token).compute_signature(url, dict(params)))
 
 
+# Tests never read the real clock: a Tuesday at noon, when every helpline is open
+NOON = datetime(2026, 11, 24, 12, 0, tzinfo=LONDON)
+
+
+def config(tmp_path: Path, **extra: object) -> dict[str, object]:
+    """The app's settings for a test: made-up token, fixed clock, its own overrides file."""
+    return {
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "IVR_MENU": str(DEFAULT_MENU),
+        "CLOCK": lambda: NOON,
+        "OVERRIDES_FILE": str(tmp_path / "state" / "overrides.json"),
+    } | extra
+
+
 @pytest.fixture
-def app() -> Flask:
-    return create_app({"TWILIO_AUTH_TOKEN": TOKEN, "IVR_MENU": str(DEFAULT_MENU)})
+def app(tmp_path: Path) -> Flask:
+    return create_app(config(tmp_path))
 
 
 @pytest.fixture

@@ -168,7 +168,7 @@ CASES = {
         [
             "menus.yaml:4: prompts.hello: unknown key 'hello' (allowed: greeting, option, "
             "keys_hint, back_hint, no_input, invalid, after_retries, connecting, not_available, "
-            "whisper, numbers, fallback_numbers, goodbye, error)",
+            "whisper, numbers, fallback_numbers, closed, goodbye, error)",
             "menus.yaml:2: prompts.connecting: unknown placeholder {nmae} (allowed: "
             "service_name, operator_name, operator_number, name, national_24h, refuge_derby)",
             "menus.yaml:3: prompts.goodbye: unmatched { or } (write {{ or }} for a brace)",
@@ -242,8 +242,17 @@ def test_messages(text: str, expected: list[str]) -> None:
     assert messages(text) == expected
 
 
-def test_the_shipped_menu_has_no_problems() -> None:
-    assert messages(Path("menus.yaml").read_text(encoding="utf-8")) == []
+UNCONFIRMED = (
+    "menus.yaml:{}: helplines.{}.hours: warning: the hours of '{}' are not confirmed: "
+    "check them with the service, then set confirmed: true"
+)
+
+
+def test_the_shipped_menu_warns_only_of_unconfirmed_hours() -> None:
+    assert messages(Path("menus.yaml").read_text(encoding="utf-8")) == [
+        UNCONFIRMED.format(43, "elm_helpline", "elm_helpline"),
+        UNCONFIRMED.format(54, "mankind", "mankind"),
+    ]
 
 
 def test_numbers_are_taken_as_written() -> None:

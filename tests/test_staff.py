@@ -14,7 +14,7 @@ from flask import Flask
 
 from ivr import create_app, staff
 from ivr.simulate import ACCOUNT, Simulator
-from tests.conftest import SMALL_MENU, TOKEN, tone
+from tests.conftest import SMALL_MENU, TOKEN, config, tone
 
 PIN = "2468"
 
@@ -64,14 +64,10 @@ def api(tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def staff_app(tmp_path: Path, write_menu: Callable[[str], Path], api: str) -> Flask:
+    menu = str(write_menu(SMALL_MENU))
+    prompts = str(tmp_path / "prompts")
     return create_app(
-        {
-            "TWILIO_AUTH_TOKEN": TOKEN,
-            "IVR_MENU": str(write_menu(SMALL_MENU)),
-            "PROMPTS_DIR": str(tmp_path / "prompts"),
-            "STAFF_PIN": PIN,
-            "TWILIO_API_BASE": api,
-        }
+        config(tmp_path, IVR_MENU=menu, PROMPTS_DIR=prompts, STAFF_PIN=PIN, TWILIO_API_BASE=api)
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -16,7 +17,7 @@ from ivr import create_app
 from ivr.menu import DEFAULT_MENU
 from ivr.simulate import CALLER
 from ivr.twiml import Renderer
-from tests.conftest import BASE, TOKEN, call_params, sign, spoken
+from tests.conftest import BASE, TOKEN, call_params, config, sign, spoken
 
 Post = Callable[..., TestResponse]
 
@@ -96,8 +97,8 @@ def test_https_behind_a_proxy(client: FlaskClient) -> None:
     assert client.post("/voice", data=params, headers=headers).status_code == 403
 
 
-def test_public_base_url_names_the_signed_url() -> None:
-    app = create_app({"TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_BASE_URL": "https://line.example.org/"})
+def test_public_base_url_names_the_signed_url(tmp_path: Path) -> None:
+    app = create_app(config(tmp_path, PUBLIC_BASE_URL="https://line.example.org/"))
     params = call_params()
     signature = sign("https://line.example.org/voice", params)
     response = app.test_client().post(
