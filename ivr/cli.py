@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 from flask import Flask
 
-from ivr import create_app, prompts_cli
+from ivr import create_app, hours_cli, prompts_cli
 from ivr.menu import DEFAULT_MENU, load_menu
 from ivr.simulate import ANSWERS, LINE, Event, Simulator, parse_script
 from ivr.source import IvrError, MenuError, read_source
@@ -64,10 +66,15 @@ def check(menu_file: str) -> None:
     )
 
 
-def _local_app(menu_file: str, token: str | None = None) -> tuple[Flask, str]:
+def _local_app(
+    menu_file: str, token: str | None = None, clock: Callable[[], datetime] | None = None
+) -> tuple[Flask, str]:
     token = token or secrets.token_hex(16)
+    config: dict[str, Any] = {"TWILIO_AUTH_TOKEN": token, "IVR_MENU": menu_file}
+    if clock:
+        config["CLOCK"] = clock
     try:
-        return create_app({"TWILIO_AUTH_TOKEN": token, "IVR_MENU": menu_file}), token
+        return create_app(config), token
     except IvrError as e:
         raise _fail(e) from e
 
@@ -87,7 +94,10 @@ def _local_app(menu_file: str, token: str | None = None) -> tuple[Flask, str]:
     metavar="HELPLINE=HOW",
     help=f"How a helpline (id or +44 number) answers: {', '.join(ANSWERS)} (default accept).",
 )
-def simulate(menu_file: str, script: str | None, answers: tuple[str, ...]) -> None:
+@click.option("--at", "at", type=hours_cli.WHEN, default=None, help="As if at this time (London).")
+def simulate(
+    menu_file: str, script: str | None, answers: tuple[str, ...], at: datetime | None
+) -> None:
     """A call in the terminal: the real app, signed requests, TwiML followed as Twilio does."""
     how: dict[str, str] = {}
     for item in answers:
@@ -95,7 +105,7 @@ def simulate(menu_file: str, script: str | None, answers: tuple[str, ...]) -> No
         if value not in ANSWERS:
             raise click.BadParameter(f"'{item}': expected HELPLINE=one of {', '.join(ANSWERS)}")
         how[name] = value
-    app, _ = _local_app(menu_file)
+    app, _ = _local_app(menu_file, clock=(lambda: at) if at else None)
 
     def show(event: Event) -> None:
         if event.kind != "gather" or script is not None:
@@ -163,3 +173,4 @@ def export_fallback(menu_file: str, output: str) -> None:
 
 
 main.add_command(prompts_cli.prompts)
+main.add_command(hours_cli.hours)

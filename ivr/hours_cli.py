@@ -1,0 +1,147 @@
+"""`ivr hours`: who is open, and staff closing or opening a helpline for a while."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from ivr.hours import LONDON, spoken_when
+from ivr.menu import DEFAULT_MENU, Menu, load_menu
+from ivr.overrides import DEFAULT_FILE, Availability, Override, Overrides, utc_now
+from ivr.source import IvrError
+
+
+class When(click.ParamType[datetime]):
+    """A date and time in London: '2026-12-24 09:00', '2026-12-24T09:00' or '2026-12-24'."""
+
+    name = "DATETIME"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            moment = datetime.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"'{value}' is not a date and time like 2026-12-24 09:00", param, ctx)
+        return moment if moment.tzinfo else moment.replace(tzinfo=LONDON)
+
+
+WHEN = When()
+MENU_OPT = click.option(
+    "--menu", "menu_file", default=str(DEFAULT_MENU), type=click.Path(), help="The menu file."
+)
+FILE_OPT = click.option(
+    "--file",
+    "overrides_file",
+    default=str(DEFAULT_FILE),
+    type=click.Path(),
+    help="The overrides file.",
+)
+
+
+def _menu(menu_file: str) -> Menu:
+    try:
+        return load_menu(menu_file)
+    except IvrError as e:
+        raise click.ClickException(str(e)) from e
+
+
+def _helpline(menu: Menu, helpline_id: str) -> str:
+    if helpline_id not in menu.helplines:
+        known = ", ".join(sorted(menu.helplines))
+        raise click.BadParameter(f"unknown helpline '{helpline_id}' (known: {known})")
+    return helpline_id
+
+
+@click.group(invoke_without_command=True)
+@click.option("--at", "at", type=WHEN, default=None, help="As if at this time (London).")
+@MENU_OPT
+@FILE_OPT
+@click.pass_context
+def hours(ctx: click.Context, at: datetime | None, menu_file: str, overrides_file: str) -> None:
+    """Who is open now (or --at a time), and when each next opens or closes."""
+    if ctx.invoked_subcommand is not None:
+        return
+    menu = _menu(menu_file)
+    now = at or utc_now()
+    availability = Availability(menu, Overrides(Path(overrides_file)), lambda: now)
+    click.echo(f"at {now.astimezone(LONDON):%A %d %B %Y %H:%M} (London)")
+    for helpline in menu.helplines.values():
+        if not helpline.dial:
+            continue
+        is_open = availability.is_open(helpline)
+        override = availability.overrides.get(helpline.id, now)
+        if helpline.hours is None and override is None:
+            state, change = "open", "hours unknown: always tried"
+        elif is_open:
+            closes = None if override else helpline.hours and helpline.hours.next_change(now)
+            closes = override.until if override else closes
+            state, change = "open", f"closes {spoken_when(closes, now)}" if closes else "24/7"
+        else:
+            opens = availability.reopens(helpline, now)
+            state, change = (
+                "closed",
+                f"opens {spoken_when(opens, now)}" if opens else "no opening soon",
+            )
+        notes = []
+        if override:
+            notes.append(
+                f"override: {override.state} until {override.until.astimezone(LONDON):%d %b %H:%M}"
+            )
+            notes += [override.reason] if override.reason else []
+        if helpline.hours is not None and not helpline.hours.confirmed:
+            notes.append("hours not confirmed")
+        extra = f" ({'; '.join(notes)})" if notes else ""
+        click.echo(f"{helpline.id:<16} {state:<6} {change}{extra}")
+
+
+@hours.command()
+@click.argument("helpline_id")
+@click.option("--until", "until", type=WHEN, required=True, help="When it opens again (London).")
+@click.option("--reason", default="", help="Said to callers, e.g. 'for staff training'.")
+@MENU_OPT
+@FILE_OPT
+def close(
+    helpline_id: str, until: datetime, reason: str, menu_file: str, overrides_file: str
+) -> None:
+    """Close a helpline until a time: transfers skip it, saying why and when it reopens."""
+    menu = _menu(menu_file)
+    _helpline(menu, helpline_id)
+    if helpline_id == menu.settings.operator:
+        raise click.BadParameter("the 24/7 line is never skipped, so it cannot be closed")
+    if until <= utc_now():
+        raise click.BadParameter(f"{until:%Y-%m-%d %H:%M} has already passed")
+    Overrides(Path(overrides_file)).change(
+        helpline_id, Override("closed", until, reason), utc_now()
+    )
+    click.echo(f"{helpline_id}: closed until {until.astimezone(LONDON):%A %d %B %H:%M}")
+
+
+@hours.command("open")
+@click.argument("helpline_id")
+@click.option(
+    "--until", "until", type=WHEN, default=None, help="Open outside its hours until then."
+)
+@MENU_OPT
+@FILE_OPT
+def open_(helpline_id: str, until: datetime | None, menu_file: str, overrides_file: str) -> None:
+    """Back to normal hours; with --until, open outside its hours until then."""
+    _helpline(_menu(menu_file), helpline_id)
+    override = Override("open", until) if until else None
+    Overrides(Path(overrides_file)).change(helpline_id, override, utc_now())
+    click.echo(
+        f"{helpline_id}: "
+        + (f"open until {until.astimezone(LONDON):%A %d %B %H:%M}" if until else "normal hours")
+    )
+
+
+@hours.command()
+@FILE_OPT
+def clear(overrides_file: str) -> None:
+    """Remove every override: all helplines back to their normal hours."""
+    Overrides(Path(overrides_file)).clear()
+    click.echo("all helplines: normal hours")

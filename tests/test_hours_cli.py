@@ -1,0 +1,110 @@
+"""`ivr hours`: staff close and open helplines; everyone can see who is open when."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ivr import hours_cli
+from ivr.cli import main
+from tests.conftest import NOON
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., object]:
+    monkeypatch.setattr(hours_cli, "utc_now", lambda: NOON)
+    state = str(tmp_path / "overrides.json")
+
+    def run(*args: str) -> object:
+        command, rest = (
+            (list(args[:1]), list(args[1:]))
+            if args and args[0] in ("close", "open", "clear")
+            else ([], list(args))
+        )
+        return CliRunner().invoke(main, ["hours", *command, "--file", state, *rest])
+
+    return run
+
+
+def test_who_is_open_on_a_saturday(run: Callable[..., object]) -> None:
+    result = run("--at", "2026-11-28 12:00")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "at Saturday 28 November 2026 12:00 (London)"
+    assert "national_24h     open   24/7" in lines
+    assert "mankind          closed opens on Monday at 10 am (hours not confirmed)" in lines
+    assert "elm_helpline     closed opens on Monday at 8 am (hours not confirmed)" in lines
+    assert "refuge_derby     open   hours unknown: always tried" in lines
+    assert not any(line.startswith("elm_text") for line in lines)  # a text line is never dialled
+
+
+def test_close_then_open_then_clear(run: Callable[..., object]) -> None:
+    result = run(
+        "close", "mankind", "--until", "2026-11-24 15:00", "--reason", "for staff training"
+    )
+    assert (result.exit_code, result.output) == (
+        0,
+        "mankind: closed until Tuesday 24 November 15:00\n",
+    )
+    listing = run("--at", "2026-11-24T12:00")
+    assert (
+        "mankind          closed opens today at 3 pm (override: closed until 24 Nov 15:00; "
+        "for staff training; hours not confirmed)" in listing.output
+    )
+    result = run("open", "mankind")
+    assert result.output == "mankind: normal hours\n"
+    assert (
+        "mankind          open   closes today at 4 pm (hours not confirmed)"
+        in run("--at", "2026-11-24 12:00").output
+    )
+    result = run("open", "respect", "--until", "2026-11-24 20:00")
+    assert result.output == "respect: open until Tuesday 24 November 20:00\n"
+    assert (
+        "respect          open   closes today at 8 pm (override: open until 24 Nov 20:00)"
+        in run("--at", "2026-11-24 12:00").output
+    )
+    assert run("clear").output == "all helplines: normal hours\n"
+    assert (
+        "respect          open   hours unknown: always tried"
+        in run("--at", "2026-11-24 12:00").output
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("close", "nobody", "--until", "2026-12-01"), "unknown helpline 'nobody' (known: "),
+        (
+            ("close", "national_24h", "--until", "2026-12-01"),
+            "the 24/7 line is never skipped, so it cannot be closed",
+        ),
+        (("close", "mankind", "--until", "2026-11-01"), "2026-11-01 00:00 has already passed"),
+        (
+            ("close", "mankind", "--until", "next week"),
+            "'next week' is not a date and time like 2026-12-24 09:00",
+        ),
+        (("close", "mankind"), "Missing option '--until'"),
+    ],
+)
+def test_refusals(run: Callable[..., object], args: tuple[str, ...], message: str) -> None:
+    result = run(*args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_a_broken_menu(run: Callable[..., object], write_menu: Callable[[str], Path]) -> None:
+    result = run("--menu", str(write_menu("menus: {}\n")))
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: menus.yaml:1: missing 'helplines:'")
+
+
+def test_simulate_at_a_time(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["simulate", "--keys", "4, 1", "--at", "2026-11-28 12:00"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "[say] The ManKind Initiative is closed now. It opens on Monday at 10 am." in result.output
+    )
+    assert result.output.splitlines()[-1] == "call ended: bridged"
