@@ -47,7 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["ivr.prompts"] = store
     closures = overrides.Overrides(Path(app.config["OVERRIDES_FILE"]))
     availability = overrides.Availability(menu, closures, app.config["CLOCK"])
-    renderer = Renderer(menu, store.audio_url, availability)
+    renderer = Renderer(menu, store.audio_url, availability, store.version)
     failsafe = render_failsafe(menu)
     init_app(app, Line(renderer, RequestValidator(token), failsafe, app.config["PUBLIC_BASE_URL"]))
     app.register_blueprint(media.bp)

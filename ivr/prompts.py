@@ -115,6 +115,11 @@ class PromptStore:
         sha = file_hash(path)
         return Audio(path, sha, "generated") if sha == entry.get("sha256") else None
 
+    def version(self) -> tuple[int, int] | None:
+        """Changes whenever the audio any prompt plays changes."""
+        self.current()
+        return self._seen
+
     def audio_url(self, prompt_id: str) -> str | None:
         """The URL to <Play>, or None: then the current text is said."""
         audio = self.current().get(prompt_id)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -39,11 +40,20 @@ class Renderer:
     """Renders each step of a call; the call's state arrives as arguments."""
 
     def __init__(
-        self, menu: Menu, audio: AudioLookup = _no_audio, availability: Availability | None = None
+        self,
+        menu: Menu,
+        audio: AudioLookup = _no_audio,
+        availability: Availability | None = None,
+        version: Callable[[], Hashable] = lambda: None,
     ) -> None:
         self.menu = menu
         self.settings = menu.settings
         self.audio = audio
+        # What is rendered depends on the state in the URL and on which audio is current
+        # (`version` changes with it): cache it, so the hot path is a dictionary look-up
+        self.version = version
+        self._node = lru_cache(maxsize=4096)(self._render_node)
+        self._ring = lru_cache(maxsize=4096)(self._render_ring)
         self.availability = availability or Availability(menu, Overrides(Path("/nonexistent")))
         reserved = [w for words in speech.RESERVED_WORDS.values() for w in words]
         self.hints = {
@@ -71,6 +81,18 @@ class Renderer:
 
     def node(self, node_id: str, no_input: int, invalid: int, lead: Iterable[str] = ()) -> str:
         """A menu that any key or word interrupts; silence comes back to CHOOSE too."""
+        hidden = self.hidden(node_id)
+        return self._node(node_id, no_input, invalid, tuple(lead), hidden, self.version())
+
+    def _render_node(
+        self,
+        node_id: str,
+        no_input: int,
+        invalid: int,
+        lead: tuple[str, ...],
+        hidden: frozenset[str],
+        version: Hashable,
+    ) -> str:
         action = _url(CHOOSE, m=node_id, s=no_input, i=invalid)
         response = VoiceResponse()
         gather = response.gather(
@@ -86,7 +108,6 @@ class Renderer:
         )
         for prompt_id in lead:
             self.speak(gather, prompt_id)
-        hidden = self.hidden(node_id)
         if hidden:
             self.say(gather, self.menu.composer.node(self.menu.nodes[node_id], hidden))
         else:
@@ -166,19 +187,47 @@ class Renderer:
     ) -> str:
         """Say who is next in the chain and ring them; the helpline hears the whisper first."""
         chain = self.menu.chain(node_id, key)
-        response = VoiceResponse()
-        for prompt_id in lead:
-            self.speak(response, prompt_id)
         now = self.availability.clock()
+        skipped: list[str] = []
         # Closed helplines are skipped with a word of why; the 24/7 line never is
         while step < len(chain) and not self.availability.is_open(
             self.menu.helplines[chain[step]], now
         ):
-            self.say(response, self.closed(self.menu.helplines[chain[step]], now))
+            skipped.append(self.closed(self.menu.helplines[chain[step]], now))
             step += 1
+        if not skipped:
+            return self._ring(node_id, key, step, line, tuple(lead), self.version())
+        response = VoiceResponse()
+        for prompt_id in lead:
+            self.speak(response, prompt_id)
+        for text in skipped:
+            self.say(response, text)
         if step >= len(chain):
             return self.numbers(0, (), response)
-        helpline = self.menu.helplines[chain[step]]
+        self._add_ring(response, node_id, key, step, line)
+        return str(response)
+
+    def _render_ring(
+        self,
+        node_id: str,
+        key: str,
+        step: int,
+        line: str,
+        lead: tuple[str, ...],
+        version: Hashable,
+    ) -> str:
+        if step >= len(self.menu.chain(node_id, key)):
+            return self.numbers(0, lead)
+        response = VoiceResponse()
+        for prompt_id in lead:
+            self.speak(response, prompt_id)
+        self._add_ring(response, node_id, key, step, line)
+        return str(response)
+
+    def _add_ring(
+        self, response: VoiceResponse, node_id: str, key: str, step: int, line: str
+    ) -> None:
+        helpline = self.menu.helplines[self.menu.chain(node_id, key)[step]]
         self.speak(response, f"connecting.{helpline.id}")
         state = {"m": node_id, "k": key, "n": step}
         # The helpline sees the line's own number unless it asked to see the caller's
@@ -193,7 +242,6 @@ class Renderer:
         )
         dial.number(helpline.e164, url=_url(WHISPER, **state), method="POST")
         response.append(dial)
-        return str(response)
 
     def closed(self, helpline: Helpline, now: datetime) -> str:
         """'ManKind's helpline is closed now. It opens on Monday at 10 am.'"""

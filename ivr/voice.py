@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, current_app, request
 from twilio.request_validator import (
+    HMAC_SHA1,
     SIGNATURE_HEADER,
     SIGNATURE_SETTINGS_HEADER,
     RequestValidator,
@@ -44,20 +46,24 @@ def _xml(text: str) -> Response:
     return Response(text, mimetype="text/xml")
 
 
-def _value(name: str) -> str:
-    return request.values.get(name, "")
+class Params:
+    """One request's values, read once: state from the URL, Twilio's from the form."""
 
+    def __init__(self) -> None:
+        self.values = request.form.to_dict() | request.args.to_dict()
 
-def _count(name: str) -> int:
-    """A counter from the URL; garbage counts as 0, so a bad URL starts afresh."""
-    value = _value(name)
-    return min(int(value), 99) if value.isascii() and value.isdigit() else 0
+    def __call__(self, name: str) -> str:
+        return self.values.get(name, "")
 
+    def count(self, name: str) -> int:
+        """A counter from the URL; garbage counts as 0, so a bad URL starts afresh."""
+        value = self(name)
+        return min(int(value), 99) if value.isascii() and value.isdigit() else 0
 
-def _line_number() -> str:
-    """The number the caller dialled: the line's own, shown to helplines as caller ID."""
-    to = _value("To")
-    return to if to.startswith("+") and to[1:].isdigit() and len(to) <= 16 else ""
+    def line_number(self) -> str:
+        """The number the caller dialled: the line's own, shown to helplines as caller ID."""
+        to = self("To")
+        return to if to.startswith("+") and to[1:].isdigit() and len(to) <= 16 else ""
 
 
 def public_url() -> str:
@@ -81,7 +87,13 @@ def check_signature() -> Response | None:
     signature = request.headers.get(SIGNATURE_HEADER, "")
     algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
     params = request.form if request.method == "POST" else {}
-    if signature and _line().validator.validate(public_url(), params, signature, algorithm):
+    validator = _line().validator
+    url = public_url()
+    # The exact URL first (one HMAC); validate() also tries it with and without the port
+    if signature and algorithm == HMAC_SHA1:
+        if hmac.compare_digest(validator.compute_signature(url, params), signature):
+            return None
+    if signature and validator.validate(url, params, signature, algorithm):
         return None
     log.warning("refused a request to %s: missing or wrong %s", request.path, SIGNATURE_HEADER)
     return Response("Forbidden: this line answers only requests signed by Twilio.\n", 403)
@@ -114,37 +126,38 @@ def start() -> Response:
 @bp.route(twiml.CHOOSE, methods=["GET", "POST"])
 def choose() -> Response:
     """The caller's answer to a menu, or their silence."""
-    renderer = _line().renderer
-    node_id = _value("m")
-    key = renderer.heard(node_id, _value("Digits"), _value("SpeechResult"), _value("Confidence"))
-    return _xml(renderer.choose(node_id, _count("s"), _count("i"), key, _line_number()))
+    renderer, p = _line().renderer, Params()
+    key = renderer.heard(p("m"), p("Digits"), p("SpeechResult"), p("Confidence"))
+    return _xml(renderer.choose(p("m"), p.count("s"), p.count("i"), key, p.line_number()))
 
 
 @bp.route(twiml.DIALLED, methods=["GET", "POST"])
 def dialled() -> Response:
     """A dial ended: connected and finished, or try the next in the chain."""
-    bridged = _value("DialBridged").lower() == "true"
-    gone = _value("CallStatus") in STATUS_GONE
-    state = (_value("m"), _value("k"), _count("n"))
-    return _xml(_line().renderer.dialled(*state, bridged, _line_number(), gone))
+    p = Params()
+    bridged = p("DialBridged").lower() == "true"
+    gone = p("CallStatus") in STATUS_GONE
+    state = (p("m"), p("k"), p.count("n"))
+    return _xml(_line().renderer.dialled(*state, bridged, p.line_number(), gone))
 
 
 @bp.route(twiml.WHISPER, methods=["GET", "POST"])
 def whisper() -> Response:
     """On the helpline's leg, before it is bridged."""
-    return _xml(_line().renderer.whisper(_value("m"), _value("k"), _count("n")))
+    p = Params()
+    return _xml(_line().renderer.whisper(p("m"), p("k"), p.count("n")))
 
 
 @bp.route(twiml.ACCEPT, methods=["GET", "POST"])
 def accept() -> Response:
     """The helpline pressed a key (or did not)."""
-    return _xml(_line().renderer.accept(_value("Digits").strip()))
+    return _xml(_line().renderer.accept(Params()("Digits").strip()))
 
 
 @bp.route(twiml.NUMBERS, methods=["GET", "POST"])
 def numbers() -> Response:
     """Read the useful numbers again."""
-    return _xml(_line().renderer.numbers(_count("r")))
+    return _xml(_line().renderer.numbers(Params().count("r")))
 
 
 def init_app(app: Flask, line: Line) -> None:
