@@ -1,0 +1,111 @@
+"""Shared by the benchmarks: the Procfile's gunicorn on loopback, and wrk against it."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlencode
+
+from twilio.request_validator import RequestValidator
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "bench-token-made-up"
+CALLER = "+447700900123"  # Ofcom drama range
+LINE = "+441632960001"
+
+
+def procfile_command(app: str, port: int) -> list[str]:
+    """The Procfile's web command, on 127.0.0.1:port, serving app."""
+    line = (ROOT / "Procfile").read_text().split("web:", 1)[1].strip()
+    line = line.replace("0.0.0.0:$PORT", f"127.0.0.1:{port}").replace("${WEB_CONCURRENCY:-2}", "2")
+    line = line.replace("'ivr:create_app()'", shlex.quote(app))
+    return shlex.split(line)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def gunicorn(app: str, log: Path | None = None) -> Iterator[int]:
+    """Start the Procfile's gunicorn for app; yield its port; stop it."""
+    port = free_port()
+    env = os.environ | {"TWILIO_AUTH_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)}
+    out = open(log or os.devnull, "wb")  # noqa: SIM115
+    proc = subprocess.Popen(procfile_command(app, port), cwd=ROOT, env=env, stdout=out, stderr=out)
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        out.close()
+
+
+def wrk_script(port: int, path: str, params: dict[str, str]) -> Path:
+    """A wrk Lua script posting a signed webhook request."""
+    body = urlencode(params)
+    signature = RequestValidator(TOKEN).compute_signature(f"http://127.0.0.1:{port}{path}", params)
+    script = f"""
+wrk.method = "POST"
+wrk.path = "{path}"
+wrk.body = "{body}"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["X-Twilio-Signature"] = "{signature}"
+"""
+    fd, name = tempfile.mkstemp(suffix=".lua")
+    os.write(fd, script.encode())
+    os.close(fd)
+    return Path(name)
+
+
+def wrk(port: int, path: str, params: dict[str, str], connections: int, seconds: int) -> dict[str, float]:
+    """Run wrk; requests/s, latency percentiles (ms), requests, errors."""
+    script = wrk_script(port, path, params)
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script)]
+    out = subprocess.run([*command, f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True).stdout
+    script.unlink()
+
+    def ms(label: str) -> float:
+        value, unit = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    failed = int(errors.group(1)) if errors else 0
+    failed += sum(int(x) for x in sockets.groups()) if sockets else 0
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        "p50": ms("50%"),
+        "p90": ms("90%"),
+        "p99": ms("99%"),
+        "requests": total,
+        "errors": failed,
+    }
+
+
+def call_params(**extra: str) -> dict[str, str]:
+    return {"CallSid": "CA" + "0" * 32, "AccountSid": "AC" + "0" * 32, "From": CALLER, "To": LINE} | extra
+
+
+def need_wrk() -> None:
+    if subprocess.run(["which", "wrk"], capture_output=True).returncode != 0:
+        sys.exit("wrk is not installed: sudo apt-get install wrk")
