@@ -149,7 +149,9 @@ def prompt() -> Response:
 def _record(number: str) -> Response:
     prompt_id = _prompt_id(number)
     if prompt_id is None:
-        text = f"There is no prompt {number or 'with that number'}. {ENTER_NUMBER}"
+        # Only digits are echoed: anything else could be control characters, not valid XML
+        said = number if number.isascii() and number.isdigit() else "with that number"
+        text = f"There is no prompt {said}. {ENTER_NUMBER}"
         return _ask(VoiceResponse(), text, "/prompt")
     response = VoiceResponse()
     _say(response, f"Prompt {number}. Callers now hear:")
@@ -183,8 +185,12 @@ def recorded() -> Response:
             "/prompt",
         )
     response = VoiceResponse()
-    _say(response, "You recorded:")
-    response.play(request.values.get("RecordingUrl", ""))
+    url = request.values.get("RecordingUrl", "")
+    if url.startswith("https://") and url.isascii() and url.isprintable():
+        _say(response, "You recorded:")
+        response.play(url)
+    else:
+        _say(response, "Your recording cannot be played back here.")
     text = "To keep it, press 1. To record again, press 2. To cancel, press star."
     return _ask(response, text, "/review", p=number, rec=sid)
 

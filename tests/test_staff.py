@@ -93,6 +93,8 @@ def test_record_listen_accept(staff_app: Flask) -> None:
     )
     assert "[say] After the beep, say the new prompt, then press hash." in events
     assert "[record] take" in events
+    # The take is only played back from Twilio's own https host (here a local fake)
+    assert "[say] Your recording cannot be played back here." in events
     assert "[say] To keep it, press 1. To record again, press 2. To cancel, press star." in events
     assert (
         "[say] Saved. Callers now hear your recording. Enter another prompt number, or hang up."

@@ -1,0 +1,146 @@
+"""Hostile input against every webhook: signed requests always get TwiML, unsigned get 403."""
+
+from __future__ import annotations
+
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ivr import create_app
+from tests.conftest import BASE, NOON, TOKEN, sign
+
+ROUTES = [
+    "/voice",
+    "/voice/choose",
+    "/voice/dialled",
+    "/voice/whisper",
+    "/voice/whisper/accept",
+    "/voice/numbers",
+    "/voice/no-such-page",
+    "/staff",
+    "/staff/pin",
+    "/staff/prompt",
+    "/staff/recorded",
+    "/staff/review",
+]
+STATE_KEYS = ["m", "s", "i", "k", "n", "r", "p", "rec", "f"]
+TWILIO_KEYS = [
+    "CallSid",
+    "From",
+    "To",
+    "Digits",
+    "SpeechResult",
+    "Confidence",
+    "CallStatus",
+    "DialCallStatus",
+    "DialBridged",
+    "RecordingSid",
+    "RecordingUrl",
+    "AccountSid",
+    "Caller",
+]
+HOSTILE = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(
+        [
+            "",
+            "0",
+            "1",
+            "9",
+            "*",
+            "#",
+            "-1",
+            "99999999999999999999",
+            "nan",
+            "inf",
+            "main",
+            "derby_city",
+            "national_24h",
+            "true",
+            "completed",
+            "\u0661",
+            "\u00b2",
+            "１",
+            "<Say>x</Say>",
+            "]]>",
+            "&amp;",
+            "../../etc/passwd",
+            "%00",
+            "RE" + "a" * 32,
+        ]
+    ),
+    st.text(st.characters(codec="utf-8"), min_size=1000, max_size=5000),
+    st.text(st.characters(max_codepoint=31), max_size=20),
+)
+EXAMPLES = int(os.environ.get("IVR_HYPOTHESIS_EXAMPLES", "2000"))
+
+
+def make_app() -> Flask:
+    root = Path(__file__).resolve().parent.parent
+    import tempfile
+
+    state = Path(tempfile.mkdtemp())
+    return create_app(
+        {
+            "TWILIO_AUTH_TOKEN": TOKEN,
+            "IVR_MENU": str(root / "menus.yaml"),
+            "CLOCK": lambda: NOON,
+            "OVERRIDES_FILE": str(state / "overrides.json"),
+            "PROMPTS_DIR": str(root / "prompts"),
+            "STAFF_PIN": "2468",
+            "TWILIO_API_BASE": "http://127.0.0.1:9",  # nothing listens: fetches fail fast
+        }
+    )
+
+
+APP = make_app()
+
+
+def _parsed(response_text: str) -> ET.Element:
+    root = ET.fromstring(response_text)
+    assert root.tag == "Response"
+    return root
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    route=st.sampled_from(ROUTES),
+    state=st.dictionaries(st.sampled_from(STATE_KEYS), HOSTILE, max_size=5),
+    params=st.dictionaries(st.sampled_from(TWILIO_KEYS), HOSTILE, max_size=8),
+    method=st.sampled_from(["POST", "GET"]),
+    signed=st.booleans(),
+)
+def test_every_webhook_answers_twiml_or_403(
+    route: str, state: dict[str, str], params: dict[str, str], method: str, signed: bool
+) -> None:
+    query = urlencode(state, quote_via=quote)
+    path = route + (f"?{query}" if query else "")
+    client = APP.test_client()
+    if method == "GET":
+        query = urlencode({**state, **params}, quote_via=quote)
+        path = route + (f"?{query}" if query else "")
+        signature = sign(BASE + path, {}) if signed else "forged"
+        response = client.get(path, headers={"X-Twilio-Signature": signature})
+    else:
+        signature = sign(BASE + path, params) if signed else "forged"
+        response = client.post(path, data=params, headers={"X-Twilio-Signature": signature})
+    if not signed:
+        assert response.status_code == 403
+        return
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert response.mimetype == "text/xml"
+    root = _parsed(response.get_data(as_text=True))
+    # A caller never hears an application error: every document does something
+    assert len(root) > 0 or route == "/voice/whisper/accept"
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=st.text(max_size=80))
+def test_audio_answers_only_200_or_404(name: str) -> None:
+    with APP.test_client().get("/audio/" + quote(name, safe="")) as response:
+        assert response.status_code in (200, 404, 403)
