@@ -1,0 +1,137 @@
+"""Every path through the shipped menu, with every helpline outcome at every step.
+
+The call is a finite graph: each state is a request Twilio would make. From the answer
+to a new call, every key, silence, a word and a wrong word at each menu, and every way
+a helpline can answer each dial, are followed until nothing new is reached.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections import deque
+from dataclasses import dataclass
+
+import pytest
+
+from ivr import create_app
+from ivr.simulate import ACCOUNT, ANSWERS, CALLER, LINE, Call, Simulator
+from tests.conftest import config
+
+INPUTS: list[str | None] = [*"0123456789*", "#", None, "derby city", "what is this"]
+GOODBYE = "Thank you for calling Derbyshire Victim Services. Take care. Goodbye."
+OPERATOR = "+448082000247"
+MAX_DEPTH = 40  # requests on the longest shortest path from the start
+SILENT_STEPS = 12  # requests a silent caller makes, every helpline busy, before the end
+
+
+@dataclass(frozen=True)
+class State:
+    """A request Twilio would make: URL, method and the parameters of this step."""
+
+    url: str
+    method: str
+    extra: tuple[tuple[str, str], ...]
+
+
+START = State("/voice", "POST", ())
+
+
+@dataclass
+class Graph:
+    """Each state's TwiML, and where each input and helpline answer leads from it."""
+
+    roots: dict[State, ET.Element]
+    edges: dict[State, dict[str, State | Call]]
+
+
+@pytest.fixture(scope="module")
+def graph(tmp_path_factory: pytest.TempPathFactory) -> Graph:
+    app = create_app(config(tmp_path_factory.mktemp("walk")))
+    simulator = Simulator(app)
+    base = {"CallSid": "CA" + "0" * 32, "From": CALLER, "To": LINE, "AccountSid": ACCOUNT}
+    base["CallStatus"] = "in-progress"
+    found = Graph({}, {})
+    queue = deque([START])
+    while queue:
+        state = queue.popleft()
+        if state in found.roots:
+            continue
+        root = simulator.request(state.url, state.method, base | dict(state.extra))
+        found.roots[state] = root
+        found.edges[state] = {}
+        tags = {verb.tag for verb in root}
+        for answer in ANSWERS if "Dial" in tags else ("accept",):
+            simulator.answers = {hid: answer for hid in simulator.menu.helplines}
+            for said in INPUTS if "Gather" in tags else [None]:
+                call = Call()
+                step = simulator._execute(call, root, state.url, base, lambda said=said: said)
+                if isinstance(step, tuple):
+                    target = State(step[0], step[1], tuple(sorted(step[2].items())))
+                    found.edges[state][f"{answer}/{said}"] = target
+                    queue.append(target)
+                else:
+                    found.edges[state][f"{answer}/{said}"] = call
+    return found
+
+
+def test_the_graph_is_finite_and_large(graph: Graph) -> None:
+    transitions = sum(len(e) for e in graph.edges.values())
+    print(f"walk: {len(graph.roots)} states, {transitions} transitions")
+    assert 100 < len(graph.roots) < 5000
+
+
+def test_every_path_ends_bridged_or_with_a_spoken_goodbye(graph: Graph) -> None:
+    endings = 0
+    for state, edges in graph.edges.items():
+        for label, target in edges.items():
+            if isinstance(target, Call):
+                endings += 1
+                texts = [e.text for e in target.events]
+                # A hang-up right after the goodbye, never silence or a dead end
+                assert target.kinds()[-1] == "hangup", (state, label, target.kinds())
+                assert texts[-2] == GOODBYE, (state, label, texts)
+    print(f"walk: {endings} endings, all with a goodbye")
+    assert endings > 100
+
+
+def test_no_path_without_progress_goes_on_for_ever(graph: Graph) -> None:
+    # From every state, a caller who stays silent while every helpline is busy reaches the end
+    longest = 0
+    for state in graph.edges:
+        steps, current = 0, state
+        while isinstance(current, State):
+            steps += 1
+            assert steps <= SILENT_STEPS, f"silence from {state} goes on past {SILENT_STEPS}"
+            edges = graph.edges[current]
+            current = edges.get("busy/None") or edges["accept/None"]
+        longest = max(longest, steps)
+    print(f"walk: a silent caller reaches the end within {longest} requests from anywhere")
+
+
+def test_every_state_is_near_the_start(graph: Graph) -> None:
+    depth = {START: 0}
+    queue = deque([START])
+    while queue:
+        state = queue.popleft()
+        for target in graph.edges[state].values():
+            if isinstance(target, State) and target not in depth:
+                depth[target] = depth[state] + 1
+                queue.append(target)
+    assert set(depth) == set(graph.roots)
+    print(f"walk: every state within {max(depth.values())} requests of the start")
+    assert max(depth.values()) <= MAX_DEPTH
+
+
+def test_the_24_7_line_is_one_key_away_from_every_menu(graph: Graph) -> None:
+    menus = set()
+    for state, root in graph.roots.items():
+        gather = root.find("Gather")
+        action = gather.get("action", "") if gather is not None else ""
+        if not action.startswith("/voice/choose"):
+            continue
+        menus.add(action.split("m=")[1].split("&")[0])
+        after_0 = graph.edges[state]["accept/0"]
+        assert isinstance(after_0, State)
+        number = graph.roots[after_0].find("Dial/Number")
+        assert number is not None and number.text == OPERATOR, action
+    assert len(menus) == 11
