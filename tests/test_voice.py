@@ -239,3 +239,45 @@ def test_token_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
         "/voice", data=params, headers={"X-Twilio-Signature": sign(BASE + "/voice", params)}
     )
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("signed_url", "host", "proto"),
+    [
+        ("https://line.example.org/voice", "line.example.org", "https"),
+        (
+            "https://line.example.org:443/voice",
+            "line.example.org",
+            "https",
+        ),  # Twilio may sign the port
+        ("https://line.example.org/voice", "line.example.org:443", "https"),
+        ("http://line.example.org:8080/voice", "line.example.org:8080", "http"),
+    ],
+)
+def test_ports_in_signed_urls(client: FlaskClient, signed_url: str, host: str, proto: str) -> None:
+    params = call_params()
+    headers = {
+        "X-Twilio-Signature": sign(signed_url, params),
+        "Host": host,
+        "X-Forwarded-Proto": proto,
+    }
+    assert client.post("/voice", data=params, headers=headers).status_code == 200
+
+
+def test_the_wrong_port_is_refused(client: FlaskClient) -> None:
+    params = call_params()
+    headers = {
+        "X-Twilio-Signature": sign("http://line.example.org:8080/voice", params),
+        "Host": "line.example.org:9090",
+    }
+    assert client.post("/voice", data=params, headers=headers).status_code == 403
+
+
+def test_sha256_signatures(client: FlaskClient) -> None:
+    params = call_params()
+    signature = RequestValidator(TOKEN).compute_signature(BASE + "/voice", params, "HMAC_SHA256")
+    headers = {
+        "X-Twilio-Signature": signature,
+        "X-Twilio-Webhooks-Signature-Settings": "key=webhooks_sharedkey_x,algorithm=HMAC_SHA256",
+    }
+    assert client.post("/voice", data=params, headers=headers).status_code == 200

@@ -1,0 +1,102 @@
+"""The caller's number appears in no log line and no URL: the app's log and gunicorn's."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shlex
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from flask import Flask
+
+from ivr.simulate import Simulator
+from tests.conftest import TOKEN, sign
+
+ROOT = Path(__file__).resolve().parent.parent
+CALLERS = [f"+4477009001{n:02d}" for n in range(20)]
+
+
+def national(number: str) -> str:
+    return number.removeprefix("+44")
+
+
+def test_many_calls_leave_no_trace_in_the_apps_log(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    seen_urls: list[str] = []
+    for n, number in enumerate(CALLERS):
+        answers = {"refuge_derby": ["busy", "decline", "voicemail", "failed"][n % 4]}
+        simulator = Simulator(app, answers, caller=number)
+        call = simulator.call(["2", "1", "9", None])
+        seen_urls += call.urls
+        # The helpline saw the line's number, never the caller's
+        assert not any(national(number) in e.text for e in call.events)
+    app.test_client().post("/voice", data={"From": CALLERS[0]})  # refused, and logged as such
+    assert "refused a request to /voice" in caplog.text
+    for number in CALLERS:
+        assert national(number) not in caplog.text
+        assert not any(national(number) in url for url in seen_urls)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_gunicorns_access_log_never_holds_the_callers_number(tmp_path: Path) -> None:
+    port = _free_port()
+    line = (ROOT / "Procfile").read_text().split("web:", 1)[1].strip()
+    line = line.replace("0.0.0.0:$PORT", f"127.0.0.1:{port}").replace("${WEB_CONCURRENCY:-2}", "2")
+    log = tmp_path / "gunicorn.log"
+    env = os.environ | {"TWILIO_AUTH_TOKEN": TOKEN, "OVERRIDES_FILE": str(tmp_path / "o.json")}
+    with log.open("wb") as out:
+        server = subprocess.Popen(shlex.split(line), cwd=ROOT, env=env, stdout=out, stderr=out)
+        try:
+            for _ in range(100):
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            for number in CALLERS[:5]:
+                for path, extra in [
+                    ("/voice", {}),
+                    ("/voice/choose?m=main&s=0&i=0", {"Digits": "2"}),
+                ]:
+                    params = {
+                        "CallSid": "CA" + "1" * 32,
+                        "From": number,
+                        "Caller": number,
+                        "To": "+441632960001",
+                    }
+                    params |= extra
+                    url = f"http://127.0.0.1:{port}{path}"
+                    request = urllib.request.Request(
+                        url,
+                        data=urlencode(params).encode(),
+                        headers={"X-Twilio-Signature": sign(url, params)},
+                    )
+                    with urllib.request.urlopen(request, timeout=5) as answer:
+                        assert answer.status == 200
+                forged = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/voice", data=urlencode({"From": number}).encode()
+                )
+                with pytest.raises(urllib.error.HTTPError):
+                    urllib.request.urlopen(forged, timeout=5)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    text = log.read_text()
+    assert text.count('"POST /voice HTTP/1.1" 200') == 5
+    assert text.count('"POST /voice HTTP/1.1" 403') == 5
+    assert '"POST /voice/choose?m=main&s=0&i=0 HTTP/1.1" 200' in text
+    for number in CALLERS:
+        assert national(number) not in text
