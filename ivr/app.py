@@ -1,4 +1,4 @@
-"""Derbyshire Victim Services phone line: a Twilio IVR served by Flask."""
+"""The Flask app: the menu checked at start-up, webhooks, audio, staff recording."""
 
 from __future__ import annotations
 
@@ -16,10 +16,8 @@ from ivr.source import IvrError
 from ivr.twiml import Renderer, render_failsafe
 from ivr.voice import Line, init_app
 
-__all__ = ["create_app", "IvrError"]
 
-
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; refuse to start without an auth token or with a broken menu."""
     app = Flask(__name__)
     app.config.from_mapping(

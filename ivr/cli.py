@@ -6,16 +6,18 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from flask import Flask
 
 from ivr import create_app, hours_cli, prompts_cli
-from ivr.menu import DEFAULT_MENU, load_menu
+from ivr.menu import DEFAULT_MENU, build_menu, load_menu
 from ivr.simulate import ANSWERS, LINE, Event, Simulator, parse_script
 from ivr.source import IvrError, MenuError, read_source
 from ivr.twiml import render_failsafe
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 MENU_ARG = click.argument(
     "menu_file", metavar="[FILE]", required=False, default=str(DEFAULT_MENU), type=click.Path()
@@ -49,7 +51,7 @@ def check(menu_file: str) -> None:
         source = read_source(Path(menu_file))
     except MenuError as e:
         raise _fail(e) from e
-    problems, _ = check_source(source)
+    problems, clean = check_source(source)
     for problem in problems:
         click.echo(str(problem), err=not problem.warning)
     errors = sum(not p.warning for p in problems)
@@ -59,7 +61,7 @@ def check(menu_file: str) -> None:
             f"{source.name}: {errors} error(s), {warnings} warning(s): not usable", err=True
         )
         raise SystemExit(1)
-    menu = load_menu(menu_file)
+    menu = build_menu(clean, source.name)
     click.echo(
         f"{source.name}: OK ({len(menu.nodes)} menus, {len(menu.helplines)} helplines, "
         f"{len(menu.prompts)} prompts, {warnings} warning(s))"

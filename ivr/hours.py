@@ -9,8 +9,6 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import holidays
-
 LONDON = ZoneInfo("Europe/London")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_GROUPS = {"daily": DAYS, "weekdays": DAYS[:5], "weekends": DAYS[5:]}
@@ -86,6 +84,8 @@ def _instant(day: date, minute: int) -> datetime:
 @cache
 def bank_holidays(year: int) -> frozenset[date]:
     """England's bank holidays in a year."""
+    import holidays  # slow to import, and only needed once a year is asked for
+
     return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
 
 

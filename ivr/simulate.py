@@ -6,12 +6,15 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import count
+from typing import TYPE_CHECKING
 
-from flask import Flask
 from twilio.request_validator import RequestValidator
 
 from ivr.prompts import AUDIO_PATH, PromptStore
 from ivr.source import IvrError
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 CALLER = "+447700900123"  # Ofcom's drama range: never a real caller
 LINE = "+441632960001"  # likewise, for the line's own number
