@@ -30,6 +30,8 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
         # Recordings are fetched from here only (a local fake in tests)
         TWILIO_API_BASE=os.environ.get("TWILIO_API_BASE", "https://api.twilio.com"),
         OVERRIDES_FILE=os.environ.get("OVERRIDES_FILE", str(overrides.DEFAULT_FILE)),
+        # Wrong staff PINs are counted here, shared by every worker
+        STATE_DIR=os.environ.get("STATE_DIR", str(overrides.DEFAULT_FILE.parent)),
         CLOCK=overrides.utc_now,  # `ivr simulate --at` and tests set their own
     )
     if config:

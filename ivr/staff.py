@@ -76,7 +76,7 @@ def _store() -> PromptStore:
 
 
 def _lock() -> PinLock:
-    return PinLock(_store().root / ".staff-pin-failures.json")
+    return PinLock(Path(current_app.config["STATE_DIR"]) / "staff-pin-failures.json")
 
 
 def _say(response: VoiceResponse, text: str) -> None:

@@ -77,6 +77,7 @@ def config(tmp_path: Path, **extra: object) -> dict[str, object]:
         "IVR_MENU": str(DEFAULT_MENU),
         "CLOCK": lambda: NOON,
         "OVERRIDES_FILE": str(tmp_path / "state" / "overrides.json"),
+        "STATE_DIR": str(tmp_path / "state"),
     } | extra
 
 

@@ -91,6 +91,7 @@ def make_app() -> Flask:
             "IVR_MENU": str(root / "menus.yaml"),
             "CLOCK": lambda: NOON,
             "OVERRIDES_FILE": str(state / "overrides.json"),
+            "STATE_DIR": str(state),
             "PROMPTS_DIR": str(root / "prompts"),
             "STAFF_PIN": "2468",
             "TWILIO_API_BASE": "http://127.0.0.1:9",  # nothing listens: fetches fail fast
