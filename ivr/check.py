@@ -16,7 +16,14 @@ from ivr.source import Path_, Problem, Source
 
 SECTIONS = ("settings", "prompts", "helplines", "menus")
 ID = re.compile(r"^[a-z][a-z0-9_]*$")
-COMMON = ("service_name", "operator_name", "operator_number")
+COMMON = (
+    "service_name",
+    "operator_name",
+    "operator_number",
+    "operator_key",
+    "repeat_key",
+    "back_key",
+)
 KEY_NAMES = ("operator_key", "repeat_key", "back_key")
 KEPT_FOR = {
     "operator_key": "speaking to someone now",
@@ -25,8 +32,6 @@ KEPT_FOR = {
 }
 PLACEHOLDERS = {
     "option": ("label", "key"),
-    "keys_hint": KEY_NAMES,
-    "back_hint": KEY_NAMES,
     "connecting": ("name",),
     "not_available": ("name",),
     "whisper": ("choice",),

@@ -41,7 +41,7 @@ class Settings:
     repeat_key: str = "9"
     back_key: str = "*"
     caller_id: str = ""
-    speech_rate: int = 160
+    speech_rate: int = 175
     tts_voice: str = "gmw/en"
 
 
@@ -51,13 +51,13 @@ DEFAULT_PROMPTS = {
     "greeting": "{service_name}. If you are in danger now, hang up and dial 999. "
     "You can hang up at any time.",
     "option": "For {label}, press {key}.",
-    "keys_hint": "To speak to someone now, press {operator_key}. "
-    "To hear this again, press {repeat_key}.",
+    "operator_hint": "To speak to someone, press {operator_key}.",
+    "repeat_hint": "To hear this again, press {repeat_key}.",
     "back_hint": "To go back, press {back_key}.",
     "no_input": "Sorry, I did not hear anything.",
     "invalid": "Sorry, I did not understand that.",
     "after_retries": "I will put you through to someone who can help.",
-    "connecting": "Connecting you to {name}. Please stay on the line.",
+    "connecting": "Connecting you to {name}.",
     "not_available": "Sorry, {name} could not take your call.",
     "whisper": "This is a call from the {service_name} line. The caller chose {choice}. "
     "Press 1 to take the call.",

@@ -53,13 +53,19 @@ class Composer:
         return speakable(self.texts[prompt_id].format_map({**self.common, **extra}))
 
     def node(self, node: Node, hidden: frozenset[str] = frozenset()) -> str:
-        """A menu as said: its text, each option not hidden, then the keys every menu has."""
+        """A menu as said: its text, each option not hidden, then the keys every menu has.
+
+        The home menu names the key for a person first: a caller in crisis should not
+        have to sit through every option to learn it.
+        """
+        home = node.parent is None
         parts = [speakable(node.say.format_map(self.common))] if node.say else []
+        parts += [self.fill("operator_hint")] if home else []
         options = [o for o in node.options if o.key not in hidden]
         parts += [self.fill("option", label=o.label, key=spoken_key(o.key)) for o in options]
-        parts.append(self.fill("keys_hint"))
-        if node.parent is not None:
-            parts.append(self.fill("back_hint"))
+        parts += [] if home else [self.fill("operator_hint")]
+        parts.append(self.fill("repeat_hint"))
+        parts += [] if home else [self.fill("back_hint")]
         return " ".join(parts)
 
 

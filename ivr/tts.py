@@ -70,13 +70,18 @@ class Pyttsx3Speaker:
         raise IvrError(f"espeak-ng wrote no audio for: {text[:60]!r}")
 
 
-def to_telephony(source: Path, target: Path) -> None:
-    """Any audio sox reads -> 8 kHz mono 16-bit WAV; -D (no dither) keeps it byte-identical."""
+def to_telephony(source: Path, target: Path, tighten: bool = False) -> None:
+    """Any audio sox reads -> 8 kHz mono 16-bit WAV; -D (no dither) keeps it byte-identical.
+
+    tighten: cut silence at the start and shorten pauses to 0.3 s. espeak-ng pauses
+    long at every full stop, and callers wait through every one of them.
+    """
     if shutil.which("sox") is None:
         raise IvrError(SOX_MISSING)
     command = ["sox", "-D", "-V1", str(source), "-r", str(RATE), "-c", "1", "-b", "16"]
+    effects = ["silence", "-l", "1", "0.05", "0.5%", "-1", "0.3", "0.5%"] if tighten else []
     result = subprocess.run(
-        [*command, "-e", "signed-integer", str(target)], capture_output=True, text=True
+        [*command, "-e", "signed-integer", str(target), *effects], capture_output=True, text=True
     )
     if result.returncode != 0:
         reason = (result.stderr.strip().splitlines() or ["unknown format"])[-1]
@@ -125,7 +130,7 @@ def build(
             if engine is not None and prompt_id in todo:
                 raw = Path(tmp) / "speech.wav"
                 engine.synthesise(store.menu.prompts[prompt_id], raw)
-                to_telephony(raw, Path(tmp) / "telephony.wav")
+                to_telephony(raw, Path(tmp) / "telephony.wav", tighten=True)
                 os.replace(Path(tmp) / "telephony.wav", target)
                 manifest[prompt_id] = {
                     "source": store.key(prompt_id),

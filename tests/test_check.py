@@ -167,10 +167,12 @@ CASES = {
         + SMALL_MENU,
         [
             "menus.yaml:4: prompts.hello: unknown key 'hello' (allowed: greeting, option, "
-            "keys_hint, back_hint, no_input, invalid, after_retries, connecting, not_available, "
+            "operator_hint, repeat_hint, back_hint, no_input, invalid, after_retries, connecting, "
+            "not_available, "
             "whisper, numbers, fallback_numbers, closed, goodbye, error)",
             "menus.yaml:2: prompts.connecting: unknown placeholder {nmae} (allowed: "
-            "service_name, operator_name, operator_number, name, national_24h, refuge_derby)",
+            "service_name, operator_name, operator_number, operator_key, repeat_key, back_key, name, "
+            "national_24h, refuge_derby)",
             "menus.yaml:3: prompts.goodbye: unmatched { or } (write {{ or }} for a brace)",
         ],
     ),
@@ -230,7 +232,7 @@ CASES = {
     "a long prompt": (
         "prompts:\n  greeting: 999" + " word" * 90 + "\n" + SMALL_MENU,
         [
-            "menus.yaml:2: prompts.greeting: warning: prompt 'greeting' takes about 35 s to say "
+            "menus.yaml:2: prompts.greeting: warning: prompt 'greeting' takes about 32 s to say "
             "(callers may give up over 30 s: shorten it or split the menu)"
         ],
     ),

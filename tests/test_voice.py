@@ -110,7 +110,7 @@ def test_public_base_url_names_the_signed_url(tmp_path: Path) -> None:
 def test_get_webhooks_are_signed_over_the_query(app: Flask, client: FlaskClient) -> None:
     url = "/voice/choose?m=main&s=0&i=0&Digits=2"
     ok = client.get(url, headers={"X-Twilio-Signature": sign(BASE + url, {})})
-    assert spoken(app, twiml(ok))[0].startswith("For people living in Derby City.")
+    assert spoken(app, twiml(ok))[0].startswith("For Refuge, for men and women, press 1.")
     forged = client.get(
         url.replace("Digits=2", "Digits=3"), headers={"X-Twilio-Signature": sign(BASE + url, {})}
     )
@@ -145,7 +145,7 @@ def test_an_exception_still_connects_the_caller(
         (
             "/voice/choose?m=main&s=banana&i=-3",
             {"Digits": "2"},
-            "For people living in Derby City.",
+            "For Refuge, for men and women, press 1.",
         ),
         ("/voice/choose?m=main&s=999999999999&i=0", {}, "I will put you through"),
         ("/voice/choose", {}, "Derbyshire Victim Services."),
@@ -168,7 +168,7 @@ def test_an_exception_still_connects_the_caller(
         (
             "/voice/choose?m=main",
             {"SpeechResult": "derby city"},
-            "For people living in Derby City.",
+            "For Refuge, for men and women, press 1.",
         ),
         ("/voice/dialled?m=zz&k=zz&n=zz", {"DialBridged": "false"}, "Sorry, the 24-hour"),
         ("/voice/dialled?m=main&k=0&n=7", {"DialBridged": "false"}, "We could not connect you"),

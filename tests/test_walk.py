@@ -134,4 +134,4 @@ def test_the_24_7_line_is_one_key_away_from_every_menu(graph: Graph) -> None:
         assert isinstance(after_0, State)
         number = graph.roots[after_0].find("Dial/Number")
         assert number is not None and number.text == OPERATOR, action
-    assert len(menus) == 11
+    assert len(menus) == 12

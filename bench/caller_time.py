@@ -1,0 +1,37 @@
+"""Caller time, from the real prompt audio: seconds before "999", and to each helpline.
+
+A caller presses each key as soon as their option has been said (the shortest key path).
+Run: python bench/caller_time.py
+Targets: 999 within 6 s; every helpline within 25 s and 2 key presses.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from common import ROOT
+
+sys.path.insert(0, str(ROOT))
+
+from ivr.journeys import before_999, journeys  # noqa: E402
+from ivr.menu import load_menu  # noqa: E402
+from ivr.prompts import PromptStore  # noqa: E402
+
+
+def main() -> None:
+    store = PromptStore(load_menu())
+    missing = [p for p in store.menu.prompts if store.status(p) not in ("generated", "recorded")]
+    if missing:
+        print(f"warning: {len(missing)} prompts have no current audio; their times are estimates")
+    print(f"seconds before a caller hears 999: {before_999(store):.1f} (target 6)")
+    worst = 0.0
+    for j in journeys(store):
+        name = store.menu.helplines[j.helpline].name
+        worst = max(worst, j.seconds)
+        flag = "" if j.seconds <= 25 and len(j.keys) <= 2 else "  <- over target"
+        print(f"{j.seconds:5.1f} s  keys {' '.join(j.keys):<4} {name}{flag}")
+    print(f"slowest helpline: {worst:.1f} s (target 25)")
+
+
+if __name__ == "__main__":
+    main()
