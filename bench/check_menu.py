@@ -28,16 +28,25 @@ def big_menu(nodes: int) -> str:
     """A tree of menus, each with options leading to four children or to a helpline."""
     lines = [
         "helplines:",
-        "  national_24h:\n    name: the National Domestic Abuse Helpline\n    number: 0808 2000 247",
-        "  refuge_derby:\n    name: Refuge\n    number: 0800 085 3481",
+        "  national_24h:",
+        "    name: the National Domestic Abuse Helpline",
+        "    number: 0808 2000 247",
+        "  refuge_derby:",
+        "    name: Refuge",
+        "    number: 0800 085 3481",
         "menus:",
     ]
     for n in range(nodes):
-        lines.append(f"  m{n}:\n    title: Menu {n}\n    say: This is menu number {n}.\n    options:")
+        lines.append(
+            f"  m{n}:\n    title: Menu {n}\n    say: This is menu number {n}.\n    options:"
+        )
         children = [c for c in range(4 * n + 1, 4 * n + 5) if c < nodes]
         for key, child in enumerate(children, 1):
-            lines.append(f"      {key}:\n        label: menu {child}\n        keywords: [menu {child}]\n        goto: m{child}")
-        lines.append("      5:\n        label: Refuge\n        transfer: [refuge_derby, national_24h]")
+            lines += [f"      {key}:", f"        label: menu {child}"]
+            lines += [f"        keywords: [menu {child}]", f"        goto: m{child}"]
+        lines.append(
+            "      5:\n        label: Refuge\n        transfer: [refuge_derby, national_24h]"
+        )
     return "settings:\n  home: m0\n" + "\n".join(lines) + "\n"
 
 
@@ -61,13 +70,18 @@ def main() -> None:
 
         inside = timed(5, check)
         command = [IVR, "check", str(path)]
-        whole = timed(3, lambda: subprocess.run(command, cwd=ROOT, capture_output=True, check=True))
+        whole = timed(
+            3, lambda: subprocess.run(command, cwd=ROOT, capture_output=True, check=True)
+        )
         build = [IVR, "prompts", "build"]
         subprocess.run(build, cwd=ROOT, capture_output=True, check=True)
-        nochange = timed(3, lambda: subprocess.run(build, cwd=ROOT, capture_output=True, check=True))
+        nochange = timed(
+            3, lambda: subprocess.run(build, cwd=ROOT, capture_output=True, check=True)
+        )
     print(f"ivr check, 1,000 menus, in process: median {statistics.median(inside):.3f} s")
     print(f"ivr check, 1,000 menus, whole command: median {statistics.median(whole):.3f} s")
-    print(f"ivr prompts build, nothing changed, whole command: median {statistics.median(nochange):.3f} s")
+    median = statistics.median(nochange)
+    print(f"ivr prompts build, nothing changed, whole command: median {median:.3f} s")
 
 
 if __name__ == "__main__":

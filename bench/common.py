@@ -76,11 +76,15 @@ wrk.headers["X-Twilio-Signature"] = "{signature}"
     return Path(name)
 
 
-def wrk(port: int, path: str, params: dict[str, str], connections: int, seconds: int) -> dict[str, float]:
+def wrk(
+    port: int, path: str, params: dict[str, str], connections: int, seconds: int
+) -> dict[str, float]:
     """Run wrk; requests/s, latency percentiles (ms), requests, errors."""
     script = wrk_script(port, path, params)
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script)]
-    out = subprocess.run([*command, f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [*command, f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True
+    ).stdout
     script.unlink()
 
     def ms(label: str) -> float:
@@ -89,7 +93,9 @@ def wrk(port: int, path: str, params: dict[str, str], connections: int, seconds:
 
     total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    sockets = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+    )
     failed = int(errors.group(1)) if errors else 0
     failed += sum(int(x) for x in sockets.groups()) if sockets else 0
     return {
@@ -103,7 +109,12 @@ def wrk(port: int, path: str, params: dict[str, str], connections: int, seconds:
 
 
 def call_params(**extra: str) -> dict[str, str]:
-    return {"CallSid": "CA" + "0" * 32, "AccountSid": "AC" + "0" * 32, "From": CALLER, "To": LINE} | extra
+    return {
+        "CallSid": "CA" + "0" * 32,
+        "AccountSid": "AC" + "0" * 32,
+        "From": CALLER,
+        "To": LINE,
+    } | extra
 
 
 def need_wrk() -> None:

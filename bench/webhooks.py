@@ -14,7 +14,10 @@ from common import call_params, gunicorn, need_wrk, wrk
 SCENARIOS = {
     "greeting": ("/voice", call_params()),
     "menu choice": ("/voice/choose?m=main&s=0&i=0", call_params(Digits="2")),
-    "transfer action": ("/voice/dialled?m=derby_city&k=1&n=0", call_params(DialCallStatus="busy", DialBridged="false", CallStatus="in-progress")),
+    "transfer action": (
+        "/voice/dialled?m=derby_city&k=1&n=0",
+        call_params(DialCallStatus="busy", DialBridged="false", CallStatus="in-progress"),
+    ),
 }
 
 
@@ -28,8 +31,10 @@ def main() -> None:
                 wrk(port, path, params, 4, 2)  # warm up
                 for connections in (16, 1):
                     results[app, name, connections] = wrk(port, path, params, connections, seconds)
-    print(f"{'scenario':<16} {'conns':>5} {'line rps':>9} {'bare rps':>9} {'ratio':>6} "
-          f"{'line p50':>9} {'line p99':>9} {'bare p99':>9} {'p99 x':>6}")
+    print(
+        f"{'scenario':<16} {'conns':>5} {'line rps':>9} {'bare rps':>9} {'ratio':>6} "
+        f"{'line p50':>9} {'line p99':>9} {'bare p99':>9} {'p99 x':>6}"
+    )
     for name in SCENARIOS:
         for connections in (16, 1):
             line, bare = results["line", name, connections], results["bare", name, connections]

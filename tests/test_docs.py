@@ -47,7 +47,11 @@ def test_procfile_serves_the_app_on_port() -> None:
 
 @pytest.mark.parametrize(
     "command",
-    [["ruff", "check", "ivr", "tests"], ["ruff", "format", "--check", "ivr", "tests"], ["mypy"]],
+    [
+        ["ruff", "check", "ivr", "tests", "bench"],
+        ["ruff", "format", "--check", "ivr", "tests", "bench"],
+        ["mypy"],
+    ],
     ids=["ruff", "ruff-format", "mypy"],
 )
 def test_lint(command: list[str]) -> None:
