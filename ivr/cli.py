@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ivr import create_app, hours_cli, prompts_cli
-from ivr.menu import DEFAULT_MENU, build_menu, load_menu
+from ivr.menu import DEFAULT_MENU, build_menu
+from ivr.options import MENU_OPT, fail, menu_or_exit
 from ivr.simulate import ANSWERS, LINE, Event, Simulator, parse_script
 from ivr.source import IvrError, MenuError, read_source
 from ivr.twiml import render_failsafe
@@ -22,23 +23,11 @@ if TYPE_CHECKING:
 MENU_ARG = click.argument(
     "menu_file", metavar="[FILE]", required=False, default=str(DEFAULT_MENU), type=click.Path()
 )
-MENU_OPT = click.option(
-    "--menu",
-    "menu_file",
-    default=str(DEFAULT_MENU),
-    show_default=True,
-    type=click.Path(),
-    help="The menu file.",
-)
 
 
 @click.group()
 def main() -> None:
     """Derbyshire Victim Services phone line."""
-
-
-def _fail(error: IvrError) -> click.ClickException:
-    return click.ClickException(str(error))
 
 
 @main.command()
@@ -50,7 +39,7 @@ def check(menu_file: str) -> None:
     try:
         source = read_source(Path(menu_file))
     except MenuError as e:
-        raise _fail(e) from e
+        raise fail(e) from e
     problems, clean = check_source(source)
     for problem in problems:
         click.echo(str(problem), err=not problem.warning)
@@ -78,7 +67,7 @@ def _local_app(
     try:
         return create_app(config), token
     except IvrError as e:
-        raise _fail(e) from e
+        raise fail(e) from e
 
 
 @main.command()
@@ -160,10 +149,7 @@ def serve(menu_file: str, port: int) -> None:
 )
 def export_fallback(menu_file: str, output: str) -> None:
     """Write the static TwiML for the number's Fallback URL (apologise, dial the 24/7 line)."""
-    try:
-        menu = load_menu(menu_file)
-    except IvrError as e:
-        raise _fail(e) from e
+    menu = menu_or_exit(menu_file)
     if not menu.settings.caller_id:
         click.echo(
             "warning: settings.caller_id is empty, so a call through the fallback shows the "

@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 
 from ivr.hours import LONDON, spoken_when
-from ivr.menu import DEFAULT_MENU, Menu, load_menu
+from ivr.menu import Menu
+from ivr.options import MENU_OPT, menu_or_exit
 from ivr.overrides import DEFAULT_FILE, Availability, Override, Overrides, utc_now
-from ivr.source import IvrError
 
 
 class When(click.ParamType[datetime]):
@@ -31,9 +31,6 @@ class When(click.ParamType[datetime]):
 
 
 WHEN = When()
-MENU_OPT = click.option(
-    "--menu", "menu_file", default=str(DEFAULT_MENU), type=click.Path(), help="The menu file."
-)
 FILE_OPT = click.option(
     "--file",
     "overrides_file",
@@ -41,13 +38,6 @@ FILE_OPT = click.option(
     type=click.Path(),
     help="The overrides file.",
 )
-
-
-def _menu(menu_file: str) -> Menu:
-    try:
-        return load_menu(menu_file)
-    except IvrError as e:
-        raise click.ClickException(str(e)) from e
 
 
 def _helpline(menu: Menu, helpline_id: str) -> str:
@@ -66,7 +56,7 @@ def hours(ctx: click.Context, at: datetime | None, menu_file: str, overrides_fil
     """Who is open now (or --at a time), and when each next opens or closes."""
     if ctx.invoked_subcommand is not None:
         return
-    menu = _menu(menu_file)
+    menu = menu_or_exit(menu_file)
     now = at or utc_now()
     availability = Availability(menu, Overrides(Path(overrides_file)), lambda: now)
     click.echo(f"at {now.astimezone(LONDON):%A %d %B %Y %H:%M} (London)")
@@ -109,7 +99,7 @@ def close(
     helpline_id: str, until: datetime, reason: str, menu_file: str, overrides_file: str
 ) -> None:
     """Close a helpline until a time: transfers skip it, saying why and when it reopens."""
-    menu = _menu(menu_file)
+    menu = menu_or_exit(menu_file)
     _helpline(menu, helpline_id)
     if helpline_id == menu.settings.operator:
         raise click.BadParameter("the 24/7 line is never skipped, so it cannot be closed")
@@ -130,7 +120,7 @@ def close(
 @FILE_OPT
 def open_(helpline_id: str, until: datetime | None, menu_file: str, overrides_file: str) -> None:
     """Back to normal hours; with --until, open outside its hours until then."""
-    _helpline(_menu(menu_file), helpline_id)
+    _helpline(menu_or_exit(menu_file), helpline_id)
     override = Override("open", until) if until else None
     Overrides(Path(overrides_file)).change(helpline_id, override, utc_now())
     click.echo(

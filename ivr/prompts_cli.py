@@ -8,19 +8,11 @@ from pathlib import Path
 import click
 
 from ivr.journeys import before_999, journeys, prompt_seconds
-from ivr.menu import DEFAULT_MENU, load_menu
+from ivr.options import MENU_OPT, fail, menu_or_exit
 from ivr.prompts import DEFAULT_DIR, PromptStore, whoami
 from ivr.source import IvrError
 from ivr.tts import Pyttsx3Speaker, build, check_recording, to_telephony
 
-MENU_OPT = click.option(
-    "--menu",
-    "menu_file",
-    default=str(DEFAULT_MENU),
-    show_default=True,
-    type=click.Path(),
-    help="The menu file.",
-)
 DIR_OPT = click.option(
     "--dir",
     "prompts_dir",
@@ -32,10 +24,7 @@ DIR_OPT = click.option(
 
 
 def _store(menu_file: str, prompts_dir: str) -> PromptStore:
-    try:
-        return PromptStore(load_menu(menu_file), Path(prompts_dir))
-    except IvrError as e:
-        raise click.ClickException(str(e)) from e
+    return PromptStore(menu_or_exit(menu_file), Path(prompts_dir))
 
 
 @click.group()
@@ -60,7 +49,7 @@ def build_command(menu_file: str, prompts_dir: str, force: bool) -> None:
                 lambda prompt_id: bar.update(1),
             )
         except IvrError as e:
-            raise click.ClickException(str(e)) from e
+            raise fail(e) from e
     width = max(len(r.prompt_id) for r in rows)
     click.echo(f"{'prompt':<{width}}  {'seconds':>7}  {'bytes':>8}  done")
     for r in rows:
@@ -104,7 +93,7 @@ def import_command(prompt_id: str, file: str, menu_file: str, prompts_dir: str) 
             seconds = check_recording(wav, Path(file).name)
             store.install(prompt_id, wav, whoami())
     except IvrError as e:
-        raise click.ClickException(str(e)) from e
+        raise fail(e) from e
     click.echo(f"{prompt_id}: now plays {Path(file).name} ({seconds:.1f} s)")
 
 
@@ -118,7 +107,7 @@ def revert_command(prompt_id: str, menu_file: str, prompts_dir: str) -> None:
     try:
         reverted = store.revert(prompt_id, whoami())
     except IvrError as e:
-        raise click.ClickException(str(e)) from e
+        raise fail(e) from e
     if not reverted:
         raise click.ClickException(f"{prompt_id} has no recording to revert")
     click.echo(f"{prompt_id}: back to generated speech")

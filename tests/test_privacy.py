@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import logging
-import os
-import shlex
-import socket
-import subprocess
-import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
@@ -15,10 +11,11 @@ from urllib.parse import urlencode
 import pytest
 from flask import Flask
 
+from bench.common import TOKEN as BENCH_TOKEN
+from bench.common import gunicorn
 from ivr.simulate import Simulator
-from tests.conftest import TOKEN, sign
+from tests.conftest import sign
 
-ROOT = Path(__file__).resolve().parent.parent
 CALLERS = [f"+4477009001{n:02d}" for n in range(20)]
 
 
@@ -45,55 +42,25 @@ def test_many_calls_leave_no_trace_in_the_apps_log(
         assert not any(national(number) in url for url in seen_urls)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_gunicorns_access_log_never_holds_the_callers_number(tmp_path: Path) -> None:
-    port = _free_port()
-    line = (ROOT / "Procfile").read_text().split("web:", 1)[1].strip()
-    line = line.replace("0.0.0.0:$PORT", f"127.0.0.1:{port}").replace("${WEB_CONCURRENCY:-2}", "2")
     log = tmp_path / "gunicorn.log"
-    env = os.environ | {"TWILIO_AUTH_TOKEN": TOKEN, "OVERRIDES_FILE": str(tmp_path / "o.json")}
-    with log.open("wb") as out:
-        server = subprocess.Popen(shlex.split(line), cwd=ROOT, env=env, stdout=out, stderr=out)
-        try:
-            for _ in range(100):
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
-                    break
-                except OSError:
-                    time.sleep(0.1)
-            for number in CALLERS[:5]:
-                for path, extra in [
-                    ("/voice", {}),
-                    ("/voice/choose?m=main&s=0&i=0", {"Digits": "2"}),
-                ]:
-                    params = {
-                        "CallSid": "CA" + "1" * 32,
-                        "From": number,
-                        "Caller": number,
-                        "To": "+441632960001",
-                    }
-                    params |= extra
-                    url = f"http://127.0.0.1:{port}{path}"
-                    request = urllib.request.Request(
-                        url,
-                        data=urlencode(params).encode(),
-                        headers={"X-Twilio-Signature": sign(url, params)},
-                    )
-                    with urllib.request.urlopen(request, timeout=5) as answer:
-                        assert answer.status == 200
-                forged = urllib.request.Request(
-                    f"http://127.0.0.1:{port}/voice", data=urlencode({"From": number}).encode()
+    # The Procfile's own command, as the benchmarks run it
+    with gunicorn("ivr:create_app()", log) as port:
+        for number in CALLERS[:5]:
+            for path, extra in [("/voice", {}), ("/voice/choose?m=main&s=0&i=0", {"Digits": "2"})]:
+                params = {"CallSid": "CA" + "1" * 32, "From": number, "Caller": number} | extra
+                url = f"http://127.0.0.1:{port}{path}"
+                signature = sign(url, params, token=BENCH_TOKEN)
+                request = urllib.request.Request(
+                    url, data=urlencode(params).encode(), headers={"X-Twilio-Signature": signature}
                 )
-                with pytest.raises(urllib.error.HTTPError):
-                    urllib.request.urlopen(forged, timeout=5)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+                with urllib.request.urlopen(request, timeout=5) as answer:
+                    assert answer.status == 200
+            forged = urllib.request.Request(
+                f"http://127.0.0.1:{port}/voice", data=urlencode({"From": number}).encode()
+            )
+            with pytest.raises(urllib.error.HTTPError):
+                urllib.request.urlopen(forged, timeout=5)
     text = log.read_text()
     assert text.count('"POST /voice HTTP/1.1" 200') == 5
     assert text.count('"POST /voice HTTP/1.1" 403') == 5
