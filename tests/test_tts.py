@@ -161,3 +161,17 @@ def test_build_cli_prints_a_table(small_app: Flask, write_menu: Callable[[str], 
     assert lines[-1] == "15 built, 0 unchanged"
     assert lines[-17].split() == ["prompt", "seconds", "bytes", "done"]
     assert lines[-16].split()[0] == "greeting" and lines[-16].split()[-1] == "built"
+
+
+def test_the_shipped_audio_matches_the_shipped_menu() -> None:
+    # A deploy needs no speech engine: every prompt of menus.yaml has current audio in
+    # prompts/generated. Edit a text without `ivr prompts build` and this fails.
+    store = PromptStore(load_menu())
+    stale = [p for p in store.menu.prompts if store.status(p) != "generated"]
+    assert stale == []
+    manifest = json.loads(store.manifest_path.read_text())
+    assert sorted(manifest) == sorted(store.menu.prompts)
+    for prompt_id, entry in manifest.items():
+        with wave.open(str(store.generated / f"{prompt_id}.wav"), "rb") as w:
+            assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (8000, 1, 2)
+            assert w.getnframes() / 8000 == pytest.approx(entry["seconds"], abs=0.001)
