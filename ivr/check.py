@@ -7,11 +7,10 @@ import string
 from dataclasses import fields
 from typing import Any
 
-import phonenumbers
-
 from ivr import speech
 from ivr.hours import Hours, hours_from
 from ivr.menu import DEFAULT_PROMPTS, KEYS, Settings
+from ivr.numbers import number_problem
 from ivr.source import Path_, Problem, Source
 
 SECTIONS = ("settings", "prompts", "helplines", "menus")
@@ -51,29 +50,6 @@ CHOICES = {"after_retries": ("transfer", "goodbye")}
 HELPLINE_KEYS = ("name", "number", "dial", "show_caller_number", "hours")
 MENU_KEYS = ("title", "say", "options")
 OPTION_KEYS = ("label", "keywords", "goto", "transfer", "when_closed")
-# Ofcom's ranges kept for drama (national numbers without the leading 0): never real lines
-DRAMA = (
-    "7700900",
-    "1632960",
-    "2079460",
-    "1134960",
-    "1144960",
-    "1154960",
-    "1164960",
-    "1174960",
-    "1184960",
-    "1214960",
-    "1314960",
-    "1414960",
-    "1514960",
-    "1614960",
-    "1914980",
-    "2896496",
-    "2920180",
-    "3069990",
-    "8081570",
-    "9098790",
-)
 LONG_PROMPT_SECONDS = 30
 
 
@@ -257,24 +233,10 @@ class _Checker:
 
     def bad_number(self, path: Path_, number: str) -> bool:
         """Report a number that cannot be a real UK line; True if it was."""
-        try:
-            parsed = phonenumbers.parse(number, "GB")
-        except phonenumbers.NumberParseException:
-            parsed = None
-        if parsed and parsed.country_code == 44 and str(parsed.national_number).startswith(DRAMA):
-            self.error(
-                path, f"'{number}' is in Ofcom's drama range: a placeholder, not a real line"
-            )
-            return True
-        if parsed is None or not phonenumbers.is_valid_number(parsed):
-            self.error(path, f"'{number}' is not a valid UK phone number")
-            return True
-        if phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.PREMIUM_RATE:
-            self.error(
-                path, f"'{number}' is a premium-rate number (callers must never pay for help)"
-            )
-            return True
-        return False
+        problem = number_problem(number)
+        if problem:
+            self.error(path, problem)
+        return problem is not None
 
     def check_prompts(self, data: dict[str, Any], helplines: dict[str, Any]) -> dict[str, str]:
         self.unknown_keys(("prompts",), data, list(DEFAULT_PROMPTS))

@@ -6,10 +6,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import phonenumbers
-
 from ivr import speech
 from ivr.hours import Hours
+from ivr.numbers import e164, spoken_number
 from ivr.source import MenuError, Problem, read_source
 
 if TYPE_CHECKING:
@@ -140,17 +139,6 @@ class Menu:
         return option.transfer
 
 
-def spoken_number(number: str) -> str:
-    """Digits spaced for slow reading, grouped as written: '0808 2000 247' -> '0 8 0 8, ...'."""
-    groups = number.split()
-    if len(groups) == 1:
-        parsed = phonenumbers.parse(number, "GB")
-        groups = phonenumbers.format_number(
-            parsed, phonenumbers.PhoneNumberFormat.NATIONAL
-        ).split()
-    return ", ".join(" ".join(g) for g in groups)
-
-
 def load_menu(path: Path | str = DEFAULT_MENU) -> Menu:
     """Read and check a menu file; raise MenuError listing every error."""
     from ivr.check import check_source
@@ -181,14 +169,11 @@ def build_menu(data: dict[str, Any], name: str, warnings: tuple[Problem, ...] = 
 
 def _helpline(hid: str, h: dict[str, Any]) -> Helpline:
     number = str(h["number"])
-    e164 = phonenumbers.format_number(
-        phonenumbers.parse(number, "GB"), phonenumbers.PhoneNumberFormat.E164
-    )
     return Helpline(
         hid,
         h["name"],
         number,
-        e164,
+        e164(number),
         spoken_number(number),
         dial=h.get("dial", True),
         show_caller_number=h.get("show_caller_number", False),
