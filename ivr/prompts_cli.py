@@ -11,7 +11,7 @@ from ivr.journeys import before_999, journeys, prompt_seconds
 from ivr.options import MENU_OPT, fail, menu_or_exit
 from ivr.prompts import DEFAULT_DIR, PromptStore, whoami
 from ivr.source import IvrError
-from ivr.tts import Pyttsx3Speaker, build, check_recording, to_telephony
+from ivr.tts import FreshSpeaker, build, check_recording, to_telephony
 
 DIR_OPT = click.option(
     "--dir",
@@ -44,7 +44,7 @@ def build_command(menu_file: str, prompts_dir: str, force: bool) -> None:
         try:
             rows = build(
                 store,
-                lambda: Pyttsx3Speaker(settings.tts_voice, settings.speech_rate),
+                lambda: FreshSpeaker(settings.tts_voice, settings.speech_rate),
                 force,
                 lambda prompt_id: bar.update(1),
             )

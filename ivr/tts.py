@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import wave
 from array import array
@@ -68,6 +69,34 @@ class Pyttsx3Speaker:
             if self.finished and out.is_file() and out.stat().st_size > 44:
                 return
         raise IvrError(f"espeak-ng wrote no audio for: {text[:60]!r}")
+
+
+class FreshSpeaker:
+    """Each text spoken by a new process's engine.
+
+    espeak-ng carries state from one utterance to the next: the same text spoken twice
+    in one process comes out a few samples different each time. A fresh engine per
+    prompt makes the audio depend on its text alone, so rebuilds are byte-identical.
+    """
+
+    def __init__(self, voice: str, rate: int, timeout: float = 60) -> None:
+        if shutil.which("espeak-ng") is None:
+            raise IvrError(ESPEAK_MISSING)
+        self.voice, self.rate, self.timeout = voice, rate, timeout
+
+    def synthesise(self, text: str, out: Path) -> None:
+        """Speak text into out, in a child process."""
+        command = [sys.executable, "-m", "ivr.tts", self.voice, str(self.rate), str(out)]
+        try:
+            # pyttsx3's loop never returns if the driver fails inside it: bound the wait
+            result = subprocess.run(
+                command, input=text, capture_output=True, text=True, timeout=self.timeout
+            )
+        except subprocess.TimeoutExpired as e:
+            raise IvrError(f"espeak-ng did not finish within {self.timeout:.0f} s") from e
+        if result.returncode != 0:
+            reason = (result.stderr.strip().splitlines() or ["no reason given"])[-1]
+            raise IvrError(f"espeak-ng failed: {reason}")
 
 
 def to_telephony(source: Path, target: Path, tighten: bool = False) -> None:
@@ -154,3 +183,12 @@ def build(
     temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, store.manifest_path)
     return rows
+
+
+if __name__ == "__main__":  # pragma: no cover - runs in FreshSpeaker's child process
+    try:
+        Pyttsx3Speaker(sys.argv[1], int(sys.argv[2])).synthesise(
+            sys.stdin.read(), Path(sys.argv[3])
+        )
+    except IvrError as e:
+        sys.exit(str(e))

@@ -15,7 +15,7 @@ from ivr import IvrError, create_app, tts
 from ivr.cli import main
 from ivr.menu import load_menu
 from ivr.prompts import PromptStore
-from ivr.tts import Pyttsx3Speaker, build, check_recording, to_telephony
+from ivr.tts import FreshSpeaker, Pyttsx3Speaker, build, check_recording, to_telephony
 from tests.conftest import SMALL_MENU, TOKEN, tone
 
 
@@ -41,7 +41,7 @@ def store(tmp_path: Path, write_menu: Callable[[str], Path]) -> PromptStore:
 
 def test_real_espeak_build(store: PromptStore) -> None:
     settings = store.menu.settings
-    rows = build(store, lambda: Pyttsx3Speaker(settings.tts_voice, settings.speech_rate))
+    rows = build(store, lambda: FreshSpeaker(settings.tts_voice, settings.speech_rate))
     assert {r.action for r in rows} == {"built"}
     assert len(rows) == len(store.menu.prompts)
     with wave.open(str(store.generated / "greeting.wav"), "rb") as w:
@@ -56,6 +56,28 @@ def test_real_espeak_build(store: PromptStore) -> None:
     assert (
         store.audio_url("greeting") == f"/audio/greeting.{manifest['greeting']['sha256'][:16]}.wav"
     )
+
+
+def test_real_espeak_is_byte_identical_whatever_came_before(store: PromptStore) -> None:
+    # One engine speaking the same text twice gives different bytes; a fresh one does not
+    settings = store.menu.settings
+    speaker = FreshSpeaker(settings.tts_voice, settings.speech_rate)
+    build(store, lambda: speaker)
+    first = (store.generated / "goodbye.wav").read_bytes()
+    manifest = json.loads(store.manifest_path.read_text())
+    del manifest["goodbye"]
+    store.manifest_path.write_text(json.dumps(manifest))
+    rows = build(store, lambda: speaker)
+    assert [r.prompt_id for r in rows if r.action == "built"] == ["goodbye"]
+    assert (store.generated / "goodbye.wav").read_bytes() == first
+
+
+def test_a_failing_child_is_reported(tmp_path: Path) -> None:
+    # An unwritable file makes pyttsx3's loop hang: the wait is bounded
+    speaker = FreshSpeaker("gmw/en", 175, timeout=3)
+    with pytest.raises(IvrError) as raised:
+        speaker.synthesise("Hello", tmp_path / "no such folder" / "out.wav")
+    assert str(raised.value) == "espeak-ng did not finish within 3 s"
 
 
 def test_build_is_incremental_and_byte_identical(
