@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime
 from functools import lru_cache
-from pathlib import Path
 from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
@@ -13,7 +12,7 @@ from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 from ivr import speech
 from ivr.hours import spoken_when
 from ivr.menu import Helpline, Menu
-from ivr.overrides import Availability, Overrides
+from ivr.overrides import Availability
 from ivr.texts import whisper_id
 
 START = "/voice"
@@ -32,19 +31,15 @@ def _url(path: str, **state: object) -> str:
     return f"{path}?{urlencode(state)}"
 
 
-def _no_audio(prompt_id: str) -> str | None:
-    return None
-
-
 class Renderer:
     """Renders each step of a call; the call's state arrives as arguments."""
 
     def __init__(
         self,
         menu: Menu,
-        audio: AudioLookup = _no_audio,
-        availability: Availability | None = None,
-        version: Callable[[], Hashable] = lambda: None,
+        audio: AudioLookup,
+        availability: Availability,
+        version: Callable[[], Hashable],
     ) -> None:
         self.menu = menu
         self.settings = menu.settings
@@ -54,7 +49,7 @@ class Renderer:
         self.version = version
         self._node = lru_cache(maxsize=4096)(self._render_node)
         self._ring = lru_cache(maxsize=4096)(self._render_ring)
-        self.availability = availability or Availability(menu, Overrides(Path("/nonexistent")))
+        self.availability = availability
         reserved = [w for words in speech.RESERVED_WORDS.values() for w in words]
         self.hints = {
             node.id: ", ".join(dict.fromkeys(k for o in node.options for k in o.keywords))
