@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.constructor import ConstructorError
 
 Path_ = tuple[str, ...]
 # libyaml's parser, where PyYAML was built with it: the same marks, about ten times faster
 Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# The shipped menu is 7 kB and about 600 values: these are generous, and refuse quickly
+# what would otherwise take minutes and gigabytes (a 286-byte alias bomb expands to
+# billions of values)
+MAX_BYTES = 1_000_000
+MAX_VALUES = 50_000
+MAX_DEPTH = 40
+PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+# Control characters other than tab and line ends: never in a menu, and YAML refuses them
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
 class IvrError(Exception):
@@ -60,17 +71,38 @@ class Source:
 
 def read_source(path: Path) -> Source:
     """Parse a menu file; syntax errors and duplicate keys become problems."""
+
+    def refuse(reason: str) -> MenuError:
+        return MenuError([Problem(path.name, 1, "", reason)])
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        reason = e.strerror if isinstance(e, OSError) else "not UTF-8 text"
-        raise MenuError([Problem(path.name, 1, "", f"cannot read the file: {reason}")]) from e
+        with path.open("rb") as f:
+            data = f.read(MAX_BYTES + 1)
+    except OSError as e:
+        raise refuse(f"cannot read the file: {e.strerror or e}") from e
+    if len(data) > MAX_BYTES:
+        size = path.stat().st_size / 1_000_000
+        raise refuse(f"the file is {size:.1f} MB: a menu file may be 1 MB at most")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise refuse("cannot read the file: not UTF-8 text") from e
     return parse_source(text, path.name)
 
 
 def parse_source(text: str, name: str = "menus.yaml") -> Source:
     """Parse menu text; the result holds the data and any problems found."""
     source = Source(name, None)
+    if len(text) > MAX_BYTES:
+        source.problems.append(Problem(name, 1, "", "a menu file may be 1 MB at most"))
+        return source
+    control = CONTROL.search(text)
+    if control:
+        line = text.count("\n", 0, control.start()) + 1
+        code = f"U+{ord(control.group()):04X}"
+        msg = f"control character {code} is not allowed (only plain text)"
+        source.problems.append(Problem(name, line, "", msg))
+        return source
     loader = Loader(text)
     try:
         node = loader.get_single_node()
@@ -80,14 +112,42 @@ def parse_source(text: str, name: str = "menus.yaml") -> Source:
         problem = f"{e.problem}" if e.problem else "not valid YAML"
         source.problems.append(Problem(name, line, "", f"not valid YAML: {problem}"))
         return source
+    except yaml.YAMLError as e:
+        source.problems.append(Problem(name, 1, "", f"not valid YAML: {e}"))
+        return source
     finally:
         loader.dispose()
-    source.data = {} if node is None else _convert(node, (), source, loader)
+    try:
+        source.data = {} if node is None else _convert(node, (), source, loader, [0])
+    except _TooBig as e:
+        source.data = None
+        source.problems.append(Problem(name, e.line, e.where, str(e)))
     return source
 
 
-def _convert(node: yaml.Node, path: Path_, source: Source, loader: Any) -> Any:
-    source.lines.setdefault(path, node.start_mark.line + 1)
+class _TooBig(Exception):
+    def __init__(self, message: str, line: int, where: str) -> None:
+        super().__init__(message)
+        self.line, self.where = line, where
+
+
+def _convert(node: yaml.Node, path: Path_, source: Source, loader: Any, count: list[int]) -> Any:
+    count[0] += 1
+    line = node.start_mark.line + 1
+    if count[0] > MAX_VALUES:
+        raise _TooBig(
+            f"more than {MAX_VALUES} values (anchors and aliases expand to more than a menu "
+            "could need)",
+            line,
+            ".".join(path),
+        )
+    if len(path) > MAX_DEPTH:
+        raise _TooBig(f"nested more than {MAX_DEPTH} levels deep", line, ".".join(path))
+    source.lines.setdefault(path, line)
+    if not isinstance(node, yaml.ScalarNode) and node.tag not in PLAIN_TAGS:
+        msg = f"the tag {node.tag} is not allowed (only plain YAML is allowed)"
+        source.problems.append(Problem(source.name, line, ".".join(path), msg))
+        return None
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -102,17 +162,24 @@ def _convert(node: yaml.Node, path: Path_, source: Source, loader: Any) -> Any:
                 source.problems.append(Problem(source.name, line, where, msg))
                 continue
             source.lines[child] = key_node.start_mark.line + 1
-            result[key] = _convert(value_node, child, source, loader)
+            result[key] = _convert(value_node, child, source, loader, count)
         return result
     if isinstance(node, yaml.SequenceNode):
         return [
-            _convert(item, (*path, str(i)), source, loader) for i, item in enumerate(node.value)
+            _convert(item, (*path, str(i)), source, loader, count)
+            for i, item in enumerate(node.value)
         ]
     source.raw[path] = node.value
     try:
         return loader.construct_object(node)
-    except yaml.constructor.ConstructorError as e:
-        where = ".".join(path)
+    except ConstructorError as e:
         msg = f"{e.problem} (only plain YAML is allowed)"
-        source.problems.append(Problem(source.name, node.start_mark.line + 1, where, msg))
-        return None
+    except (ValueError, OverflowError, TypeError) as e:
+        # `2026-11-31` is read as a date and fails; `!!int abc` as a number
+        tag = node.tag.rpartition(":")[2]
+        msg = f"'{node.value}' is not a valid {_KINDS.get(tag, tag)} ({e})"
+    source.problems.append(Problem(source.name, line, ".".join(path), msg))
+    return None
+
+
+_KINDS = {"timestamp": "date", "int": "whole number", "float": "number", "bool": "true/false"}

@@ -58,7 +58,8 @@ CASES = {
         [
             "menus.yaml:7: settings.colour: unknown key 'colour' (allowed: service_name, home, "
             "operator, language, say_voice, timeout, no_input_retries, invalid_retries, "
-            "after_retries, min_confidence, ring_seconds, accept_seconds, readout_repeats, "
+            "after_retries, min_confidence, speech_model, speech_timeout, ring_seconds, "
+            "accept_seconds, readout_repeats, "
             "operator_key, repeat_key, back_key, caller_id, speech_rate, tts_voice)",
             "menus.yaml:2: settings.timeout: expected a number, got text",
             "menus.yaml:3: settings.no_input_retries: 9 is out of range (allowed: 0 to 5)",
@@ -114,6 +115,82 @@ CASES = {
             "menus.yaml:14: menus.main.options.1.transfer: a transfer chain must end with the "
             "24/7 line 'national_24h', got 'refuge_derby'"
         ],
+    ),
+    "the 24/7 line earlier in the chain, not last": (
+        SMALL_MENU.replace(OPTION, "        transfer: [national_24h, refuge_derby]\n"),
+        [
+            "menus.yaml:14: menus.main.options.1.transfer: a transfer chain must end with the "
+            "24/7 line 'national_24h', got 'refuge_derby'"
+        ],
+    ),
+    "speech settings Twilio refuses": (
+        "settings:\n  speech_timeout: auto\n  speech_model: enhanced\n  ring_seconds: 5\n"
+        + SMALL_MENU,
+        [
+            "menus.yaml:2: settings.speech_timeout: 'auto' cannot be used with a speech model "
+            "(Twilio warning 13335): give whole seconds of silence that end speech, 1 to 10",
+            "menus.yaml:3: settings.speech_model: unknown value 'enhanced' (allowed: phone_call, "
+            "numbers_and_commands, default, experimental_conversations, experimental_utterances)",
+            "menus.yaml:4: settings.ring_seconds: 5 is out of range (allowed: 10 to 60)",
+        ],
+    ),
+    "hash as a menu key": (
+        SMALL_MENU.replace("      1:\n", "      '#':\n"),
+        [
+            "menus.yaml:11: menus.main.options.#: '#' is not a phone key "
+            "(free keys: 1 2 3 4 5 6 7 8)"
+        ],
+    ),
+    "a caller_id that is not a UK number": (
+        "settings:\n  caller_id: 12345\n" + SMALL_MENU,
+        ["menus.yaml:2: settings.caller_id: '12345' is not a valid UK phone number"],
+    ),
+    "an impossible date and a bad number tag": (
+        "settings:\n  timeout: !!int abc\n"
+        + with_helpline(
+            "    hours:\n      weekly: 24/7\n      confirmed: true\n"
+            "      closed_dates: [2026-11-31]\n"
+        ),
+        [
+            "menus.yaml:2: settings.timeout: 'abc' is not a valid whole number (invalid literal "
+            "for int() with base 10: 'abc')",
+            "menus.yaml:13: helplines.refuge_derby.hours.closed_dates.0: '2026-11-31' is not a "
+            "valid date (day is out of range for month)",
+            "menus.yaml:2: settings.timeout: expected a number, got nothing",
+        ],
+    ),
+    "tags on mappings and lists": (
+        SMALL_MENU.replace(
+            "        keywords: [refuge]\n", "        keywords: !!python/tuple [refuge]\n"
+        ).replace("settings", "settings"),
+        [
+            "menus.yaml:13: menus.main.options.1.keywords: the tag "
+            "tag:yaml.org,2002:python/tuple is not allowed (only plain YAML is allowed)",
+        ],
+    ),
+    "a NUL byte": (
+        SMALL_MENU.replace("name: Refuge", "name: Ref\x00uge"),
+        ["menus.yaml:6: control character U+0000 is not allowed (only plain text)"],
+    ),
+    "an escape character": (
+        "\n" + SMALL_MENU.replace("name: Refuge", "name: Ref\x1buge"),
+        ["menus.yaml:7: control character U+001B is not allowed (only plain text)"],
+    ),
+    "an alias bomb": (
+        "a: &a [x, x, x, x, x, x, x, x, x]\n"
+        + "".join(
+            f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n"
+            for p, n in zip("abcdefgh", "bcdefghi", strict=True)
+        ),
+        [
+            # The line of the anchor the expansion came through
+            "menus.yaml:1: e.5.5.7.5.0: more than 50000 values (anchors and aliases expand to "
+            "more than a menu could need)"
+        ],
+    ),
+    "nested too deep": (
+        "menus: " + "[" * 60 + "]" * 60 + "\n",
+        ["menus.yaml:1: menus" + ".0" * 40 + ": nested more than 40 levels deep"],
     ),
     "text-only line in a chain, twice": (
         with_helpline(
@@ -287,6 +364,24 @@ def test_load_menu_raises_every_error(write_menu: Callable[[str], Path]) -> None
         "menus.yaml:14: menus.main.options.1.transfer.0: unknown helpline 'x' "
         "(known: national_24h, refuge_derby)"
     )
+
+
+def test_a_huge_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "menus.yaml"
+    path.write_text("# " + "x" * 44_000_000)
+    with pytest.raises(MenuError) as raised:
+        load_menu(path)
+    assert (
+        str(raised.value) == "menus.yaml:1: the file is 44.0 MB: a menu file may be 1 MB at most"
+    )
+
+
+def test_a_file_that_is_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "menus.yaml"
+    path.write_bytes(b"helplines: \xff\n")
+    with pytest.raises(MenuError) as raised:
+        load_menu(path)
+    assert str(raised.value) == "menus.yaml:1: cannot read the file: not UTF-8 text"
 
 
 def test_unreadable_file(tmp_path: Path) -> None:
