@@ -11,6 +11,8 @@ import sys
 
 from common import ROOT
 
+REPO_MENU = ROOT / "menus.yaml"
+
 sys.path.insert(0, str(ROOT))
 
 from ivr.journeys import before_999, journeys  # noqa: E402
@@ -19,7 +21,7 @@ from ivr.prompts import PromptStore  # noqa: E402
 
 
 def main() -> None:
-    store = PromptStore(load_menu())
+    store = PromptStore(load_menu(REPO_MENU), REPO_MENU.parent / "prompts")
     missing = [p for p in store.menu.prompts if store.status(p) not in ("generated", "recorded")]
     if missing:
         print(f"warning: {len(missing)} prompts have no current audio; their times are estimates")

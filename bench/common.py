@@ -24,12 +24,22 @@ CALLER = "+447700900123"  # Ofcom drama range
 LINE = "+441632960001"
 
 
-def procfile_command(app: str, port: int) -> list[str]:
-    """The Procfile's web command, on 127.0.0.1:port, serving app."""
+def procfile_command(app: str, port: int) -> tuple[list[str], dict[str, str]]:
+    """The Procfile's web command, on 127.0.0.1:port, serving app; and the variables it sets.
+
+    gunicorn runs beside this interpreter, not from PATH: `venv/bin/pytest` works without
+    the venv on PATH.
+    """
     line = (ROOT / "Procfile").read_text().split("web:", 1)[1].strip()
     line = line.replace("0.0.0.0:$PORT", f"127.0.0.1:{port}").replace("${WEB_CONCURRENCY:-2}", "2")
     line = line.replace("'ivr:create_app()'", shlex.quote(app))
-    return shlex.split(line)
+    words = shlex.split(line)
+    env: dict[str, str] = {}
+    while "=" in words[0]:
+        name, _, value = words.pop(0).partition("=")
+        env[name] = re.sub(r"^\$\{\w+:-(.*)\}$", r"\1", value)
+    assert words[0] == "gunicorn", words
+    return [sys.executable, "-m", "gunicorn", *words[1:]], env
 
 
 def free_port() -> int:
@@ -39,12 +49,19 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(app: str, log: Path | None = None) -> Iterator[int]:
-    """Start the Procfile's gunicorn for app; yield its port; stop it."""
+def gunicorn(
+    app: str,
+    log: Path | None = None,
+    cwd: Path = ROOT,
+    env: dict[str, str] | None = None,
+) -> Iterator[int]:
+    """Start the Procfile's gunicorn for app (in cwd, with env added); yield its port; stop it."""
     port = free_port()
-    env = os.environ | {"TWILIO_AUTH_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)}
+    command, procfile_env = procfile_command(app, port)
+    env = os.environ | procfile_env | {"TWILIO_AUTH_TOKEN": TOKEN} | (env or {})
+    env.setdefault("PYTHONPATH", str(ROOT))
     out = open(log or os.devnull, "wb")  # noqa: SIM115
-    proc = subprocess.Popen(procfile_command(app, port), cwd=ROOT, env=env, stdout=out, stderr=out)
+    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=out)
     try:
         for _ in range(100):
             try:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from twilio.request_validator import RequestValidator
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ivr import media, overrides, prompts, staff
-from ivr.menu import DEFAULT_MENU, load_menu
+from ivr import logs, media, overrides, paths, prompts, staff
+from ivr.dials import AcceptedDialsFile
+from ivr.fetch import DEADLINE_SECONDS
+from ivr.menu import load_menu
 from ivr.source import IvrError
 from ivr.twiml import Renderer, render_failsafe
 from ivr.voice import Line, init_app
@@ -20,19 +25,25 @@ from ivr.voice import Line, init_app
 def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; refuse to start without an auth token or with a broken menu."""
     app = Flask(__name__)
+    # A doubled slash is a path we do not have (404), not a redirect Twilio would follow
+    app.url_map.merge_slashes = False
     app.config.from_mapping(
         TWILIO_AUTH_TOKEN=os.environ.get("TWILIO_AUTH_TOKEN", ""),
         PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL", ""),
-        IVR_MENU=os.environ.get("IVR_MENU", str(DEFAULT_MENU)),
-        PROMPTS_DIR=os.environ.get("PROMPTS_DIR", str(prompts.DEFAULT_DIR)),
+        IVR_MENU=str(paths.menu_file()),
+        PROMPTS_DIR=str(paths.prompts_dir()),
         STAFF_PIN=os.environ.get("STAFF_PIN", ""),
         TWILIO_ACCOUNT_SID=os.environ.get("TWILIO_ACCOUNT_SID", ""),
         # Recordings are fetched from here only (a local fake in tests)
         TWILIO_API_BASE=os.environ.get("TWILIO_API_BASE", "https://api.twilio.com"),
-        OVERRIDES_FILE=os.environ.get("OVERRIDES_FILE", str(overrides.DEFAULT_FILE)),
+        # How long a recording may take to fetch (tests wait less)
+        FETCH_SECONDS=DEADLINE_SECONDS,
+        OVERRIDES_FILE=str(paths.overrides_file()),
         # Wrong staff PINs are counted here, shared by every worker
-        STATE_DIR=os.environ.get("STATE_DIR", str(overrides.DEFAULT_FILE.parent)),
+        STATE_DIR=str(paths.state_dir()),
         CLOCK=overrides.utc_now,  # `ivr simulate --at` and tests set their own
+        # How many proxies in front may set X-Forwarded-* (the Procfile's platform: 1)
+        TRUSTED_PROXIES=os.environ.get("TRUSTED_PROXIES", "0"),
     )
     if config:
         app.config.update(config)
@@ -43,13 +54,29 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
             "because every webhook must be checked (for a local trial run `ivr simulate`)"
         )
     menu = load_menu(app.config["IVR_MENU"])
-    store = prompts.PromptStore(menu, Path(app.config["PROMPTS_DIR"]))
+    # Made absolute once: Flask would take a relative path as inside the package
+    store = prompts.PromptStore(menu, Path(app.config["PROMPTS_DIR"]).resolve())
     app.extensions["ivr.prompts"] = store
     closures = overrides.Overrides(Path(app.config["OVERRIDES_FILE"]))
     availability = overrides.Availability(menu, closures, app.config["CLOCK"])
-    renderer = Renderer(menu, store.audio_url, availability, store.version)
-    failsafe = render_failsafe(menu)
+    accepted = AcceptedDialsFile(Path(app.config["STATE_DIR"]) / "accepted-dials.json")
+    renderer = Renderer(menu, store.audio_url, availability, store.version, accepted)
+    failsafe = lru_cache(maxsize=64)(lambda line: render_failsafe(menu, line))
     init_app(app, Line(renderer, RequestValidator(token), failsafe, app.config["PUBLIC_BASE_URL"]))
+    proxies = _proxies(app.config["TRUSTED_PROXIES"])
+    if proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
+        )
+    logs.install(app.logger)
+    logs.install(logging.getLogger("ivr"))
     app.register_blueprint(media.bp)
     app.register_blueprint(staff.bp)
     return app
+
+
+def _proxies(value: object) -> int:
+    text = str(value).strip()
+    if not text.isdigit() or int(text) > 5:
+        raise IvrError(f"TRUSTED_PROXIES must be a number of proxies, 0 to 5, got '{text}'")
+    return int(text)

@@ -41,12 +41,22 @@ RANGES: dict[str, tuple[float, float]] = {
     "no_input_retries": (0, 5),
     "invalid_retries": (0, 5),
     "min_confidence": (0.0, 1.0),
-    "ring_seconds": (5, 60),
+    # Twilio's <Dial> timeout is this less 5 s, and may not be under 5 s
+    "ring_seconds": (10, 60),
+    "speech_timeout": (1, 10),
     "accept_seconds": (2, 20),
     "readout_repeats": (0, 5),
     "speech_rate": (80, 300),
 }
-CHOICES = {"after_retries": ("transfer", "goodbye")}
+# Twilio's generic speech models; each needs a whole-number speechTimeout (not "auto")
+SPEECH_MODELS = (
+    "phone_call",
+    "numbers_and_commands",
+    "default",
+    "experimental_conversations",
+    "experimental_utterances",
+)
+CHOICES = {"after_retries": ("transfer", "goodbye"), "speech_model": SPEECH_MODELS}
 HELPLINE_KEYS = ("name", "number", "dial", "show_caller_number", "hours")
 MENU_KEYS = ("title", "say", "options")
 OPTION_KEYS = ("label", "keywords", "goto", "transfer", "when_closed")
@@ -152,6 +162,13 @@ class _Checker:
                 if checked is None:
                     continue
                 value = checked
+            elif name == "speech_timeout" and value == "auto":
+                self.error(
+                    path,
+                    "'auto' cannot be used with a speech model (Twilio warning 13335): "
+                    "give whole seconds of silence that end speech, 1 to 10",
+                )
+                continue
             elif isinstance(value, bool) or not isinstance(value, int | float):
                 self.error(path, f"expected a number, got {_kind(value)}")
                 continue

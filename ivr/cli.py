@@ -10,18 +10,24 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ivr import create_app, hours_cli, prompts_cli
-from ivr.menu import DEFAULT_MENU, build_menu
+from ivr import create_app, hours_cli, paths, prompts_cli
+from ivr.menu import build_menu
 from ivr.options import MENU_OPT, fail, menu_or_exit
-from ivr.simulate import ANSWERS, LINE, Event, Simulator, parse_script
+from ivr.simulate import ANSWERS, QUIRKS, Event, Simulator, parse_script
 from ivr.source import IvrError, MenuError, read_source
 from ivr.twiml import render_failsafe
 
 if TYPE_CHECKING:
     from flask import Flask
 
+# A TwiML Bin replaces {{To}} with the number the caller dialled: the line's own
+TWIML_BIN_TO = "{{To}}"
 MENU_ARG = click.argument(
-    "menu_file", metavar="[FILE]", required=False, default=str(DEFAULT_MENU), type=click.Path()
+    "menu_file",
+    metavar="[FILE]",
+    required=False,
+    default=lambda: str(paths.menu_file()),
+    type=click.Path(),
 )
 
 
@@ -86,8 +92,19 @@ def _local_app(
     help=f"How a helpline (id or +44 number) answers: {', '.join(ANSWERS)} (default accept).",
 )
 @click.option("--at", "at", type=hours_cli.WHEN, default=None, help="As if at this time (London).")
+@click.option(
+    "--quirk",
+    "quirks",
+    multiple=True,
+    type=click.Choice(list(QUIRKS)),
+    help="A Twilio behaviour to show: " + "; ".join(f"{k}: {v}" for k, v in QUIRKS.items()),
+)
 def simulate(
-    menu_file: str, script: str | None, answers: tuple[str, ...], at: datetime | None
+    menu_file: str,
+    script: str | None,
+    answers: tuple[str, ...],
+    at: datetime | None,
+    quirks: tuple[str, ...],
 ) -> None:
     """A call in the terminal: the real app, signed requests, TwiML followed as Twilio does."""
     how: dict[str, str] = {}
@@ -102,7 +119,7 @@ def simulate(
         if event.kind != "gather" or script is not None:
             click.echo(str(event))
 
-    simulator = Simulator(app, how, on_event=show)
+    simulator = Simulator(app, how, on_event=show, quirks=frozenset(quirks))
     if script is not None:
         inputs: Any = parse_script(script)
     else:
@@ -127,11 +144,12 @@ def serve(menu_file: str, port: int) -> None:
     """Serve the line on 127.0.0.1 only (production runs gunicorn, see the Procfile)."""
     import os
 
-    token = os.environ.get("TWILIO_AUTH_TOKEN")
+    token = os.environ.get("TWILIO_AUTH_TOKEN", "")
     if not token:
+        token = secrets.token_hex(16)
         click.echo(
-            "warning: TWILIO_AUTH_TOKEN is not set: using a one-off local token, so only "
-            "requests signed with it are answered (Twilio's are refused).",
+            f"warning: TWILIO_AUTH_TOKEN is not set: using the one-off local token {token}, "
+            "so only requests signed with it are answered (Twilio's are refused).",
             err=True,
         )
     app, _ = _local_app(menu_file, token)
@@ -148,16 +166,14 @@ def serve(menu_file: str, port: int) -> None:
     help="File to write (default: stdout).",
 )
 def export_fallback(menu_file: str, output: str) -> None:
-    """Write the static TwiML for the number's Fallback URL (apologise, dial the 24/7 line)."""
+    """Write the static TwiML for the number's Fallback URL (apologise, dial the 24/7 line).
+
+    The 24/7 line is shown the line's own number, never the caller's: settings.caller_id,
+    else the number called ({{To}}, which a TwiML Bin fills in).
+    """
     menu = menu_or_exit(menu_file)
-    if not menu.settings.caller_id:
-        click.echo(
-            "warning: settings.caller_id is empty, so a call through the fallback shows the "
-            f"caller's own number to the 24/7 line; set it to the line's number (e.g. {LINE}).",
-            err=True,
-        )
     with click.open_file(output, "w") as f:
-        f.write(render_failsafe(menu) + "\n")
+        f.write(render_failsafe(menu, TWIML_BIN_TO) + "\n")
 
 
 main.add_command(prompts_cli.prompts)

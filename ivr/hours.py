@@ -172,6 +172,25 @@ def spoken_when(at: datetime, now: datetime) -> str:
     return f"on {local:%A} {local.day} {local:%B} at {clock}"
 
 
+def written_when(at: datetime, now: datetime) -> str:
+    """'Thursday 24 December 09:00'; with the year when it is not this year's."""
+    local = at.astimezone(LONDON)
+    year = f" {local.year}" if local.year != now.astimezone(LONDON).year else ""
+    return f"{local:%A} {local.day} {local:%B}{year} {local:%H:%M}"
+
+
+def as_date(value: Any) -> date | None:
+    """A date as YAML gives it (2026-12-24) or as text ('2026-12-24'; keys are text)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
 def hours_from(data: Any) -> tuple[Hours | None, list[tuple[tuple[str, ...], str]]]:
     """menus.yaml `hours:` -> Hours, with (key path, message) for each mistake."""
     if data == ALWAYS:
@@ -206,8 +225,9 @@ def hours_from(data: Any) -> tuple[Hours | None, list[tuple[tuple[str, ...], str
             errors.append(((flag,), "expected true or false"))
     if data.get("bank_holidays", "closed") not in ("open", "closed"):
         errors.append((("bank_holidays",), "expected open or closed"))
-    closed = data.get("closed_dates") or []
-    if not isinstance(closed, list) or not all(isinstance(d, date) for d in closed):
+    closed_given = data.get("closed_dates") or []
+    closed = [as_date(d) for d in closed_given] if isinstance(closed_given, list) else [None]
+    if not all(closed):
         errors.append((("closed_dates",), "expected a list of dates like 2026-12-24"))
         closed = []
     open_dates: dict[date, tuple[Span, ...]] = {}
@@ -215,19 +235,20 @@ def hours_from(data: Any) -> tuple[Hours | None, list[tuple[tuple[str, ...], str
     if not isinstance(extra, dict):
         errors.append((("open_dates",), "expected dates with spans, like 2026-12-27: 10:00-14:00"))
         extra = {}
-    for day, spans_text in extra.items():
-        path = ("open_dates", str(day))
+    for written, spans_text in extra.items():
+        path = ("open_dates", str(written))
         spans, span_errors = parse_spans(spans_text)
         errors += [(path, e) for e in span_errors]
-        if not isinstance(day, date):
-            errors.append((path, f"'{day}' is not a date like 2026-12-27"))
+        on = as_date(written)
+        if on is None:
+            errors.append((path, f"'{written}' is not a date like 2026-12-27"))
         else:
-            open_dates[day] = spans
+            open_dates[on] = spans
     hours = Hours(
         weekly=weekly,
         confirmed=data.get("confirmed") is True,
         bank_holidays_open=data.get("bank_holidays") == "open",
-        closed_dates=frozenset(closed),
+        closed_dates=frozenset(d for d in closed if d),
         open_dates=open_dates,
     )
     return (None if errors else hours), errors

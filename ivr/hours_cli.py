@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
 
-from ivr.hours import LONDON, spoken_when
+from ivr.hours import LONDON, spoken_when, written_when
 from ivr.menu import Menu
-from ivr.options import MENU_OPT, menu_or_exit
-from ivr.overrides import DEFAULT_FILE, Availability, Override, Overrides, utc_now
+from ivr.options import FILE_OPT, MENU_OPT, menu_or_exit
+from ivr.overrides import Availability, Override, Overrides, utc_now
 
 
 class When(click.ParamType[datetime]):
@@ -31,20 +31,32 @@ class When(click.ParamType[datetime]):
 
 
 WHEN = When()
-FILE_OPT = click.option(
-    "--file",
-    "overrides_file",
-    default=str(DEFAULT_FILE),
-    type=click.Path(),
-    help="The overrides file.",
-)
+MAX_AHEAD = timedelta(days=366)
 
 
 def _helpline(menu: Menu, helpline_id: str) -> str:
+    """A helpline that transfers can reach; anything else is refused, saying which are."""
+    dialled = sorted(h.id for h in menu.helplines.values() if h.dial)
     if helpline_id not in menu.helplines:
-        known = ", ".join(sorted(menu.helplines))
-        raise click.BadParameter(f"unknown helpline '{helpline_id}' (known: {known})")
+        raise click.BadParameter(f"unknown helpline '{helpline_id}' (known: {', '.join(dialled)})")
+    if not menu.helplines[helpline_id].dial:
+        raise click.BadParameter(
+            f"'{helpline_id}' is never dialled (dial: false), so it cannot be closed or "
+            f"opened (dialled helplines: {', '.join(dialled)})"
+        )
     return helpline_id
+
+
+def _until(until: datetime, now: datetime) -> datetime:
+    """Refuse an --until that has passed or is more than a year away."""
+    if until <= now:
+        raise click.BadParameter(f"{written_when(until, now)} has already passed")
+    if until > now + MAX_AHEAD:
+        raise click.BadParameter(
+            f"{written_when(until, now)} is more than a year away: close or open a "
+            "helpline for a year at most, or change its hours in the menu"
+        )
+    return until
 
 
 @click.group(invoke_without_command=True)
@@ -79,9 +91,7 @@ def hours(ctx: click.Context, at: datetime | None, menu_file: str, overrides_fil
             )
         notes = []
         if override:
-            notes.append(
-                f"override: {override.state} until {override.until.astimezone(LONDON):%d %b %H:%M}"
-            )
+            notes.append(f"override: {override.state} until {written_when(override.until, now)}")
             notes += [override.reason] if override.reason else []
         if helpline.hours is not None and not helpline.hours.confirmed:
             notes.append("hours not confirmed")
@@ -103,12 +113,10 @@ def close(
     _helpline(menu, helpline_id)
     if helpline_id == menu.settings.operator:
         raise click.BadParameter("the 24/7 line is never skipped, so it cannot be closed")
-    if until <= utc_now():
-        raise click.BadParameter(f"{until:%Y-%m-%d %H:%M} has already passed")
-    Overrides(Path(overrides_file)).change(
-        helpline_id, Override("closed", until, reason), utc_now()
-    )
-    click.echo(f"{helpline_id}: closed until {until.astimezone(LONDON):%A %d %B %H:%M}")
+    now = utc_now()
+    _until(until, now)
+    Overrides(Path(overrides_file)).change(helpline_id, Override("closed", until, reason), now)
+    click.echo(f"{helpline_id}: closed until {written_when(until, now)}")
 
 
 @hours.command("open")
@@ -121,11 +129,12 @@ def close(
 def open_(helpline_id: str, until: datetime | None, menu_file: str, overrides_file: str) -> None:
     """Back to normal hours; with --until, open outside its hours until then."""
     _helpline(menu_or_exit(menu_file), helpline_id)
-    override = Override("open", until) if until else None
-    Overrides(Path(overrides_file)).change(helpline_id, override, utc_now())
+    now = utc_now()
+    override = Override("open", _until(until, now)) if until else None
+    Overrides(Path(overrides_file)).change(helpline_id, override, now)
     click.echo(
         f"{helpline_id}: "
-        + (f"open until {until.astimezone(LONDON):%A %d %B %H:%M}" if until else "normal hours")
+        + (f"open until {written_when(until, now)}" if until else "normal hours")
     )
 
 

@@ -14,7 +14,6 @@ from ivr.source import MenuError, Problem, read_source
 if TYPE_CHECKING:
     from ivr.texts import Composer
 
-DEFAULT_MENU = Path(__file__).resolve().parent.parent / "menus.yaml"
 # "#" alone reaches us as empty Digits (it ends a Gather), so it cannot be a choice
 KEYS = "0123456789*"
 
@@ -33,6 +32,8 @@ class Settings:
     invalid_retries: int = 2
     after_retries: str = "transfer"
     min_confidence: float = 0.3
+    speech_model: str = "phone_call"
+    speech_timeout: int = 2
     ring_seconds: int = 25
     accept_seconds: int = 6
     readout_repeats: int = 2
@@ -139,7 +140,7 @@ class Menu:
         return option.transfer
 
 
-def load_menu(path: Path | str = DEFAULT_MENU) -> Menu:
+def load_menu(path: Path | str) -> Menu:
     """Read and check a menu file; raise MenuError listing every error."""
     from ivr.check import check_source
 
@@ -155,7 +156,11 @@ def load_menu(path: Path | str = DEFAULT_MENU) -> Menu:
 def build_menu(data: dict[str, Any], name: str, warnings: tuple[Problem, ...] = ()) -> Menu:
     """Build the model from data that check_source found free of errors."""
     known = {f.name for f in fields(Settings)}
-    settings = Settings(**{k: v for k, v in data.get("settings", {}).items() if k in known})
+    given = {k: v for k, v in data.get("settings", {}).items() if k in known}
+    if given.get("caller_id"):
+        # As staff write it ("01332 985111"), dialled as Twilio needs it
+        given["caller_id"] = e164(str(given["caller_id"]))
+    settings = Settings(**given)
     helplines = {hid: _helpline(hid, h) for hid, h in data["helplines"].items()}
     nodes = {nid: _node(nid, n) for nid, n in data["menus"].items()}
     nodes = _with_parents(nodes, settings.home)

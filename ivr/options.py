@@ -4,16 +4,33 @@ from __future__ import annotations
 
 import click
 
-from ivr.menu import DEFAULT_MENU, Menu, load_menu
+from ivr import paths
+from ivr.menu import Menu, load_menu
 from ivr.source import IvrError
 
 MENU_OPT = click.option(
     "--menu",
     "menu_file",
-    default=str(DEFAULT_MENU),
-    show_default=True,
+    default=lambda: str(paths.menu_file()),
+    show_default="IVR_MENU, else ./menus.yaml",
     type=click.Path(),
     help="The menu file.",
+)
+DIR_OPT = click.option(
+    "--dir",
+    "prompts_dir",
+    default=lambda: str(paths.prompts_dir()),
+    show_default="PROMPTS_DIR, else ./prompts",
+    type=click.Path(),
+    help="The prompt store (generated/ and recorded/).",
+)
+FILE_OPT = click.option(
+    "--file",
+    "overrides_file",
+    default=lambda: str(paths.overrides_file()),
+    show_default="OVERRIDES_FILE, else overrides.json in STATE_DIR (./state)",
+    type=click.Path(),
+    help="The overrides file.",
 )
 
 

@@ -10,10 +10,9 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ivr.hours import Hours
+from ivr.hours import LONDON, Hours
 from ivr.menu import Helpline, Menu
 
-DEFAULT_FILE = Path(__file__).resolve().parent.parent / "state" / "overrides.json"
 Clock = Callable[[], datetime]
 
 
@@ -34,7 +33,7 @@ class Override:
 class Overrides:
     """The override file: read again only when it changed; expired entries are ignored."""
 
-    def __init__(self, path: Path = DEFAULT_FILE) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
         self._stamp: int | None = None
         self._entries: dict[str, Override] = {}
@@ -47,14 +46,13 @@ class Overrides:
         if stamp != self._stamp:
             try:
                 raw = json.loads(self.path.read_text(encoding="utf-8"))
-                entries = {
-                    hid: Override(
-                        o["state"], datetime.fromisoformat(o["until"]), o.get("reason", "")
-                    )
-                    for hid, o in raw.items()
-                }
-            except (OSError, ValueError, KeyError, TypeError, AttributeError):
-                entries = {}  # a damaged file must not take the line down: normal hours apply
+            except (OSError, ValueError):
+                raw = {}  # a damaged file must not take the line down: normal hours apply
+            entries = {}
+            for hid, written in raw.items() if isinstance(raw, dict) else ():
+                entry = _entry(written)
+                if entry is not None:  # a damaged entry is skipped, the others stand
+                    entries[hid] = entry
             self._entries, self._stamp = entries, stamp
         return self._entries
 
@@ -89,6 +87,22 @@ class Overrides:
         """Remove every override."""
         self.path.unlink(missing_ok=True)
         self._stamp = None
+
+
+def _entry(written: object) -> Override | None:
+    """One override as the file holds it; None if it is damaged.
+
+    A time without an offset (a hand edit) is London time; comparing it as written with
+    the clock would fail on every call.
+    """
+    try:
+        assert isinstance(written, dict)
+        until = datetime.fromisoformat(written["until"])
+        state, reason = written["state"], str(written.get("reason", ""))
+        assert state in ("open", "closed")
+    except (AssertionError, KeyError, TypeError, ValueError):
+        return None
+    return Override(state, until if until.tzinfo else until.replace(tzinfo=LONDON), reason)
 
 
 @dataclass(frozen=True)

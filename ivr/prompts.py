@@ -7,6 +7,8 @@ import hashlib
 import json
 import os
 import re
+import shutil
+import time
 import wave
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,9 +17,12 @@ from pathlib import Path
 from ivr.menu import Menu
 from ivr.source import IvrError
 
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "prompts"
 PROMPT_ID = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_*#]+)*$")
+HASH16 = re.compile(r"^[0-9a-f]{16}$")
 AUDIO_PATH = "/audio"
+# A call may hold a URL handed out just before a new take went live: every URL keeps
+# answering for a day after its audio stopped being current
+KEEP_OLD_SECONDS = 24 * 3600
 Manifest = dict[str, dict[str, object]]
 
 
@@ -45,20 +50,31 @@ class Audio:
     sha256: str
     kind: str  # recorded or generated
 
+    prompt_id: str = ""
+
+    @property
+    def name(self) -> str:
+        """The URL's last part: prompt id and content hash."""
+        return f"{self.prompt_id or self.path.stem}.{self.sha256[:16]}.wav"
+
     @property
     def url(self) -> str:
         """Content-hashed: a new recording or text gives a new URL, so caches never lie."""
-        return f"{AUDIO_PATH}/{self.path.stem}.{self.sha256[:16]}.wav"
+        return f"{AUDIO_PATH}/{self.name}"
 
 
 class PromptStore:
     """prompts/generated (TTS, with a manifest of sources) and prompts/recorded (staff)."""
 
-    def __init__(self, menu: Menu, root: Path = DEFAULT_DIR) -> None:
+    def __init__(self, menu: Menu, root: Path) -> None:
         self.menu = menu
         self.root = root
         self.generated = root / "generated"
         self.recorded = root / "recorded"
+        # Audio no longer current, kept while calls may still hold its URL
+        self.archive = root / "archive"
+        # Staff takes heard back before they go live (or never)
+        self.pending = root / "pending"
         self.manifest_path = self.generated / "manifest.json"
         self._seen: tuple[int, int] | None = None
         self._audio: dict[str, Audio] = {}
@@ -99,7 +115,7 @@ class PromptStore:
         for prompt_id in self.menu.prompts:
             recorded = self.recorded / f"{prompt_id}.wav"
             if recorded.is_file():
-                audio[prompt_id] = Audio(recorded, file_hash(recorded), "recorded")
+                audio[prompt_id] = Audio(recorded, file_hash(recorded), "recorded", prompt_id)
             elif generated := self.generated_audio(prompt_id, manifest):
                 audio[prompt_id] = generated
         return audio
@@ -113,7 +129,7 @@ class PromptStore:
         if not path.is_file() or entry.get("source") != self.key(prompt_id):
             return None
         sha = file_hash(path)
-        return Audio(path, sha, "generated") if sha == entry.get("sha256") else None
+        return Audio(path, sha, "generated", prompt_id) if sha == entry.get("sha256") else None
 
     def version(self) -> tuple[int, int] | None:
         """Changes whenever the audio any prompt plays changes."""
@@ -126,13 +142,49 @@ class PromptStore:
         return audio.url if audio else None
 
     def find(self, name: str) -> Audio | None:
-        """The audio behind a URL's last part, only if its hash is the current one."""
+        """The audio behind a URL's last part: current, pending review, or retired today."""
         prompt_id, _, rest = name.rpartition(".")
         prompt_id, _, short = prompt_id.rpartition(".")
+        if rest != "wav" or not PROMPT_ID.match(prompt_id) or not HASH16.match(short):
+            return None
         audio = self.current().get(prompt_id)
-        if rest == "wav" and audio and audio.sha256[:16] == short:
+        if audio and audio.sha256[:16] == short:
             return audio
+        for folder, kind in ((self.pending, "pending"), (self.archive, "archived")):
+            path = folder / name
+            if path.is_file() and path.stat().st_mtime > time.time() - KEEP_OLD_SECONDS:
+                return Audio(path, file_hash(path), kind, prompt_id)
         return None
+
+    def retire(self, prompt_id: str) -> None:
+        """Keep a prompt's current audio answering at its URL after it is replaced."""
+        audio = self.current().get(prompt_id)
+        if audio is None:
+            return
+        self.archive.mkdir(parents=True, exist_ok=True)
+        target = self.archive / audio.name
+        if not target.exists():
+            _copy_beside(audio.path, target)
+        os.utime(target)  # retired now: kept for a day from now
+        _forget_older(self.archive)
+
+    def hold(self, prompt_id: str, wav: Path) -> Audio:
+        """Keep a take for the member of staff to hear before it goes live."""
+        self.check_id(prompt_id)
+        self.pending.mkdir(parents=True, exist_ok=True)
+        _forget_older(self.pending)
+        sha = file_hash(wav)
+        target = self.pending / f"{prompt_id}.{sha[:16]}.wav"
+        _copy_beside(wav, target)
+        return Audio(target, sha, "pending", prompt_id)
+
+    def spoken_seconds(self, prompt_id: str) -> float:
+        """How long the prompt's words take: its generated speech, else an estimate."""
+        generated = self.generated_audio(prompt_id, self.manifest())
+        if generated:
+            return wav_seconds(generated.path)
+        words = len(self.menu.prompts[prompt_id].split())
+        return words / (self.menu.settings.speech_rate / 60)
 
     def status(self, prompt_id: str) -> str:
         """recorded, generated, stale (made from an older text) or missing."""
@@ -151,9 +203,8 @@ class PromptStore:
         self.check_id(prompt_id)
         self.recorded.mkdir(parents=True, exist_ok=True)
         target = self.recorded / f"{prompt_id}.wav"
-        temporary = self.recorded / f".{prompt_id}.wav.tmp"
-        temporary.write_bytes(wav.read_bytes())
-        os.replace(temporary, target)
+        self.retire(prompt_id)
+        _copy_beside(wav, target)
         self.log(prompt_id, "recorded", by)
         return target
 
@@ -163,6 +214,7 @@ class PromptStore:
         target = self.recorded / f"{prompt_id}.wav"
         if not target.exists():
             return False
+        self.retire(prompt_id)
         target.unlink()
         self.log(prompt_id, "reverted", by)
         return True
@@ -181,3 +233,21 @@ def whoami() -> str:
         return f"cli:{getpass.getuser()}"
     except (OSError, KeyError):
         return "cli:unknown"
+
+
+def _copy_beside(source: Path, target: Path) -> None:
+    """Copy by a temporary file beside target, then an atomic rename: never half a file.
+
+    Beside it, not in the temp folder, which may be another filesystem (no rename there).
+    """
+    temporary = target.with_name(f".{target.name}.tmp")
+    shutil.copyfile(source, temporary)
+    os.replace(temporary, target)
+
+
+def _forget_older(folder: Path) -> None:
+    """Delete files in folder untouched for longer than KEEP_OLD_SECONDS."""
+    since = time.time() - KEEP_OLD_SECONDS
+    for path in folder.glob("*.wav"):
+        if path.stat().st_mtime < since:
+            path.unlink(missing_ok=True)

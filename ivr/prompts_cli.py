@@ -8,19 +8,10 @@ from pathlib import Path
 import click
 
 from ivr.journeys import before_999, journeys, prompt_seconds
-from ivr.options import MENU_OPT, fail, menu_or_exit
-from ivr.prompts import DEFAULT_DIR, PromptStore, whoami
+from ivr.options import DIR_OPT, MENU_OPT, fail, menu_or_exit
+from ivr.prompts import PromptStore, whoami
 from ivr.source import IvrError
 from ivr.tts import FreshSpeaker, build, check_recording, to_telephony
-
-DIR_OPT = click.option(
-    "--dir",
-    "prompts_dir",
-    default=str(DEFAULT_DIR),
-    show_default=True,
-    type=click.Path(),
-    help="The prompt store (generated/ and recorded/).",
-)
 
 
 def _store(menu_file: str, prompts_dir: str) -> PromptStore:
@@ -71,7 +62,11 @@ def list_command(menu_file: str, prompts_dir: str) -> None:
         seconds = prompt_seconds(store, prompt_id)
         estimate = "" if status in ("recorded", "generated") else " (estimate)"
         click.echo(f"{number:>3}  {prompt_id:<{width}}  {status:<9}  {seconds:6.1f}{estimate}")
-    click.echo(f"\nseconds before a caller hears 999: {before_999(store):.1f}")
+    if store.status("greeting") == "recorded":
+        # Where in a recording 999 is said cannot be known from its words: no guess
+        click.echo("\nseconds before a caller hears 999: unknown (the greeting is a recording)")
+    else:
+        click.echo(f"\nseconds before a caller hears 999: {before_999(store):.1f}")
     for j in journeys(store):
         name = store.menu.helplines[j.helpline].name
         click.echo(f"seconds to {name} (keys {' '.join(j.keys)}): {j.seconds:.1f}")
@@ -90,7 +85,7 @@ def import_command(prompt_id: str, file: str, menu_file: str, prompts_dir: str) 
         with tempfile.TemporaryDirectory() as tmp:
             wav = Path(tmp) / "telephony.wav"
             to_telephony(Path(file), wav)
-            seconds = check_recording(wav, Path(file).name)
+            seconds = check_recording(wav, Path(file).name, store.spoken_seconds(prompt_id))
             store.install(prompt_id, wav, whoami())
     except IvrError as e:
         raise fail(e) from e

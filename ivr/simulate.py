@@ -24,6 +24,15 @@ BASE = "http://localhost"
 ANSWERS = ("accept", "decline", "voicemail", "busy", "no-answer", "failed", "canceled")
 NOT_ANSWERED = ("busy", "no-answer", "failed", "canceled")
 MAX_REQUESTS = 60
+HANG_UP = "hangup"  # an input: the caller hangs up while the prompt plays
+DIAL_EXTRA_SECONDS = 5  # Twilio rings this much past a <Dial timeout>
+# Twilio behaviours that vary, to show the line copes with each (`ivr simulate --quirk`)
+QUIRKS = {
+    "confidence-0": "speech comes with Confidence=0 (newer engines: not given)",
+    "no-confidence": "speech comes with no Confidence at all",
+    "no-dial-bridged": "a <Dial> action gets no DialBridged",
+    "audio-404": "every <Play> URL answers 404 (Twilio skips it)",
+}
 
 # One caller input: a key (or several), words said, or None for silence
 Input = str | None
@@ -63,9 +72,12 @@ class Call:
 
     @property
     def ending(self) -> str:
-        """How the call ended: 'bridged', 'goodbye' (spoken, then hung up) or 'silence'."""
+        """How it ended: 'bridged', 'goodbye' (spoken, then hung up), 'caller hung up' or
+        'silence'."""
         if self.bridged:
             return "bridged"
+        if self.events and self.events[-1].kind == "caller-hung-up":
+            return "caller hung up"
         spoken = [e for e in self.events if e.kind in ("say", "play")]
         if self.events and self.events[-1].kind == "hangup" and spoken:
             return "goodbye"
@@ -73,7 +85,10 @@ class Call:
 
 
 def parse_script(script: str) -> list[Input]:
-    """'2, derby city, -, 1' -> ['2', 'derby city', None, '1']; '-' or '' is silence."""
+    """'2, derby city, -, 1' -> ['2', 'derby city', None, '1']; '-' or '' is silence.
+
+    'hangup' hangs up while the prompt plays.
+    """
     return [None if part.strip() in ("", "-") else part.strip() for part in script.split(",")]
 
 
@@ -86,6 +101,7 @@ class Simulator:
         answers: Mapping[str, str] | None = None,
         on_event: Callable[[Event], None] | None = None,
         caller: str = CALLER,
+        quirks: frozenset[str] = frozenset(),
     ) -> None:
         self.client = app.test_client()
         self.validator = RequestValidator(app.config["TWILIO_AUTH_TOKEN"])
@@ -95,6 +111,10 @@ class Simulator:
         self.answers = dict(answers or {})
         self.on_event = on_event
         self.caller = caller
+        unknown = set(quirks) - set(QUIRKS)
+        if unknown:
+            raise IvrError(f"unknown quirk {sorted(unknown)[0]} (known: {', '.join(QUIRKS)})")
+        self.quirks = quirks
         self.sids = count(1)
 
     def answer_for(self, number: str) -> str:
@@ -178,12 +198,17 @@ class Simulator:
                 for child in verb:
                     self._speak(call, child)
                 said = next_input()
+                if said == HANG_UP:
+                    # Mid-prompt: Twilio requests nothing more of a call that has ended
+                    self._record(call, "caller-hung-up")
+                    return "hangup"
                 self._record(call, "gather", "(silence)" if said is None else said)
                 action = verb.get("action", url)
-                if said is not None:
-                    return action, method, _answer(said)
+                answer = self._answer(said, verb.get("finishOnKey", "#"))
+                if answer:
+                    return action, method, answer
                 if verb.get("actionOnEmptyResult") == "true":
-                    return action, method, {}
+                    return action, method, {"Digits": ""} if said else {}
             elif verb.tag == "Redirect":
                 return (verb.text or url), method, {}
             elif verb.tag == "Dial":
@@ -209,22 +234,44 @@ class Simulator:
         url = f"{self.api_base}/2010-04-01/Accounts/{ACCOUNT}/Recordings/{sid}"
         return {"RecordingSid": sid, "RecordingUrl": url, "RecordingDuration": "3"}
 
-    def _fetch_audio(self, url: str) -> str:
-        """Fetch <Play> audio as Twilio does (a plain GET); what it says, if it is a prompt."""
+    def _answer(self, said: Input, finish_on_key: str) -> dict[str, str]:
+        """What Twilio posts for an input; {} when nothing reaches the app."""
+        if said is None:
+            return {}
+        if all(c in "0123456789*#" for c in said):
+            # The finish key ends the input and never reaches Digits
+            digits = said.split(finish_on_key)[0] if finish_on_key else said
+            return {"Digits": digits} if digits else {}
+        confidence = {"confidence-0": "0", "no-confidence": None}.get(
+            next((q for q in self.quirks if "confidence" in q), ""), "0.92"
+        )
+        return {"SpeechResult": said} | ({"Confidence": confidence} if confidence else {})
+
+    def _fetch_audio(self, url: str) -> str | None:
+        """Fetch <Play> audio as Twilio does (a plain GET); what it says, None if it failed."""
         if not url.startswith(AUDIO_PATH + "/"):
             return url
+        if "audio-404" in self.quirks:
+            return None
         with self.client.get(url) as response:
             answer = (response.status_code, response.mimetype)
         if answer != (200, "audio/wav"):
-            raise IvrError(f"GET {url} answered {answer[0]} {answer[1]}")
+            return None
         found = self.store.find(url.rpartition("/")[2])
-        return self.menu.prompts[found.path.stem] if found else url
+        if found and found.kind == "pending":
+            return f"(the take of {found.prompt_id} just recorded)"
+        return self.menu.prompts[found.prompt_id] if found else url
 
     def _speak(self, call: Call, verb: ET.Element) -> None:
         if verb.tag == "Say":
             self._record(call, "say", verb.text or "")
         elif verb.tag == "Play":
-            self._record(call, "play", self._fetch_audio(verb.text or ""))
+            heard = self._fetch_audio(verb.text or "")
+            if heard is None:
+                # Twilio skips audio it cannot fetch and goes on with the next verb
+                self._record(call, "play-failed", verb.text or "")
+            else:
+                self._record(call, "play", heard)
         else:
             self._record(call, "pause", verb.get("length", "1"))
 
@@ -234,11 +281,12 @@ class Simulator:
         if number is None or not number.text:
             raise IvrError("<Dial> without a <Number>")
         shown = dial.get("callerId") or params["From"]
-        self._record(call, "dial", f"{number.text} (they see {shown})")
+        rings = int(dial.get("timeout", "30")) + DIAL_EXTRA_SECONDS
+        self._record(call, "dial", f"{number.text} (they see {shown}; rings up to {rings} s)")
         answer = self.answer_for(number.text)
         if answer in NOT_ANSWERED:
             self._record(call, "not-answered", answer)
-            return {"DialCallStatus": answer, "DialBridged": "false", "CallStatus": "in-progress"}
+            return self._dial_result(answer, False)
         bridged = True
         whisper_url = number.get("url")
         if whisper_url:
@@ -254,14 +302,11 @@ class Simulator:
             call.urls.extend(whisper.urls)
         if bridged:
             self._record(call, "bridged", number.text)
-        return {
-            "DialCallStatus": "completed",
-            "DialBridged": "true" if bridged else "false",
-            "CallStatus": "in-progress",
-        }
+        return self._dial_result("completed", bridged)
 
-
-def _answer(said: str) -> dict[str, str]:
-    if all(c in "0123456789*#" for c in said):
-        return {"Digits": said}
-    return {"SpeechResult": said, "Confidence": "0.92"}
+    def _dial_result(self, status: str, bridged: bool) -> dict[str, str]:
+        """What Twilio posts to a <Dial action>; DialBridged is not always there."""
+        result = {"DialCallStatus": status, "CallStatus": "in-progress"}
+        if "no-dial-bridged" not in self.quirks:
+            result["DialBridged"] = "true" if bridged else "false"
+        return result

@@ -9,7 +9,6 @@ import json
 import re
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +17,8 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.prompts import PromptStore
+from ivr.fetch import FetchFailed, fetch
+from ivr.prompts import Audio, PromptStore
 from ivr.source import IvrError
 from ivr.tts import check_recording, to_telephony
 
@@ -111,7 +111,7 @@ def _prompt_id(number: str) -> str | None:
     return ids[int(number) - 1] if number.isdigit() and 0 < int(number) <= len(ids) else None
 
 
-@bp.route("", methods=["GET", "POST"])
+@bp.route("", methods=["POST"])
 def start() -> Response:
     """A member of staff calls the recording number."""
     if not current_app.config.get("STAFF_PIN"):
@@ -121,7 +121,7 @@ def start() -> Response:
     return _ask(VoiceResponse(), "Prompt recording. Enter your PIN, then press hash.", "/pin", f=0)
 
 
-@bp.route("/pin", methods=["GET", "POST"])
+@bp.route("/pin", methods=["POST"])
 def pin() -> Response:
     """Check the PIN in constant time; count failures across calls."""
     lock = _lock()
@@ -140,13 +140,13 @@ def pin() -> Response:
     )
 
 
-@bp.route("/prompt", methods=["GET", "POST"])
+@bp.route("/prompt", methods=["POST"])
 def prompt() -> Response:
     """Play the chosen prompt as callers hear it now, then record a new take."""
     return _record(request.values.get("Digits", ""))
 
 
-def _record(number: str) -> Response:
+def _record(number: str, lead: str = "") -> Response:
     prompt_id = _prompt_id(number)
     if prompt_id is None:
         # Only digits are echoed: anything else could be control characters, not valid XML
@@ -154,6 +154,8 @@ def _record(number: str) -> Response:
         text = f"There is no prompt {said}. {ENTER_NUMBER}"
         return _ask(VoiceResponse(), text, "/prompt")
     response = VoiceResponse()
+    if lead:
+        _say(response, lead)
     _say(response, f"Prompt {number}. Callers now hear:")
     url = _store().audio_url(prompt_id)
     if url:
@@ -173,36 +175,45 @@ def _record(number: str) -> Response:
     return _ask(response, f"Nothing was recorded. {ENTER_NUMBER}", "/prompt")
 
 
-@bp.route("/recorded", methods=["GET", "POST"])
+@bp.route("/recorded", methods=["POST"])
 def recorded() -> Response:
-    """Play the new take back; 1 keeps it, 2 records again, star cancels."""
+    """Fetch the take, check it, and play the app's own copy back: 1 keeps it."""
     number = request.args.get("p", "")
+    prompt_id = _prompt_id(number)
     sid = request.values.get("RecordingSid", "")
-    if _prompt_id(number) is None or not SID["RecordingSid"].match(sid):
-        return _ask(
-            VoiceResponse(),
-            f"Nothing was recorded. {ENTER_NUMBER}",
-            "/prompt",
-        )
+    if prompt_id is None or not SID["RecordingSid"].match(sid):
+        return _ask(VoiceResponse(), f"Nothing was recorded. {ENTER_NUMBER}", "/prompt")
+    try:
+        take = _fetch_take(prompt_id, sid)
+    except TakeRefused as e:
+        return _record(number, f"{e.spoken} Nothing has changed.")
     response = VoiceResponse()
-    url = request.values.get("RecordingUrl", "")
-    if url.startswith("https://") and url.isascii() and url.isprintable():
-        _say(response, "You recorded:")
-        response.play(url)
-    else:
-        _say(response, "Your recording cannot be played back here.")
-    text = "To keep it, press 1. To record again, press 2. To cancel, press star."
-    return _ask(response, text, "/review", p=number, rec=sid)
+    _say(response, "You recorded:")
+    # Our converted copy, as callers would hear it; Twilio's own URL may not be ready
+    # yet, and needs the account's credentials when media protection is on
+    response.play(take.url)
+    gather = response.gather(
+        input="dtmf",
+        action=f"{bp.url_prefix}/review?{urlencode({'p': number, 'take': take.sha256[:16]})}",
+        method="POST",
+        num_digits=1,
+        timeout=8,
+    )
+    _say(gather, "To keep it, press 1. To record again, press 2. To cancel, press star.")
+    _say(response, "Nothing was pressed, so nothing has changed. Goodbye.")
+    response.hangup()
+    return _xml(response)
 
 
-@bp.route("/review", methods=["GET", "POST"])
+@bp.route("/review", methods=["POST"])
 def review() -> Response:
     """Only an accepted take goes live."""
-    number, sid = request.args.get("p", ""), request.args.get("rec", "")
+    number, short = request.args.get("p", ""), request.args.get("take", "")
     prompt_id = _prompt_id(number)
     digits = request.values.get("Digits", "")
-    if prompt_id is None or not SID["RecordingSid"].match(sid):
-        return _bye("Something went wrong. Nothing was changed. Goodbye.")
+    take = _store().find(f"{prompt_id}.{short}.wav") if prompt_id else None
+    if prompt_id is None or take is None or take.kind != "pending":
+        return _bye("That recording is no longer here. Nothing has changed. Goodbye.")
     if digits == "2":
         return _record(number)
     if digits != "1":
@@ -211,34 +222,57 @@ def review() -> Response:
             "Cancelled. Nothing was changed. Enter another prompt number, or hang up.",
             "/prompt",
         )
-    try:
-        _install(prompt_id, sid)
-    except IvrError:
-        current_app.logger.exception("a recording for %s could not be saved", prompt_id)
-        return _bye("Sorry, the recording could not be saved. Nothing was changed. Goodbye.")
+    _store().install(prompt_id, take.path, "phone")
     text = "Saved. Callers now hear your recording. Enter another prompt number, or hang up."
     return _ask(VoiceResponse(), text, "/prompt")
 
 
-def _install(prompt_id: str, recording_sid: str) -> None:
-    """Fetch the take from Twilio's API with the account's credentials, convert, go live."""
+class TakeRefused(IvrError):
+    """A take that cannot be used, with what to tell the member of staff."""
+
+    def __init__(self, reason: str, spoken: str) -> None:
+        super().__init__(reason)
+        self.spoken = spoken
+
+
+def _fetch_take(prompt_id: str, recording_sid: str) -> Audio:
+    """Fetch the take from Twilio's API with the account's credentials, convert and check it.
+
+    Held for review, not live. Everything is bounded so the answer reaches Twilio in time.
+    """
     config = current_app.config
     account = request.values.get("AccountSid", "")
     if not SID["AccountSid"].match(account) or account != (
         config["TWILIO_ACCOUNT_SID"] or account
     ):
-        raise IvrError("the recording is not from this account")
+        raise TakeRefused("the recording is not from this account", "That recording was refused.")
     base = str(config["TWILIO_API_BASE"]).rstrip("/")
     url = f"{base}/2010-04-01/Accounts/{account}/Recordings/{recording_sid}.wav"
     secret = base64.b64encode(f"{account}:{config['TWILIO_AUTH_TOKEN']}".encode()).decode()
-    fetch = urllib.request.Request(url, headers={"Authorization": f"Basic {secret}"})
     with tempfile.TemporaryDirectory() as tmp:
         raw, wav = Path(tmp) / "take.wav", Path(tmp) / "telephony.wav"
         try:
-            with urllib.request.urlopen(fetch, timeout=8) as answer:
-                raw.write_bytes(answer.read(20_000_000))
-        except OSError as e:
-            raise IvrError(f"could not fetch the recording: {e}") from e
-        to_telephony(raw, wav)
-        check_recording(wav, "the recording")
-        _store().install(prompt_id, wav, f"phone:{request.values.get('CallSid', 'unknown')}")
+            deadline = float(config["FETCH_SECONDS"])
+            raw.write_bytes(fetch(url, {"Authorization": f"Basic {secret}"}, deadline))
+        except FetchFailed as e:
+            current_app.logger.warning("a recording could not be fetched: %s", e)
+            raise TakeRefused(str(e), "That could not be fetched, please try again.") from e
+        try:
+            to_telephony(raw, wav)
+            check_recording(wav, "the recording", _store().spoken_seconds(prompt_id))
+        except IvrError as e:
+            current_app.logger.warning("a recording was refused: %s", e)
+            raise TakeRefused(str(e), _spoken_reason(str(e))) from e
+        return _store().hold(prompt_id, wav)
+
+
+def _spoken_reason(reason: str) -> str:
+    for word, spoken in (
+        ("silent", "That recording was silent."),
+        ("clipped", "That recording was too loud and is distorted."),
+        ("missing", "That recording was too short for the words of this prompt."),
+        ("lasts", "That recording was too long."),
+    ):
+        if word in reason:
+            return spoken
+    return "That recording could not be used."

@@ -23,6 +23,12 @@ from ivr.source import IvrError
 RATE = 8000  # Twilio plays 8 kHz mono WAV without transcoding
 MAX_SECONDS = 120
 QUIET_PEAK = 328  # 1 % of full scale: below this a recording is silence
+CLIPPED = 32000  # samples this loud have been cut off
+MAX_CLIPPED = 0.005  # more than 0.5 % of them: distorted on a phone line
+# A take under this share of the generated speech's length has lost words
+SHORTEST_SHARE = 0.4
+# sox's words for a file that stops before its own header says it ends
+CUT_SHORT = ("premature eof", "truncated", "unexpected end")
 ESPEAK_MISSING = (
     "espeak-ng is not installed, so prompts cannot be generated. Install it with "
     "`sudo apt-get install espeak-ng` (Debian, Ubuntu) or `brew install espeak-ng` (macOS), "
@@ -107,18 +113,42 @@ def to_telephony(source: Path, target: Path, tighten: bool = False) -> None:
     """
     if shutil.which("sox") is None:
         raise IvrError(SOX_MISSING)
-    command = ["sox", "-D", "-V1", str(source), "-r", str(RATE), "-c", "1", "-b", "16"]
+    # -V2: warnings too, so a file cut short is noticed, not quietly padded
+    command = [
+        "sox",
+        "-D",
+        "-V2",
+        str(source),
+        "-t",
+        "wav",
+        "-r",
+        str(RATE),
+        "-c",
+        "1",
+        "-b",
+        "16",
+    ]
     effects = ["silence", "-l", "1", "0.05", "0.5%", "-1", "0.3", "0.5%"] if tighten else []
     result = subprocess.run(
         [*command, "-e", "signed-integer", str(target), *effects], capture_output=True, text=True
     )
     if result.returncode != 0:
-        reason = (result.stderr.strip().splitlines() or ["unknown format"])[-1]
+        fails = [w for w in result.stderr.splitlines() if " FAIL " in w]
+        reason = (fails or result.stderr.strip().splitlines() or ["unknown format"])[-1]
         raise IvrError(f"{source.name} is not audio that can be converted ({reason})")
+    if any(words in result.stderr.lower() for words in CUT_SHORT):
+        target.unlink(missing_ok=True)
+        raise IvrError(
+            f"{source.name} is cut short: it stops before its end (a damaged or unfinished "
+            "file); nothing was changed"
+        )
 
 
-def check_recording(wav: Path, name: str) -> float:
-    """A converted recording's seconds; refuse silence and over-long takes."""
+def check_recording(wav: Path, name: str, spoken_seconds: float = 0.0) -> float:
+    """A converted recording's seconds; refuse silent, clipped, too short or too long takes.
+
+    spoken_seconds: how long the prompt's words take in generated speech.
+    """
     with wave.open(str(wav), "rb") as w:
         samples = array("h", w.readframes(w.getnframes()))
     seconds = len(samples) / RATE
@@ -126,6 +156,18 @@ def check_recording(wav: Path, name: str) -> float:
         raise IvrError(f"{name} lasts {seconds:.0f} s: a prompt may last {MAX_SECONDS} s at most")
     if not samples or max(max(samples), -min(samples)) < QUIET_PEAK:
         raise IvrError(f"{name} is silent: nothing was changed")
+    clipped = sum(1 for s in samples if s >= CLIPPED or s <= -CLIPPED) / len(samples)
+    if clipped > MAX_CLIPPED:
+        raise IvrError(
+            f"{name} is clipped: {clipped:.0%} of it is too loud and cut off; record it "
+            "again a little further from the microphone. Nothing was changed"
+        )
+    if seconds < SHORTEST_SHARE * spoken_seconds:
+        raise IvrError(
+            f"{name} lasts {seconds:.1f} s, but its words take about {spoken_seconds:.0f} s "
+            f"to say (at least {SHORTEST_SHARE * spoken_seconds:.1f} s needed): words are "
+            "missing. Nothing was changed"
+        )
     return seconds
 
 
@@ -159,8 +201,12 @@ def build(
             if engine is not None and prompt_id in todo:
                 raw = Path(tmp) / "speech.wav"
                 engine.synthesise(store.menu.prompts[prompt_id], raw)
-                to_telephony(raw, Path(tmp) / "telephony.wav", tighten=True)
-                os.replace(Path(tmp) / "telephony.wav", target)
+                # Converted beside its target: a rename across filesystems fails
+                temporary = store.generated / f".{prompt_id}.wav.tmp"
+                to_telephony(raw, temporary, tighten=True)
+                if store.status(prompt_id) == "generated":
+                    store.retire(prompt_id)
+                os.replace(temporary, target)
                 manifest[prompt_id] = {
                     "source": store.key(prompt_id),
                     "sha256": file_hash(target),

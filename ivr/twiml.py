@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import re
+import secrets
 from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime
 from functools import lru_cache
+from typing import Protocol
 from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
@@ -15,6 +19,8 @@ from ivr.menu import Helpline, Menu
 from ivr.overrides import Availability
 from ivr.texts import whisper_id
 
+log = logging.getLogger(__name__)
+TOKEN = re.compile(r"^[0-9a-f]{16}$")
 START = "/voice"
 CHOOSE = "/voice/choose"
 DIALLED = "/voice/dialled"
@@ -23,8 +29,32 @@ ACCEPT = "/voice/whisper/accept"
 NUMBERS = "/voice/numbers"
 SILENCE = ""
 ACCEPT_KEY = "1"
+# Twilio lets a <Dial> ring about 5 s longer than its timeout: asked for less, so a caller
+# waits the ring_seconds the menu says, not 5 s more. Twilio's own floor is 5 s.
+DIAL_EXTRA_SECONDS = 5
+DIAL_MIN_TIMEOUT = 5
+# Stands in a cached <Dial> for the token each ring gets afresh (see AcceptedDials)
+DIAL_TOKEN = "DIALTOKEN"
 
 AudioLookup = Callable[[str], "str | None"]
+
+
+def dial_timeout(ring_seconds: int) -> int:
+    """The <Dial timeout> that makes a helpline ring for ring_seconds in all."""
+    return max(ring_seconds - DIAL_EXTRA_SECONDS, DIAL_MIN_TIMEOUT)
+
+
+class AcceptedDials(Protocol):
+    """Where the helpline's leg notes that it pressed 1, for the caller's leg to read.
+
+    Twilio usually tells the caller's leg (DialBridged) but not always; then only the
+    helpline's leg knows. A dial is named by a random token in both legs' URLs: nothing
+    about the caller, and forgotten once read or after a few hours.
+    """
+
+    def mark(self, token: str) -> None: ...
+
+    def taken(self, token: str) -> bool: ...
 
 
 def _url(path: str, **state: object) -> str:
@@ -40,8 +70,10 @@ class Renderer:
         audio: AudioLookup,
         availability: Availability,
         version: Callable[[], Hashable],
+        accepted: AcceptedDials,
     ) -> None:
         self.menu = menu
+        self.accepted = accepted
         self.settings = menu.settings
         self.audio = audio
         # What is rendered depends on the state in the URL and on which audio is current
@@ -96,7 +128,12 @@ class Renderer:
             method="POST",
             action_on_empty_result=True,
             timeout=self.settings.timeout,
-            speech_timeout="auto",
+            # Twilio refuses speechTimeout="auto" with a set model (warning 13335)
+            speech_model=self.settings.speech_model,
+            speech_timeout=self.settings.speech_timeout,
+            # No finish key: Twilio would strip it from Digits, so "#" would arrive as
+            # silence. Without one, "#" arrives and is answered as a wrong key.
+            finish_on_key="",
             num_digits=1,
             language=self.settings.language,
             hints=self.hints[node_id],
@@ -128,24 +165,16 @@ class Renderer:
         if digits:
             return digits if len(digits) == 1 else None
         if not said:
-            # Twilio sends Digits="" when # alone is pressed: that is silence, not a choice
             return SILENCE
-        try:
-            sure = float(confidence) if confidence.strip() else 1.0
-        except ValueError:
-            sure = 0.0
         node = self.menu.nodes.get(node_id)
-        # `not >=` also turns away NaN
-        if node is None or not sure >= self.settings.min_confidence:
+        if node is None or _unsure(confidence, self.settings.min_confidence):
             return None
         settings = self.settings
         keys = {o.key for o in node.options}
         keys |= {settings.operator_key, settings.repeat_key, settings.back_key}
         return speech.match(said, node.phrases, keys)
 
-    def choose(
-        self, node_id: str, no_input: int, invalid: int, key: str | None, line: str = ""
-    ) -> str:
+    def choose(self, node_id: str, no_input: int, invalid: int, key: str | None, line: str) -> str:
         """What follows a menu: key is SILENCE, None (not understood) or the key chosen."""
         settings = self.settings
         node = self.menu.nodes.get(node_id)
@@ -191,7 +220,8 @@ class Renderer:
             skipped.append(self.closed(self.menu.helplines[chain[step]], now))
             step += 1
         if not skipped:
-            return self._ring(node_id, key, step, line, tuple(lead), self.version())
+            rendered = self._ring(node_id, key, step, line, tuple(lead), self.version())
+            return rendered.replace(DIAL_TOKEN, new_token())
         response = VoiceResponse()
         for prompt_id in lead:
             self.speak(response, prompt_id)
@@ -200,7 +230,7 @@ class Renderer:
         if step >= len(chain):
             return self.numbers(0, (), response)
         self._add_ring(response, node_id, key, step, line)
-        return str(response)
+        return str(response).replace(DIAL_TOKEN, new_token())
 
     def _render_ring(
         self,
@@ -224,7 +254,7 @@ class Renderer:
     ) -> None:
         helpline = self.menu.helplines[self.menu.chain(node_id, key)[step]]
         self.speak(response, f"connecting.{helpline.id}")
-        state = {"m": node_id, "k": key, "n": step}
+        state = {"m": node_id, "k": key, "n": step, "t": DIAL_TOKEN}
         # The helpline sees the line's own number unless it asked to see the caller's
         caller_id = None if helpline.show_caller_number else (self.settings.caller_id or line)
         dial = Dial(
@@ -232,7 +262,7 @@ class Renderer:
             method="POST",
             answer_on_bridge=True,
             ring_tone="uk",
-            timeout=self.settings.ring_seconds,
+            timeout=dial_timeout(self.settings.ring_seconds),
             caller_id=caller_id or None,
         )
         dial.number(helpline.e164, url=_url(WHISPER, **state), method="POST")
@@ -248,20 +278,47 @@ class Renderer:
         return text[:1].upper() + text[1:]
 
     def dialled(
-        self, node_id: str, key: str, step: int, bridged: bool, line: str = "", gone: bool = False
+        self,
+        node_id: str,
+        key: str,
+        step: int,
+        bridged: bool | None,
+        line: str,
+        token: str = "",
+        gone: bool = False,
     ) -> str:
-        """After a dial: goodbye if the call was bridged, else the next in the chain."""
+        """After a dial: goodbye if the call was bridged, else the next in the chain.
+
+        bridged None: Twilio did not say (no DialBridged); the helpline's leg knows.
+        """
         if gone:
             response = VoiceResponse()
             response.hangup()
             return str(response)
+        if bridged is None:
+            bridged = self._was_accepted(token)
         if bridged:
             return self.goodbye()
         chain = self.menu.chain(node_id, key)
         lead = (f"not_available.{chain[step]}",) if step < len(chain) else ()
         return self.transfer(node_id, key, step + 1, line, lead)
 
-    def whisper(self, node_id: str, key: str, step: int) -> str:
+    def _was_accepted(self, token: str) -> bool:
+        """Whether the helpline's leg pressed 1 for this dial.
+
+        If that cannot be read, the caller is offered the next helpline: a second helpline
+        after a finished call costs a minute; a goodbye to someone never connected could
+        cost far more.
+        """
+        if not TOKEN.match(token):
+            return False
+        try:
+            return self.accepted.taken(token)
+        except Exception:  # noqa: BLE001 - any failure of the store means "not known"
+            log.exception("could not read whether a helpline accepted; trying the next one")
+            return False
+
+    def whisper(self, node_id: str, key: str, step: int, token: str = "") -> str:
         """On the helpline's leg: who is calling and why; only a 1 bridges the call."""
         prompt_id = whisper_id(node_id, key)
         if prompt_id not in self.menu.prompts:
@@ -269,7 +326,7 @@ class Renderer:
         response = VoiceResponse()
         gather = response.gather(
             input="dtmf",
-            action=ACCEPT,
+            action=_url(ACCEPT, t=token) if TOKEN.match(token) else ACCEPT,
             method="POST",
             num_digits=1,
             timeout=self.settings.accept_seconds,
@@ -281,11 +338,18 @@ class Renderer:
         response.hangup()
         return str(response)
 
-    def accept(self, digits: str) -> str:
+    def accept(self, digits: str, token: str = "") -> str:
         """The helpline's answer to the whisper: an empty document bridges the call."""
         response = VoiceResponse()
         if digits != ACCEPT_KEY:
             response.hangup()
+        elif TOKEN.match(token):
+            # Noted for the caller's leg in case Twilio sends it no DialBridged; if the
+            # note fails the call is still bridged (DialBridged usually says so)
+            try:
+                self.accepted.mark(token)
+            except Exception:  # noqa: BLE001
+                log.exception("could not note that a helpline accepted")
         return str(response)
 
     def numbers(
@@ -302,6 +366,9 @@ class Renderer:
                 method="POST",
                 num_digits=1,
                 timeout=self.settings.timeout,
+                speech_model=self.settings.speech_model,
+                speech_timeout=self.settings.speech_timeout,
+                finish_on_key="",  # "press any key": "#" too
                 language=self.settings.language,
             )
             self.speak(gather, "numbers")
@@ -319,8 +386,30 @@ class Renderer:
         response.hangup()
 
 
-def render_failsafe(menu: Menu, line: str = "") -> str:
-    """Static TwiML for any failure: apologise, dial the 24/7 line, read its number."""
+def _unsure(confidence: str, minimum: float) -> bool:
+    """Speech Twilio scored below the minimum.
+
+    Newer speech engines send Confidence 0, or none, meaning "not given": that is no
+    verdict, so matching the words decides. Garbage is treated the same way.
+    """
+    try:
+        sure = float(confidence)
+    except ValueError:
+        return False
+    return 0 < sure < minimum
+
+
+def new_token() -> str:
+    """A fresh name for one ring of one helpline: random, so it says nothing of the call."""
+    return secrets.token_hex(8)
+
+
+def render_failsafe(menu: Menu, line: str) -> str:
+    """Static TwiML for any failure: apologise, dial the 24/7 line, read its number.
+
+    line: the number the caller dialled (the line's own), shown to the 24/7 line when
+    settings.caller_id is unset; never the caller's. "{{To}}" for a TwiML Bin.
+    """
     settings = menu.settings
     response = VoiceResponse()
     say = {"voice": settings.say_voice, "language": settings.language}
@@ -328,8 +417,8 @@ def render_failsafe(menu: Menu, line: str = "") -> str:
     dial = response.dial(
         answer_on_bridge=True,
         ring_tone="uk",
-        timeout=settings.ring_seconds,
-        caller_id=(settings.caller_id or line) or None,
+        timeout=dial_timeout(settings.ring_seconds),
+        caller_id=settings.caller_id or line or None,
     )
     dial.number(menu.operator.e164)
     # With no action on the Dial these run whenever the caller is still there after it

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -15,15 +16,21 @@ from twilio.request_validator import (
     RequestValidator,
     get_signature_algorithm,
 )
-from werkzeug.exceptions import HTTPException
+from twilio.twiml.voice_response import VoiceResponse
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from ivr import twiml
+from ivr.logs import redact
+from ivr.prompts import AUDIO_PATH
 from ivr.twiml import Renderer
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__)
 # Twilio fetches <Play> audio with unsigned GETs; nothing else goes unsigned
 UNSIGNED = frozenset({"voice.health", "audio.audio"})
+HELPLINE_LEG = frozenset({"voice.whisper", "voice.accept"})
+STAFF_PREFIX = "/staff"
+STAFF_FAILED = "Sorry, that could not be saved. Nothing has changed. Goodbye."
 STATUS_GONE = frozenset({"completed", "canceled", "failed", "busy", "no-answer"})
 
 
@@ -33,7 +40,7 @@ class Line:
 
     renderer: Renderer
     validator: RequestValidator
-    failsafe: str
+    failsafe: Callable[[str], str]  # the line's number -> the fail-safe TwiML
     public_base_url: str
 
 
@@ -67,7 +74,12 @@ class Params:
 
 
 def public_url() -> str:
-    """The URL Twilio requested, as it signed it, even behind a proxy."""
+    """The URL Twilio requested, as it signed it.
+
+    Behind a proxy, scheme and host come from PUBLIC_BASE_URL, or from X-Forwarded-*
+    headers only as far as werkzeug's ProxyFix trusts them (TRUSTED_PROXIES): anyone
+    can send those headers, so they are never read here directly.
+    """
     raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
     if not raw:
         query = request.query_string.decode("latin-1")
@@ -75,15 +87,13 @@ def public_url() -> str:
     base = _line().public_base_url
     if base:
         return base.rstrip("/") + raw
-    scheme = request.headers.get("X-Forwarded-Proto", request.scheme).split(",")[0].strip()
-    host = request.headers.get("X-Forwarded-Host", request.host).split(",")[0].strip()
-    return f"{scheme}://{host}{raw}"
+    return f"{request.scheme}://{request.host}{raw}"
 
 
 def check_signature() -> Response | None:
     """Refuse any webhook request that Twilio did not sign with our token."""
-    if request.endpoint in UNSIGNED:
-        return None
+    if request.endpoint in UNSIGNED or request.path.startswith(AUDIO_PATH + "/"):
+        return None  # any /audio/ path: a bad name is a 404, as for any missing media
     signature = request.headers.get(SIGNATURE_HEADER, "")
     algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
     params = request.form if request.method == "POST" else {}
@@ -95,20 +105,60 @@ def check_signature() -> Response | None:
             return None
     if signature and validator.validate(url, params, signature, algorithm):
         return None
-    log.warning("refused a request to %s: missing or wrong %s", request.path, SIGNATURE_HEADER)
+    log.warning(
+        "refused a request to %s: missing or wrong %s", redact(request.path), SIGNATURE_HEADER
+    )
     return Response("Forbidden: this line answers only requests signed by Twilio.\n", 403)
 
 
+def on_helpline_leg() -> bool:
+    """The request comes from the helpline's phone (the whisper), not the caller's."""
+    if request.endpoint in HELPLINE_LEG:
+        return True
+    # Twilio marks the leg a <Dial> made, on any path it requests
+    return request.form.get("Direction", "").startswith("outbound-dial") or bool(
+        request.form.get("ParentCallSid")
+    )
+
+
+def hang_up(text: str = "") -> str:
+    """Say text (if any) and hang up."""
+    response = VoiceResponse()
+    if text:
+        settings = _line().renderer.settings
+        response.say(text, voice=settings.say_voice, language=settings.language)
+    response.hangup()
+    return str(response)
+
+
 def failsafe(error: Exception) -> Response | HTTPException:
-    """Whatever went wrong, the caller hears an apology and is put through to the 24/7 line."""
+    """Whatever went wrong, nobody is left in silence, and each leg gets what fits it.
+
+    The caller hears an apology and is put through to the 24/7 line. The helpline's leg
+    hangs up, so the caller's <Dial> moves on down the chain (answering it with the
+    caller's fail-safe would have the helpline's phone dial the 24/7 line). A member of
+    staff recording a prompt hears that nothing changed.
+    """
     line = _line()
-    if isinstance(error, HTTPException) and request.endpoint in UNSIGNED:
-        return error  # media fetches get plain HTTP answers: 404 is 404
+    media = request.endpoint in UNSIGNED or request.path.startswith(AUDIO_PATH + "/")
+    if isinstance(error, HTTPException) and (media or isinstance(error, MethodNotAllowed)):
+        return error  # media fetches and wrong methods get plain HTTP answers
+    if media:
+        # A <Play> that fails is skipped by Twilio: the call goes on to the next verb
+        log.exception("%s failed", redact(request.path))
+        return InternalServerError()
+    if on_helpline_leg():
+        if not isinstance(error, HTTPException):
+            log.exception("helpline leg %s failed; it hangs up", redact(request.path))
+        return _xml(hang_up())
+    if request.path.startswith(STAFF_PREFIX):
+        log.exception("staff line %s failed; nothing was changed", redact(request.path))
+        return _xml(hang_up(STAFF_FAILED))
     if isinstance(error, HTTPException):
         # A signed request to a path we do not have: start the call afresh
         return _xml(line.renderer.start())
-    log.exception("webhook %s failed; the caller was sent to the 24/7 line", request.path)
-    return _xml(line.failsafe)
+    log.exception("webhook %s failed; the caller was sent to the 24/7 line", redact(request.path))
+    return _xml(line.failsafe(Params().line_number()))
 
 
 @bp.route("/healthz")
@@ -117,13 +167,13 @@ def health() -> Response:
     return Response("ok\n", mimetype="text/plain")
 
 
-@bp.route(twiml.START, methods=["GET", "POST"])
+@bp.route(twiml.START, methods=["POST"])
 def start() -> Response:
     """A new call."""
     return _xml(_line().renderer.start())
 
 
-@bp.route(twiml.CHOOSE, methods=["GET", "POST"])
+@bp.route(twiml.CHOOSE, methods=["POST"])
 def choose() -> Response:
     """The caller's answer to a menu, or their silence."""
     renderer, p = _line().renderer, Params()
@@ -131,30 +181,34 @@ def choose() -> Response:
     return _xml(renderer.choose(p("m"), p.count("s"), p.count("i"), key, p.line_number()))
 
 
-@bp.route(twiml.DIALLED, methods=["GET", "POST"])
+@bp.route(twiml.DIALLED, methods=["POST"])
 def dialled() -> Response:
     """A dial ended: connected and finished, or try the next in the chain."""
     p = Params()
-    bridged = p("DialBridged").lower() == "true"
+    said = p("DialBridged").lower()
+    # Twilio usually says whether the helpline was bridged; when it does not, ask the
+    # helpline's leg (see AcceptedDials) rather than take silence for a failure
+    bridged = {"true": True, "false": False}.get(said)
     gone = p("CallStatus") in STATUS_GONE
     state = (p("m"), p("k"), p.count("n"))
-    return _xml(_line().renderer.dialled(*state, bridged, p.line_number(), gone))
+    return _xml(_line().renderer.dialled(*state, bridged, p.line_number(), p("t"), gone))
 
 
-@bp.route(twiml.WHISPER, methods=["GET", "POST"])
+@bp.route(twiml.WHISPER, methods=["POST"])
 def whisper() -> Response:
     """On the helpline's leg, before it is bridged."""
     p = Params()
-    return _xml(_line().renderer.whisper(p("m"), p("k"), p.count("n")))
+    return _xml(_line().renderer.whisper(p("m"), p("k"), p.count("n"), p("t")))
 
 
-@bp.route(twiml.ACCEPT, methods=["GET", "POST"])
+@bp.route(twiml.ACCEPT, methods=["POST"])
 def accept() -> Response:
     """The helpline pressed a key (or did not)."""
-    return _xml(_line().renderer.accept(Params()("Digits").strip()))
+    p = Params()
+    return _xml(_line().renderer.accept(p("Digits").strip(), p("t")))
 
 
-@bp.route(twiml.NUMBERS, methods=["GET", "POST"])
+@bp.route(twiml.NUMBERS, methods=["POST"])
 def numbers() -> Response:
     """Read the useful numbers again."""
     return _xml(_line().renderer.numbers(Params().count("r")))

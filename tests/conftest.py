@@ -19,10 +19,11 @@ from werkzeug.test import TestResponse
 
 from ivr import create_app
 from ivr.hours import LONDON
-from ivr.menu import DEFAULT_MENU
 from ivr.simulate import CALLER, LINE, Simulator
 
 TOKEN = "made-up-test-token-0123456789abcdef"
+# The shipped menu, wherever the tests are run from
+REPO_MENU = Path(__file__).resolve().parent.parent / "menus.yaml"
 BASE = "http://localhost"
 
 SMALL_MENU = """\
@@ -74,7 +75,8 @@ def config(tmp_path: Path, **extra: object) -> dict[str, object]:
     """The app's settings for a test: made-up token, fixed clock, its own overrides file."""
     return {
         "TWILIO_AUTH_TOKEN": TOKEN,
-        "IVR_MENU": str(DEFAULT_MENU),
+        "IVR_MENU": str(REPO_MENU),
+        "PROMPTS_DIR": str(REPO_MENU.parent / "prompts"),
         "CLOCK": lambda: NOON,
         "OVERRIDES_FILE": str(tmp_path / "state" / "overrides.json"),
         "STATE_DIR": str(tmp_path / "state"),

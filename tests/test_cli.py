@@ -67,7 +67,7 @@ def test_simulate_a_scripted_call(runner: CliRunner) -> None:
     result = runner.invoke(main, ["simulate", "--keys", "4, 2", "--answer", "respect=busy"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert "[dial] +448088024040 (they see +441632960001)" in lines
+    assert "[dial] +448088024040 (they see +441632960001; rings up to 25 s)" in lines
     assert "[not-answered] busy" in lines
     assert "[bridged] +448082000247" in lines
     assert lines[-1] == "call ended: bridged"
@@ -101,11 +101,15 @@ def test_simulate_a_broken_menu(runner: CliRunner, write_menu: Callable[[str], P
 def test_export_fallback(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "fallback.xml"
     result = runner.invoke(main, ["export-fallback", "-o", str(out)])
-    assert result.exit_code == 0
-    assert "warning: settings.caller_id is empty" in result.output
+    assert (result.exit_code, result.output) == (0, "")
     root = ET.fromstring(out.read_text(encoding="utf-8"))
     assert [v.tag for v in root] == ["Say", "Dial", "Say", "Say", "Hangup"]
     assert root[1].find("Number").text == "+448082000247"  # type: ignore[union-attr]
+    # No caller_id in the shipped menu: a TwiML Bin fills {{To}} with the line's own
+    # number, so the 24/7 line never sees the caller's, and a withheld caller still dials
+    assert root[1].get("callerId") == "{{To}}"
+    # Twilio rings 5 s past a Dial's timeout: 20 + 5 = the menu's 25 s
+    assert root[1].get("timeout") == "20"
     assert root[1].get("action") is None  # static: nothing may call back into a broken app
     assert "If you did not get through, please call" in (root[2].text or "")
 
@@ -117,7 +121,8 @@ def test_export_fallback_with_a_caller_id(
     result = runner.invoke(main, ["export-fallback", "--menu", str(path)])
     assert result.exit_code == 0
     root = ET.fromstring(result.output)
-    assert root[1].get("callerId") == "01332 985111"
+    # As staff wrote it, dialled as Twilio needs it
+    assert root[1].get("callerId") == "+441332985111"
 
 
 def test_export_fallback_of_a_broken_menu(
@@ -147,4 +152,9 @@ def test_serve_binds_loopback(
         assert result.output == ""
     else:
         assert len(str(seen["token"])) == 32
-        assert result.output.startswith("warning: TWILIO_AUTH_TOKEN is not set")
+        # The one-off token is printed, so requests can be signed with it
+        assert result.output == (
+            f"warning: TWILIO_AUTH_TOKEN is not set: using the one-off local token "
+            f"{seen['token']}, so only requests signed with it are answered "
+            "(Twilio's are refused).\n"
+        )

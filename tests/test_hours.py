@@ -295,6 +295,27 @@ def test_a_damaged_overrides_file_means_normal_hours(tmp_path: Path) -> None:
     assert Overrides(path).all(london("2026-11-24 12:00")) == {}
     path.write_text('{"refuge_derby": {"state": "closed"}}')
     assert Overrides(path).all(london("2026-11-24 12:00")) == {}
+    # One damaged entry does not take the others with it
+    path.write_text(
+        '{"refuge_derby": {"state": "shut", "until": "2026-11-25T00:00"},'
+        ' "mankind": {"state": "closed", "until": "2026-11-25T00:00+00:00"}}'
+    )
+    assert list(Overrides(path).all(london("2026-11-24 12:00"))) == ["mankind"]
+
+
+def test_a_hand_edited_time_without_an_offset_is_london_time(
+    tmp_path: Path, write_menu: Callable[[str], Path]
+) -> None:
+    """Once, such a time failed every comparison and sent callers to the fail-safe."""
+    simulator = call_at(tmp_path, write_menu, london("2026-07-01 12:00"))
+    (tmp_path / "state").mkdir(exist_ok=True)
+    (tmp_path / "state" / "overrides.json").write_text(
+        '{"refuge_derby": {"state": "closed", "until": "2026-07-01T14:00", "reason": ""}}'
+    )
+    call = simulator.call(["1"])
+    # 14:00 in London in summer (BST), so 2 pm, not 3 pm
+    assert "Refuge is closed now. It opens today at 2 pm." in call.heard()
+    assert call.bridged == "+448082000247"
 
 
 def test_the_24_7_line_is_never_skipped(tmp_path: Path, write_menu: Callable[[str], Path]) -> None:

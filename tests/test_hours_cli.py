@@ -51,8 +51,8 @@ def test_close_then_open_then_clear(run: Callable[..., object]) -> None:
     )
     listing = run("--at", "2026-11-24T12:00")
     assert (
-        "mankind          closed opens today at 3 pm (override: closed until 24 Nov 15:00; "
-        "for staff training; hours not confirmed)" in listing.output
+        "mankind          closed opens today at 3 pm (override: closed until Tuesday "
+        "24 November 15:00; for staff training; hours not confirmed)" in listing.output
     )
     result = run("open", "mankind")
     assert result.output == "mankind: normal hours\n"
@@ -63,8 +63,8 @@ def test_close_then_open_then_clear(run: Callable[..., object]) -> None:
     result = run("open", "respect", "--until", "2026-11-24 20:00")
     assert result.output == "respect: open until Tuesday 24 November 20:00\n"
     assert (
-        "respect          open   closes today at 8 pm (override: open until 24 Nov 20:00)"
-        in run("--at", "2026-11-24 12:00").output
+        "respect          open   closes today at 8 pm (override: open until Tuesday "
+        "24 November 20:00)" in run("--at", "2026-11-24 12:00").output
     )
     assert run("clear").output == "all helplines: normal hours\n"
     assert (
@@ -81,7 +81,28 @@ def test_close_then_open_then_clear(run: Callable[..., object]) -> None:
             ("close", "national_24h", "--until", "2026-12-01"),
             "the 24/7 line is never skipped, so it cannot be closed",
         ),
-        (("close", "mankind", "--until", "2026-11-01"), "2026-11-01 00:00 has already passed"),
+        (
+            ("close", "mankind", "--until", "2026-11-01"),
+            "Sunday 1 November 00:00 has already passed",
+        ),
+        (
+            ("open", "mankind", "--until", "2026-11-24 11:59"),
+            "Tuesday 24 November 11:59 has already passed",
+        ),
+        (
+            ("close", "mankind", "--until", "9999-12-31"),
+            "Friday 31 December 9999 00:00 is more than a year away: close or open a helpline "
+            "for a year at most, or change its hours in the menu",
+        ),
+        (
+            ("open", "mankind", "--until", "2027-11-26 09:00"),
+            "Friday 26 November 2027 09:00 is more than a year away",
+        ),
+        (
+            ("close", "elm_text", "--until", "2026-12-01"),
+            "'elm_text' is never dialled (dial: false), so it cannot be closed or opened "
+            "(dialled helplines: ",
+        ),
         (
             ("close", "mankind", "--until", "next week"),
             "'next week' is not a date and time like 2026-12-24 09:00",
@@ -93,6 +114,19 @@ def test_refusals(run: Callable[..., object], args: tuple[str, ...], message: st
     result = run(*args)
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_next_years_date_says_its_year(run: Callable[..., object]) -> None:
+    result = run("close", "mankind", "--until", "2027-01-04 10:00", "--reason", "for the holiday")
+    assert (result.exit_code, result.output) == (
+        0,
+        "mankind: closed until Monday 4 January 2027 10:00\n",
+    )
+
+
+def test_a_time_with_an_offset_is_taken_as_given(run: Callable[..., object]) -> None:
+    result = run("close", "mankind", "--until", "2026-11-24T15:00:00+00:00")
+    assert result.output == "mankind: closed until Tuesday 24 November 15:00\n"
 
 
 def test_a_broken_menu(run: Callable[..., object], write_menu: Callable[[str], Path]) -> None:

@@ -6,7 +6,7 @@ import logging
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 from flask import Flask
@@ -59,11 +59,27 @@ def test_gunicorns_access_log_never_holds_the_callers_number(tmp_path: Path) -> 
             forged = urllib.request.Request(
                 f"http://127.0.0.1:{port}/voice", data=urlencode({"From": number}).encode()
             )
-            with pytest.raises(urllib.error.HTTPError):
+            with pytest.raises(urllib.error.HTTPError) as refused:
                 urllib.request.urlopen(forged, timeout=5)
+            refused.value.close()
+            # A GET, signed or not, carries its parameters in the query string; and a
+            # path may hold a number too
+            query = urlencode({"From": number, "Caller": number})
+            signed_get = f"http://127.0.0.1:{port}/voice?{query}"
+            for url in (signed_get, f"http://127.0.0.1:{port}/audio/{quote(number)}.wav"):
+                get = urllib.request.Request(
+                    url, headers={"X-Twilio-Signature": sign(url, {}, token=BENCH_TOKEN)}
+                )
+                with pytest.raises(urllib.error.HTTPError) as refused:
+                    urllib.request.urlopen(get, timeout=5)
+                assert refused.value.code in (404, 405)
+                refused.value.close()
     text = log.read_text()
-    assert text.count('"POST /voice HTTP/1.1" 200') == 5
-    assert text.count('"POST /voice HTTP/1.1" 403') == 5
-    assert '"POST /voice/choose?m=main&s=0&i=0 HTTP/1.1" 200' in text
+    assert text.count('"POST /voice" 200') == 5
+    assert text.count('"POST /voice" 403') == 5
+    assert text.count('"GET /voice" 405') == 5
+    assert text.count('"GET /audio/[number hidden].wav" 404') == 5
+    assert '"POST /voice/choose" 200' in text
     for number in CALLERS:
         assert national(number) not in text
+        assert national(number)[-6:] not in text

@@ -51,12 +51,21 @@ def test_import_a_wav_at_any_rate_then_revert(run: Callable[..., object], tmp_pa
 
 
 def test_import_an_mp3(run: Callable[..., object], tmp_path: Path) -> None:
-    wav = tone(tmp_path / "t.wav", seconds=1)
+    wav = tone(tmp_path / "t.wav", seconds=4)
     mp3 = tmp_path / "take.mp3"
     subprocess.run(["sox", str(wav), str(mp3)], check=True)
     result = run("import", "greeting", str(mp3))
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("greeting: now plays take.mp3 (1.")
+    assert result.output.startswith("greeting: now plays take.mp3 (4.")
+    # Where 999 falls in a recording is not known from its words: no guess
+    listing = run("list").output
+    assert "seconds before a caller hears 999: unknown (the greeting is a recording)" in listing
+
+
+def cut_short(path: Path) -> None:
+    """A WAV whose header promises 3 s but whose data stops after 0.17 s."""
+    full = tone(path, seconds=3, rate=44100, channels=1).read_bytes()
+    path.write_bytes(full[: 44 + int(0.17 * 44100) * 2])
 
 
 @pytest.mark.parametrize(
@@ -82,8 +91,25 @@ def test_import_an_mp3(run: Callable[..., object], tmp_path: Path) -> None:
             lambda p: tone(p),
             "Error: unknown prompt 'node.nowhere' (see `ivr prompts list` for the ids)\n",
         ),
+        (
+            "greeting",
+            cut_short,
+            "Error: take.wav is cut short: it stops before its end (a damaged or unfinished "
+            "file); nothing was changed\n",
+        ),
+        (
+            "greeting",
+            lambda p: tone(p, seconds=5, level=32767),
+            "Error: take.wav is clipped: ",
+        ),
+        (
+            "greeting",
+            lambda p: tone(p, seconds=2),
+            "Error: take.wav lasts 2.0 s, but its words take about 8 s to say (at least 3.2 s "
+            "needed): words are missing. Nothing was changed\n",
+        ),
     ],
-    ids=["not audio", "silent", "too long", "unknown id"],
+    ids=["not audio", "silent", "too long", "unknown id", "cut short", "clipped", "too short"],
 )
 def test_bad_imports_change_nothing(
     run: Callable[..., object],

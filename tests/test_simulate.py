@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 
 import pytest
 from flask import Flask
@@ -51,26 +52,79 @@ def test_a_refused_request_is_an_error(app: Flask) -> None:
 
 
 def test_follows_twiml_as_twilio_does(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
-    # No action on a Gather: the same URL again, by GET; no input: the next verb; Pause,
-    # Play, a Dial without action and a Number without whisper; the end of the document.
+    # No input: the next verb; Pause, Play, a Dial without action and a Number without
+    # whisper; the end of the document.
     serving(
         monkeypatch,
         "<Response><Pause length='2'/><Play>https://example.org/x.wav</Play>"
-        "<Gather method='GET' input='dtmf'><Say>a</Say></Gather>"
-        "<Dial><Number>+448082000247</Number></Dial><Say>after</Say></Response>",
+        "<Gather input='dtmf'><Say>a</Say></Gather>"
+        "<Dial timeout='20'><Number>+448082000247</Number></Dial><Say>after</Say></Response>",
     )
-    calls: list[Callable[[], None]] = []
-    simulator = Simulator(app, {"+448082000247": "busy"})
-    call = simulator.call(iter([]))
+    call = Simulator(app, {"+448082000247": "busy"}).call(iter([]))
     assert call.kinds() == ["pause", "play", "say", "gather", "dial", "not-answered", "say", "end"]
     assert call.ending == "silence"
-    assert not calls
+    assert call.urls == ["/voice"]
+    # Twilio rings 5 s past the Dial's timeout
+    assert call.events[4].text == "+448082000247 (they see +447700900123; rings up to 25 s)"
 
 
-def test_a_gather_answered_by_get(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
-    serving(
-        monkeypatch, "<Response><Gather method='GET' action='/voice/choose?m=main'/></Response>"
-    )
-    call = Simulator(app, {"national_24h": "accept"}).call(["0"])
-    assert call.urls[1] == "/voice/choose?m=main"
-    assert call.bridged == "+448082000247"
+def test_a_gather_without_action_posts_to_its_own_url(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serving(monkeypatch, "<Response><Gather input='dtmf'/></Response>")
+    call = Simulator(app).call(["1", "1", "hangup"])
+    assert call.urls == ["/voice", "/voice", "/voice"]
+    assert call.ending == "caller hung up"
+
+
+@pytest.mark.parametrize(
+    ("finish_on_key", "pressed", "posted"),
+    [
+        (None, "#", []),  # Twilio's default finish key never reaches Digits
+        ("#", "12#", ["12"]),
+        ("", "#", ["#"]),  # no finish key: # arrives like any key
+        ("*", "*", []),
+    ],
+)
+def test_the_finish_key_is_stripped_from_digits(
+    app: Flask,
+    monkeypatch: pytest.MonkeyPatch,
+    finish_on_key: str | None,
+    pressed: str,
+    posted: list[str],
+) -> None:
+    finish = "" if finish_on_key is None else f" finishOnKey='{finish_on_key}'"
+    serving(monkeypatch, f"<Response><Gather action='/voice/numbers'{finish}/></Response>")
+    simulator = Simulator(app)
+    sent: list[str] = []
+    real = simulator.request
+
+    def request(url: str, method: str, params: Mapping[str, str]) -> ET.Element:
+        if url.startswith("/voice/numbers"):
+            sent.append(params["Digits"])
+        return real(url, method, params)
+
+    monkeypatch.setattr(simulator, "request", request)
+    simulator.call([pressed])
+    # With nothing left in Digits and no actionOnEmptyResult, the document goes on
+    assert sent == posted
+
+
+@pytest.mark.parametrize(
+    ("quirks", "posted"),
+    [
+        (frozenset(), {"SpeechResult": "derby city", "Confidence": "0.92"}),
+        (frozenset({"confidence-0"}), {"SpeechResult": "derby city", "Confidence": "0"}),
+        (frozenset({"no-confidence"}), {"SpeechResult": "derby city"}),
+    ],
+)
+def test_speech_as_each_engine_posts_it(
+    app: Flask, quirks: frozenset[str], posted: dict[str, str]
+) -> None:
+    assert Simulator(app, quirks=quirks)._answer("derby city", "") == posted
+
+
+def test_an_unknown_quirk(app: Flask) -> None:
+    with pytest.raises(IvrError) as raised:
+        Simulator(app, quirks=frozenset({"gremlins"}))
+    assert str(raised.value).startswith("unknown quirk gremlins (known: confidence-0, ")

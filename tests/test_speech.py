@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
+from flask import Flask
 
+from ivr import create_app
 from ivr.menu import load_menu
-from ivr.speech import match, tokens
+from ivr.simulate import Simulator
+from ivr.speech import tokens
+from tests.conftest import REPO_MENU, config
 
-MENU = load_menu()
+MENU = load_menu(REPO_MENU)
 
 
 @pytest.mark.parametrize(
@@ -25,10 +31,16 @@ def test_tokens(said: str, expected: tuple[str, ...]) -> None:
     assert tokens(said) == expected
 
 
-def key_for(node_id: str, said: str) -> str | None:
-    node = MENU.nodes[node_id]
-    keys = {o.key for o in node.options} | {"0", "9", "*"}
-    return match(said, node.phrases, keys)
+@pytest.fixture(scope="module")
+def heard(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], str | None]:
+    """What the app itself makes of words said at a menu (no confidence given)."""
+    renderer = create_app(config(tmp_path_factory.mktemp("speech"))).extensions["ivr"].renderer
+
+    def key_for(node_id: str, said: str) -> str | None:
+        key: str | None = renderer.heard(node_id, "", said, "")
+        return key
+
+    return key_for
 
 
 @pytest.mark.parametrize(
@@ -54,16 +66,25 @@ def key_for(node_id: str, said: str) -> str | None:
         ("Go back", "*"),
         ("Nine nine nine", "1"),
         ("Hello?", None),
-        ("", None),
+        ("", ""),  # silence
         ("seven", None),
         ("derbyshire men", None),  # two options at once: not a guess
         ("women", None),  # "women" is not "men"
     ],
 )
-def test_main_menu_speech(said: str, key: str | None) -> None:
-    assert key_for("main", said) == key
+def test_main_menu_speech(heard: Callable[[str, str], str | None], said: str, key: str) -> None:
+    assert heard("main", said) == key
 
 
-def test_labels_are_understood_too() -> None:
-    assert key_for("other", "Clare's Law") == "3"
-    assert key_for("derby_city", "Women's Work.") == "2"
+def test_labels_are_understood_too(heard: Callable[[str, str], str | None]) -> None:
+    assert heard("other", "Clare's Law") == "3"
+    assert heard("derby_city", "Women's Work.") == "2"
+
+
+@pytest.mark.parametrize("node_id", list(MENU.nodes))
+@pytest.mark.parametrize("said", ["Zero.", "Speak to someone"])
+def test_the_24_7_line_by_voice_from_every_menu(app: Flask, node_id: str, said: str) -> None:
+    """A whole call: the words for key 0, said at any menu, ring the 24/7 line."""
+    path = f"/voice/choose?m={node_id}&s=0&i=0"
+    call = Simulator(app).call([said], start=path)
+    assert call.bridged == MENU.operator.e164

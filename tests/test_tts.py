@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 import wave
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +17,7 @@ from ivr.cli import main
 from ivr.menu import load_menu
 from ivr.prompts import PromptStore
 from ivr.tts import FreshSpeaker, Pyttsx3Speaker, build, check_recording, to_telephony
-from tests.conftest import SMALL_MENU, TOKEN, tone
+from tests.conftest import REPO_MENU, SMALL_MENU, TOKEN, tone
 
 
 class FakeSpeaker:
@@ -188,7 +189,7 @@ def test_build_cli_prints_a_table(small_app: Flask, write_menu: Callable[[str], 
 def test_the_shipped_audio_matches_the_shipped_menu() -> None:
     # A deploy needs no speech engine: every prompt of menus.yaml has current audio in
     # prompts/generated. Edit a text without `ivr prompts build` and this fails.
-    store = PromptStore(load_menu())
+    store = PromptStore(load_menu(REPO_MENU), REPO_MENU.parent / "prompts")
     stale = [p for p in store.menu.prompts if store.status(p) != "generated"]
     assert stale == []
     manifest = json.loads(store.manifest_path.read_text())
@@ -197,3 +198,33 @@ def test_the_shipped_audio_matches_the_shipped_menu() -> None:
         with wave.open(str(store.generated / f"{prompt_id}.wav"), "rb") as w:
             assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (8000, 1, 2)
             assert w.getnframes() / 8000 == pytest.approx(entry["seconds"], abs=0.001)
+
+
+def test_build_works_when_temp_is_another_filesystem(
+    store: PromptStore, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A rename from the temp folder into the store would fail with EXDEV there."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir():  # pragma: no cover - Linux has it
+        pytest.skip("no tmpfs at /dev/shm here")
+    temp = Path(tempfile.mkdtemp(dir=shm))
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    store.root.mkdir(parents=True)
+    assert temp.stat().st_dev != store.root.stat().st_dev  # two filesystems, truly
+    rows = build(store, FakeSpeaker)
+    assert {r.action for r in rows} == {"built"}
+    assert store.status("greeting") == "generated"
+
+
+def test_rebuilt_audio_keeps_its_old_url_answering(store: PromptStore) -> None:
+    build(store, FakeSpeaker)
+    old = store.audio_url("greeting")
+    assert old is not None
+
+    class Louder(FakeSpeaker):
+        def synthesise(self, text: str, out: Path) -> None:
+            tone(out, seconds=len(text) / 90, rate=22050, channels=1)
+
+    build(store, Louder, force=True)
+    assert store.audio_url("greeting") != old
+    assert store.find(old.rpartition("/")[2]) is not None

@@ -13,11 +13,10 @@ from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
-from ivr import create_app
-from ivr.menu import DEFAULT_MENU
+from ivr import IvrError, create_app
 from ivr.simulate import CALLER
 from ivr.twiml import Renderer
-from tests.conftest import BASE, TOKEN, call_params, config, sign, spoken
+from tests.conftest import BASE, REPO_MENU, TOKEN, call_params, config, sign, spoken
 
 Post = Callable[..., TestResponse]
 
@@ -83,7 +82,13 @@ def test_replay_with_one_parameter_changed_is_refused(client: FlaskClient) -> No
     assert other_url.status_code == 403
 
 
-def test_https_behind_a_proxy(client: FlaskClient) -> None:
+@pytest.fixture
+def proxied(tmp_path: Path) -> FlaskClient:
+    """The app as the Procfile runs it: behind one trusted proxy (the platform's router)."""
+    return create_app(config(tmp_path, TRUSTED_PROXIES="1")).test_client()
+
+
+def test_https_behind_a_proxy(proxied: FlaskClient) -> None:
     params = call_params()
     signature = sign("https://line.example.org/voice", params)
     headers = {
@@ -91,10 +96,39 @@ def test_https_behind_a_proxy(client: FlaskClient) -> None:
         "X-Forwarded-Proto": "https",
         "Host": "line.example.org",
     }
-    assert client.post("/voice", data=params, headers=headers).status_code == 200
+    assert proxied.post("/voice", data=params, headers=headers).status_code == 200
     # The same signature over plain http is not Twilio's
     del headers["X-Forwarded-Proto"]
+    assert proxied.post("/voice", data=params, headers=headers).status_code == 403
+
+
+def test_forwarded_headers_are_not_trusted_without_a_proxy(client: FlaskClient) -> None:
+    params = call_params()
+    headers = {
+        "X-Twilio-Signature": sign("https://line.example.org/voice", params),
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "line.example.org",
+    }
     assert client.post("/voice", data=params, headers=headers).status_code == 403
+
+
+def test_a_proxy_count_that_is_not_a_number_stops_start_up(tmp_path: Path) -> None:
+    with pytest.raises(IvrError) as refused:
+        create_app(config(tmp_path, TRUSTED_PROXIES="yes"))
+    assert str(refused.value) == "TRUSTED_PROXIES must be a number of proxies, 0 to 5, got 'yes'"
+
+
+def test_public_base_url_with_a_query_string(tmp_path: Path) -> None:
+    """Every menu answer has a query string: it is part of what Twilio signs."""
+    app = create_app(config(tmp_path, PUBLIC_BASE_URL="https://line.example.org"))
+    params = call_params(Digits="2")
+    path = "/voice/choose?m=main&s=0&i=0"
+    headers = {"X-Twilio-Signature": sign("https://line.example.org" + path, params)}
+    answer = app.test_client().post(path, data=params, headers=headers)
+    assert spoken(app, twiml(answer))[0].startswith("For Refuge, for men and women, press 1.")
+    # The path alone is not what Twilio signed
+    headers = {"X-Twilio-Signature": sign("https://line.example.org/voice/choose", params)}
+    assert app.test_client().post(path, data=params, headers=headers).status_code == 403
 
 
 def test_public_base_url_names_the_signed_url(tmp_path: Path) -> None:
@@ -107,14 +141,30 @@ def test_public_base_url_names_the_signed_url(tmp_path: Path) -> None:
     assert response.status_code == 200
 
 
-def test_get_webhooks_are_signed_over_the_query(app: Flask, client: FlaskClient) -> None:
-    url = "/voice/choose?m=main&s=0&i=0&Digits=2"
-    ok = client.get(url, headers={"X-Twilio-Signature": sign(BASE + url, {})})
-    assert spoken(app, twiml(ok))[0].startswith("For Refuge, for men and women, press 1.")
-    forged = client.get(
-        url.replace("Digits=2", "Digits=3"), headers={"X-Twilio-Signature": sign(BASE + url, {})}
-    )
-    assert forged.status_code == 403
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/voice",
+        "/voice/choose",
+        "/voice/dialled",
+        "/voice/whisper",
+        "/voice/whisper/accept",
+        "/voice/numbers",
+        "/staff",
+        "/staff/pin",
+        "/staff/prompt",
+        "/staff/recorded",
+        "/staff/review",
+    ],
+)
+def test_webhooks_answer_post_only(client: FlaskClient, path: str) -> None:
+    """A GET would carry the caller's number in its query string, into access logs."""
+    url = f"{path}?From=%2B447700900123&Digits=2"
+    for method in ("GET", "PUT", "DELETE"):
+        signed = {"X-Twilio-Signature": sign(BASE + url, {})}
+        answer = client.open(url, method=method, headers=signed)
+        assert answer.status_code == 405, (method, path)
+        assert "7700900123" not in answer.get_data(as_text=True)
 
 
 def test_health_check_needs_no_signature(client: FlaskClient) -> None:
@@ -155,14 +205,25 @@ def test_an_exception_still_connects_the_caller(
             {"SpeechResult": "derby city", "Confidence": "0.05"},
             "Sorry, I did not understand",
         ),
+        # Confidence 0, absent or garbage is no verdict: the words decide
         (
             "/voice/choose?m=main",
-            {"SpeechResult": "derby city", "Confidence": "nan"},
-            "Sorry, I did not understand",
+            {"SpeechResult": "derby city", "Confidence": "0"},
+            "For Refuge, for men and women, press 1.",
         ),
         (
             "/voice/choose?m=main",
-            {"SpeechResult": "derby city", "Confidence": "x"},
+            {"SpeechResult": "derby city", "Confidence": "0.0"},
+            "For Refuge, for men and women, press 1.",
+        ),
+        (
+            "/voice/choose?m=main",
+            {"SpeechResult": "derby city", "Confidence": "nan"},
+            "For Refuge, for men and women, press 1.",
+        ),
+        (
+            "/voice/choose?m=main",
+            {"SpeechResult": "what is this", "Confidence": "0"},
             "Sorry, I did not understand",
         ),
         (
@@ -232,7 +293,7 @@ def test_the_app_will_not_start_without_a_token(monkeypatch: pytest.MonkeyPatch)
 
 def test_token_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
-    monkeypatch.setenv("IVR_MENU", str(DEFAULT_MENU))
+    monkeypatch.setenv("IVR_MENU", str(REPO_MENU))
     client = create_app().test_client()
     params = call_params()
     response = client.post(
@@ -254,14 +315,16 @@ def test_token_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
         ("http://line.example.org:8080/voice", "line.example.org:8080", "http"),
     ],
 )
-def test_ports_in_signed_urls(client: FlaskClient, signed_url: str, host: str, proto: str) -> None:
+def test_ports_in_signed_urls(
+    proxied: FlaskClient, signed_url: str, host: str, proto: str
+) -> None:
     params = call_params()
     headers = {
         "X-Twilio-Signature": sign(signed_url, params),
         "Host": host,
         "X-Forwarded-Proto": proto,
     }
-    assert client.post("/voice", data=params, headers=headers).status_code == 200
+    assert proxied.post("/voice", data=params, headers=headers).status_code == 200
 
 
 def test_the_wrong_port_is_refused(client: FlaskClient) -> None:

@@ -1,0 +1,158 @@
+"""What Twilio really does, and what the line does about it: each through a simulated call."""
+
+from __future__ import annotations
+
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from ivr import prompts
+from ivr.simulate import LINE, Simulator
+from ivr.twiml import Renderer
+from tests.conftest import BASE, call_params, sign, spoken, tone
+
+OPERATOR = "+448082000247"
+REFUGE = "+448000853481"
+
+
+def fail(*args: object, **kwargs: object) -> str:
+    raise RuntimeError("a bug")
+
+
+def test_the_fail_safe_shows_the_line_never_the_caller(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """settings.caller_id is empty in the shipped menu: the line's own number (To) is shown."""
+    monkeypatch.setattr(Renderer, "choose", fail)
+    call = Simulator(app).call(["2"])
+    dial = next(e.text for e in call.events if e.kind == "dial")
+    assert dial == f"{OPERATOR} (they see {LINE}; rings up to 25 s)"
+    assert call.bridged == OPERATOR
+    assert "Sorry, something has gone wrong on this line." in call.heard()
+
+
+@pytest.mark.parametrize("handler", ["whisper", "accept"])
+def test_a_failure_on_the_helplines_leg_hangs_it_up(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, handler: str
+) -> None:
+    """The helpline's phone never dials anyone; the caller moves on down the chain."""
+    monkeypatch.setattr(Renderer, handler, fail)
+    call = Simulator(app).call(["2", "1"])
+    dials = [e.text.split()[0] for e in call.events if e.kind == "dial"]
+    assert dials == [REFUGE, OPERATOR]
+    whisper = [e.text for e in call.events if e.kind == "whisper"]
+    assert "hangup" in whisper
+    assert not any("dial" in w for w in whisper)
+    assert call.bridged is None
+    assert "Sorry, Refuge in Derby City could not take your call." in call.heard()
+
+
+def test_an_unknown_path_on_the_helplines_leg_hangs_up(app: Flask) -> None:
+    params = call_params(Direction="outbound-dial", ParentCallSid="CA" + "1" * 32)
+    path = "/voice/whisper/nowhere"
+    answer = app.test_client().post(
+        path, data=params, headers={"X-Twilio-Signature": sign(BASE + path, params)}
+    )
+    assert answer.get_data(as_text=True).endswith("<Response><Hangup /></Response>")
+
+
+def test_menus_pin_a_speech_model_with_whole_seconds(app: Flask) -> None:
+    root = ET.fromstring(app.extensions["ivr"].renderer.start())
+    gather = root.find("Gather")
+    assert gather is not None
+    # Twilio refuses speechTimeout="auto" with a model (warning 13335)
+    assert (gather.get("speechModel"), gather.get("speechTimeout")) == ("phone_call", "2")
+
+
+@pytest.mark.parametrize("quirk", ["confidence-0", "no-confidence"])
+def test_speech_without_a_confidence_is_matched(app: Flask, quirk: str) -> None:
+    call = Simulator(app, quirks=frozenset({quirk})).call(["derby city", "refuge"])
+    assert call.bridged == REFUGE
+
+
+@pytest.mark.parametrize(("answer", "bridged"), [("accept", REFUGE), ("decline", OPERATOR)])
+def test_no_dial_bridged_asks_the_helplines_leg(
+    app: Flask, answer: str, bridged: str | None
+) -> None:
+    simulator = Simulator(app, {"refuge_derby": answer}, quirks=frozenset({"no-dial-bridged"}))
+    call = simulator.call(["2", "1"])
+    assert call.bridged == bridged
+    if answer == "accept":
+        # Bridged and finished: a goodbye, never a second helpline
+        assert [e.kind for e in call.events].count("dial") == 1
+        assert call.events[-2].text.startswith("Thank you for calling")
+    else:
+        assert "Sorry, Refuge in Derby City could not take your call." in call.heard()
+
+
+def test_an_unknown_dial_token_is_not_taken_as_bridged(app: Flask) -> None:
+    params = call_params(DialCallStatus="completed")
+    path = "/voice/dialled?m=derby_city&k=1&n=0&t=0123456789abcdef"
+    answer = app.test_client().post(
+        path, data=params, headers={"X-Twilio-Signature": sign(BASE + path, params)}
+    )
+    said = spoken(app, ET.fromstring(answer.get_data(as_text=True)))
+    assert said[0] == "Sorry, Refuge in Derby City could not take your call."
+
+
+def test_a_note_is_read_once(tmp_path: Path) -> None:
+    from ivr.dials import AcceptedDialsFile
+
+    notes = AcceptedDialsFile(tmp_path / "dials.json")
+    notes.mark("0123456789abcdef")
+    assert notes.taken("0123456789abcdef")
+    assert not notes.taken("0123456789abcdef")
+
+
+def test_hash_at_a_menu_is_a_wrong_key_not_silence(app: Flask) -> None:
+    """With no finishOnKey, # reaches the app; Twilio's default would have swallowed it."""
+    call = Simulator(app).call(["#", "0"])
+    assert "Sorry, I did not understand that." in call.heard()
+    assert "Sorry, I did not hear anything." not in call.heard()
+
+
+def test_a_helpline_rings_for_the_time_the_menu_says(app: Flask) -> None:
+    call = Simulator(app).call(["2", "1"])
+    assert next(e for e in call.events if e.kind == "dial").text.endswith("rings up to 25 s)")
+
+
+def test_audio_that_cannot_be_fetched_is_skipped_not_silence(app: Flask) -> None:
+    call = Simulator(app, quirks=frozenset({"audio-404"})).call(["2", "1"])
+    assert "play-failed" in call.kinds()
+    assert call.bridged == REFUGE
+
+
+def test_a_caller_may_hang_up_mid_prompt(app: Flask) -> None:
+    call = Simulator(app).call(["2", "hangup"])
+    assert call.ending == "caller hung up"
+
+
+def test_an_old_audio_url_keeps_answering_after_a_new_take(
+    small_app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = small_app.extensions["ivr.prompts"]
+    client = small_app.test_client()
+    store.install("goodbye", _telephony(tmp_path / "one.wav", 2), "test")
+    old = store.audio_url("goodbye")
+    store.install("goodbye", _telephony(tmp_path / "two.wav", 3), "test")
+    new = store.audio_url("goodbye")
+    assert new != old
+    for url in (old, new):
+        with client.get(url) as answer:
+            assert (answer.status_code, answer.mimetype) == (200, "audio/wav")
+    # Reverting retires the recording too; a day later, the old URLs are gone
+    store.revert("goodbye", "test")
+    with client.get(new) as answer:
+        assert answer.status_code == 200
+    later = time.time() + prompts.KEEP_OLD_SECONDS + 60
+    monkeypatch.setattr(prompts.time, "time", lambda: later)
+    for url in (old, new):
+        with client.get(url) as answer:
+            assert answer.status_code == 404
+
+
+def _telephony(path: Path, seconds: float) -> Path:
+    return tone(path, seconds=seconds, rate=8000, channels=1)
