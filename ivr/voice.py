@@ -6,7 +6,6 @@ import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, current_app, request
 from twilio.request_validator import (
@@ -80,10 +79,8 @@ def public_url() -> str:
     headers only as far as werkzeug's ProxyFix trusts them (TRUSTED_PROXIES): anyone
     can send those headers, so they are never read here directly.
     """
-    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
-    if not raw:
-        query = request.query_string.decode("latin-1")
-        raw = quote(request.script_root + request.path) + (f"?{query}" if query else "")
+    # As sent, not decoded: gunicorn and werkzeug both keep it
+    raw = str(request.environ.get("RAW_URI") or request.environ["REQUEST_URI"])
     base = _line().public_base_url
     if base:
         return base.rstrip("/") + raw

@@ -388,3 +388,8 @@ def test_unreadable_file(tmp_path: Path) -> None:
     with pytest.raises(MenuError) as raised:
         load_menu(tmp_path / "menus.yaml")
     assert str(raised.value) == "menus.yaml:1: cannot read the file: No such file or directory"
+
+
+def test_text_over_a_megabyte_is_refused_unread() -> None:
+    problems, _ = check_source(parse_source("#" * 1_000_001))
+    assert [str(p) for p in problems] == ["menus.yaml:1: a menu file may be 1 MB at most"]

@@ -47,3 +47,16 @@ def test_nothing_but_current_prompt_audio(app: Flask, path: str) -> None:
     with app.test_client().get(path) as response:
         assert response.status_code in (403, 404)
         assert b"RIFF" not in response.get_data()
+
+
+def test_an_audio_failure_is_a_plain_500_not_twiml(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twilio skips a <Play> it cannot fetch; TwiML there would be played as noise."""
+
+    def broken(name: str) -> None:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(app.extensions["ivr.prompts"], "find", broken)
+    with app.test_client().get("/audio/greeting.0123456789abcdef.wav") as answer:
+        assert (answer.status_code, answer.mimetype) == (500, "text/html")

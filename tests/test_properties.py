@@ -12,7 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ivr import create_app
-from tests.conftest import BASE, NOON, TOKEN, sign
+from ivr.check import check_source
+from ivr.menu import build_menu
+from ivr.source import parse_source
+from tests.conftest import BASE, NOON, SMALL_MENU, TOKEN, sign
 
 SIGNATURE = "X-Twilio-Signature"
 
@@ -108,6 +111,7 @@ def make_app() -> Flask:
             "CLOCK": lambda: NOON,
             "OVERRIDES_FILE": str(state / "overrides.json"),
             "STATE_DIR": str(state),
+            "DATABASE_URL": os.environ.get("IVR_TEST_DATABASE_URL") or None,
             "PROMPTS_DIR": str(root / "prompts"),
             "STAFF_PIN": "2468",
             "TWILIO_API_BASE": "http://127.0.0.1:9",  # nothing listens: fetches fail fast
@@ -181,3 +185,46 @@ def test_every_webhook_answers_twiml_or_403(
 def test_audio_answers_only_200_or_404(name: str) -> None:
     with APP.test_client().get("/audio/" + quote(name, safe="")) as response:
         assert response.status_code in (200, 404)
+
+
+MENU_LINES = SMALL_MENU.splitlines() + [
+    "settings:",
+    "  timeout: !!int abc",
+    "  caller_id: 01332 985111",
+    "  speech_timeout: auto",
+    "    hours: {weekly: {mon-fri: 08:00-19:00}, open_dates: {2026-12-27: 10:00-14:00}}",
+    "    hours: 24/7",
+    "      closed_dates: [2026-11-31, '2026-12-24']",
+    "a: &a [x, x, x, x, x, x, x, x]",
+    "b: &b [*a, *a, *a, *a, *a, *a, *a, *a]",
+    "c: [*b, *b, *b, *b, *b, *b, *b, *b]",
+    "  <<: *a",
+    "x: !!python/object/apply:os.system ['true']",
+    "y: !custom value",
+    "z: !!binary aGVsbG8=",
+    "? [complex, key]",
+    ": value",
+    "- - -",
+    "{[",
+    "'unterminated",
+    "      1: {label: x, goto: main}",
+    "      '#': {label: y, transfer: national_24h}",
+]
+PIECES = st.one_of(
+    st.sampled_from(MENU_LINES),
+    st.text(max_size=30),
+    st.text(st.characters(max_codepoint=40), max_size=10),
+)
+CHECK_EXAMPLES = int(os.environ.get("IVR_CHECK_EXAMPLES", "1500"))
+
+
+@settings(max_examples=CHECK_EXAMPLES, deadline=None)
+@given(lines=st.lists(st.tuples(st.integers(0, 8), PIECES), max_size=30))
+def test_ivr_check_never_crashes(lines: list[tuple[int, str]]) -> None:
+    """Any text at all: located problems or a menu, never a traceback."""
+    text = "\n".join(" " * indent + line for indent, line in lines)
+    problems, clean = check_source(parse_source(text))
+    for problem in problems:
+        assert str(problem).startswith("menus.yaml:")
+    if not any(not p.warning for p in problems):
+        build_menu(clean, "menus.yaml")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from ivr import prompts
+from ivr import IvrError, prompts
 from ivr.simulate import LINE, Simulator
 from ivr.twiml import Renderer
 from tests.conftest import BASE, call_params, sign, spoken, tone
@@ -156,3 +157,147 @@ def test_an_old_audio_url_keeps_answering_after_a_new_take(
 
 def _telephony(path: Path, seconds: float) -> Path:
     return tone(path, seconds=seconds, rate=8000, channels=1)
+
+
+class BrokenNotes:
+    def mark(self, token: str) -> None:
+        raise OSError("the disk is full")
+
+    def taken(self, token: str) -> bool:
+        raise OSError("the disk is gone")
+
+
+def test_a_store_of_notes_that_fails_never_stops_a_call(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The helpline still gets the caller; without a note, the caller is offered the next."""
+    monkeypatch.setattr(app.extensions["ivr"].renderer, "accepted", BrokenNotes())
+    call = Simulator(app, quirks=frozenset({"no-dial-bridged"})).call(["2", "1"])
+    dials = [e.text.split()[0] for e in call.events if e.kind == "dial"]
+    assert dials == [REFUGE, OPERATOR]
+    assert call.events[-2].text.startswith("Thank you for calling")
+
+
+def test_a_damaged_notes_file_is_started_afresh(tmp_path: Path) -> None:
+    from ivr.dials import AcceptedDialsFile
+
+    path = tmp_path / "dials.json"
+    path.write_text("[1, 2]")
+    notes = AcceptedDialsFile(path)
+    assert not notes.taken("0123456789abcdef")
+    notes.mark("0123456789abcdef")
+    assert notes.taken("0123456789abcdef")
+
+
+def test_a_redirect_by_get_is_refused_as_twilio_would_find(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        Renderer,
+        "start",
+        lambda self: "<Response><Redirect method='GET'>/voice</Redirect></Response>",
+    )
+    with pytest.raises(IvrError) as refused:
+        Simulator(app).call([])
+    # A GET carries the call's parameters in its URL: that is why the line refuses it
+    assert str(refused.value).startswith("GET /voice?CallSid=")
+    assert str(refused.value).endswith(" answered 405 text/html")
+
+
+@pytest.mark.parametrize(
+    ("extra", "leg"),
+    [
+        ({"Direction": "outbound-dial"}, "helpline"),
+        ({"ParentCallSid": "CA" + "1" * 32}, "helpline"),
+        ({"Direction": "outbound-dial", "ParentCallSid": "CA" + "1" * 32}, "helpline"),
+        ({"Direction": "inbound"}, "caller"),
+        ({}, "caller"),
+    ],
+)
+def test_which_leg_a_failure_is_on(
+    app: Flask, caplog: pytest.LogCaptureFixture, extra: dict[str, str], leg: str
+) -> None:
+    path = "/voice/nowhere"
+    params = call_params(**extra)
+    answer = app.test_client().post(
+        path, data=params, headers={"X-Twilio-Signature": sign(BASE + path, params)}
+    )
+    root = ET.fromstring(answer.get_data(as_text=True))
+    if leg == "helpline":
+        assert [v.tag for v in root] == ["Hangup"]
+    else:
+        assert root[0].tag == "Gather"  # a caller on a path we do not have starts afresh
+
+
+def test_a_failure_logged_for_each_leg(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(Renderer, "whisper", fail)
+    Simulator(app).call(["2", "1"])
+    monkeypatch.setattr(Renderer, "choose", fail)
+    Simulator(app).call(["2"])  # the choice fails: the fail-safe rings the 24/7 line
+    messages = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert messages == [
+        "helpline leg /voice/whisper failed; it hangs up",
+        "helpline leg /voice/whisper failed; it hangs up",  # the 24/7 line's too
+        "webhook /voice/choose failed; the caller was sent to the 24/7 line",
+    ]
+
+
+def test_the_staff_lines_failure_is_said_in_the_lines_voice(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from ivr import staff
+
+    monkeypatch.setattr(staff, "_prompt_id", fail)
+    app.config["STAFF_PIN"] = "2468"
+    path = "/staff/prompt"
+    params = call_params(Digits="1")
+    answer = app.test_client().post(
+        path, data=params, headers={"X-Twilio-Signature": sign(BASE + path, params)}
+    )
+    root = ET.fromstring(answer.get_data(as_text=True))
+    assert [(v.tag, v.attrib, v.text) for v in root] == [
+        (
+            "Say",
+            {"voice": "Polly.Amy", "language": "en-GB"},
+            "Sorry, that could not be saved. Nothing has changed. Goodbye.",
+        ),
+        ("Hangup", {}, None),
+    ]
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == [
+        "staff line /staff/prompt failed; nothing was changed"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("to", "shown"),
+    [
+        ("+441632960001", "+441632960001"),
+        ("441632960001", None),  # not E.164: nothing rather than something wrong
+        ("+44163296000a", None),
+        ("+4416329600011234", None),  # longer than any number
+        ("", None),
+    ],
+)
+def test_the_number_shown_is_the_line_called_when_it_is_a_number(
+    app: Flask, to: str, shown: str | None
+) -> None:
+    path = "/voice/choose?m=main&s=0&i=0"
+    params = call_params(Digits="0", To=to)
+    answer = app.test_client().post(
+        path, data=params, headers={"X-Twilio-Signature": sign(BASE + path, params)}
+    )
+    dial = ET.fromstring(answer.get_data(as_text=True)).find("Dial")
+    assert dial is not None and dial.get("callerId") == shown
+
+
+def test_an_audio_failure_is_logged(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(app.extensions["ivr.prompts"], "find", fail)
+    with app.test_client().get("/audio/greeting.0a1b2c3d4e5f6a7b.wav") as answer:
+        assert answer.status_code == 500
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == [
+        "/audio/greeting.0a1b2c3d4e5f6a7b.wav failed"
+    ]

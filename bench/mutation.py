@@ -1,0 +1,99 @@
+"""Mutation testing of the call flow (mutmut): how many planted bugs the tests catch.
+
+    python bench/mutation.py [MODULE ...]     (default: ivr/twiml.py ivr/voice.py)
+
+Runs in a copy of the project (mutmut writes a mutants/ folder beside the code), with the
+tests that drive calls end to end. Prints killed / survived / other for each module and
+the score; the surviving mutants are listed for a person to read. Slow: not part of CI.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from common import ROOT
+
+DEFAULT = ["ivr/twiml.py", "ivr/voice.py"]
+TESTS = [
+    "tests/test_calls.py",
+    "tests/test_voice.py",
+    "tests/test_twilio_quirks.py",
+    "tests/test_speech.py",
+    "tests/test_hours.py",
+    "tests/test_twiml_shape.py",
+    "tests/test_cli.py",
+    "tests/test_staff.py",
+]
+
+
+def config(modules: list[str]) -> str:
+    def listing(items: list[str]) -> str:
+        return "[" + ", ".join(f'"{i}"' for i in items) + "]"
+
+    return (
+        "\n[tool.mutmut]\n"
+        'source_paths = ["ivr"]\n'
+        f"only_mutate = {listing(modules)}\n"
+        f"pytest_add_cli_args_test_selection = {listing(TESTS)}\n"
+        'also_copy = ["menus.yaml", "prompts", "bench", "tests"]\n'
+        'pytest_add_cli_args = ["--no-cov", "-p", "no:cacheprovider", "-q"]\n'
+    )
+
+
+def main() -> None:
+    modules = sys.argv[1:] or DEFAULT
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp) / "project"
+        work.mkdir()
+        for name in ("ivr", "tests", "bench", "prompts"):
+            shutil.copytree(ROOT / name, work / name, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copy(ROOT / "menus.yaml", work / "menus.yaml")
+        pyproject = (ROOT / "pyproject.toml").read_text()
+        (work / "pyproject.toml").write_text(pyproject + config(modules))
+        run = subprocess.run(
+            [sys.executable, "-m", "mutmut", "run", "--max-children", "2"],
+            cwd=work,
+            capture_output=True,
+            text=True,
+        )
+        results = subprocess.run(
+            [sys.executable, "-m", "mutmut", "results", "--all", "true"],
+            cwd=work,
+            capture_output=True,
+            text=True,
+        ).stdout
+    states: dict[str, dict[str, int]] = {}
+    survivors = []
+    for line in results.splitlines():
+        found = re.match(r"\s*(ivr\.[\w.]+)__mutmut_\d+: (.+)$", line.strip())
+        if not found:
+            continue
+        name, state = found.groups()
+        # ivr.voice.x_public_url, ivr.twiml.xǁRendererǁstart: the module is before ".x"
+        module = re.sub(r"\.x[_ǁ].*$", "", name)
+        states.setdefault(module, {}).setdefault(state, 0)
+        states[module][state] += 1
+        if state == "survived":
+            survivors.append(line.strip())
+    if not states:
+        print(run.stdout[-2000:], run.stderr[-2000:])
+        sys.exit("mutmut gave no results")
+    print(f"{'module':<22} {'killed':>7} {'survived':>9} {'other':>6} {'score':>7}")
+    for module, counts in sorted(states.items()):
+        killed = counts.get("killed", 0) + counts.get("timeout", 0)
+        survived = counts.get("survived", 0)
+        other = sum(counts.values()) - killed - survived
+        score = killed / (killed + survived) if killed + survived else 0.0
+        print(f"{module:<22} {killed:>7} {survived:>9} {other:>6} {score:>7.1%}")
+    print(f"\n{len(survivors)} surviving mutants (mutmut show NAME in the copy to read one):")
+    for line in survivors:
+        print(" ", line)
+
+
+if __name__ == "__main__":
+    main()
