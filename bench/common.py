@@ -30,7 +30,11 @@ def procfile_command(app: str, port: int) -> tuple[list[str], dict[str, str]]:
     gunicorn runs beside this interpreter, not from PATH: `venv/bin/pytest` works without
     the venv on PATH.
     """
-    line = (ROOT / "Procfile").read_text().split("web:", 1)[1].strip()
+    (line,) = [
+        x.removeprefix("web:").strip()
+        for x in (ROOT / "Procfile").read_text().splitlines()
+        if x.startswith("web:")
+    ]
     line = line.replace("0.0.0.0:$PORT", f"127.0.0.1:{port}").replace("${WEB_CONCURRENCY:-2}", "2")
     line = line.replace("'ivr:create_app()'", shlex.quote(app))
     words = shlex.split(line)

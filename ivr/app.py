@@ -18,6 +18,8 @@ from ivr.dials import AcceptedDialsFile
 from ivr.fetch import DEADLINE_SECONDS
 from ivr.menu import load_menu
 from ivr.source import IvrError
+from ivr.store.db import database_url, shared_engine, upgrade
+from ivr.store.pins import PinLockout
 from ivr.twiml import Renderer, render_failsafe
 from ivr.voice import Line, init_app
 
@@ -42,6 +44,8 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
         # Wrong staff PINs are counted here, shared by every worker
         STATE_DIR=str(paths.state_dir()),
         CLOCK=overrides.utc_now,  # `ivr simulate --at` and tests set their own
+        # The store: DATABASE_URL, else an SQLite file in STATE_DIR (made on first use)
+        DATABASE_URL=None,
         # How many proxies in front may set X-Forwarded-* (the Procfile's platform: 1)
         TRUSTED_PROXIES=os.environ.get("TRUSTED_PROXIES", "0"),
     )
@@ -59,6 +63,13 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["ivr.prompts"] = store
     closures = overrides.Overrides(Path(app.config["OVERRIDES_FILE"]))
     availability = overrides.Availability(menu, closures, app.config["CLOCK"])
+    url = app.config["DATABASE_URL"] or database_url(Path(app.config["STATE_DIR"]))
+    app.config["DATABASE_URL"] = url
+    if url.startswith("sqlite"):
+        upgrade(url)  # a local file is made on first use; PostgreSQL migrates at release
+    engine = shared_engine(url)
+    app.extensions["ivr.store"] = engine
+    app.extensions["ivr.pins"] = PinLockout(engine)
     accepted = AcceptedDialsFile(Path(app.config["STATE_DIR"]) / "accepted-dials.json")
     renderer = Renderer(menu, store.audio_url, availability, store.version, accepted)
     failsafe = lru_cache(maxsize=64)(lambda line: render_failsafe(menu, line))

@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import base64
-import fcntl
 import hmac
-import json
 import re
 import tempfile
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -20,11 +15,10 @@ from twilio.twiml.voice_response import VoiceResponse
 from ivr.fetch import FetchFailed, fetch
 from ivr.prompts import Audio, PromptStore
 from ivr.source import IvrError
+from ivr.store.pins import PinLockout
 from ivr.tts import check_recording, to_telephony
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
-MAX_FAILURES = 5  # wrong PINs, across all calls, before recording by phone locks
-LOCK_SECONDS = 15 * 60
 TRIES_PER_CALL = 3
 ENTER_NUMBER = "Enter the prompt number, then press hash."
 SID = {
@@ -33,50 +27,14 @@ SID = {
 }
 
 
-class PinLock:
-    """Wrong PINs, counted in a file every worker shares; too many lock the PIN for a while."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    @contextmanager
-    def _failures(self) -> Iterator[list[float]]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.with_suffix(".lock").open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                failures = json.loads(self.path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                failures = []
-            failures = [
-                t for t in failures if isinstance(t, float) and t > time.time() - LOCK_SECONDS
-            ]
-            yield failures
-            self.path.write_text(json.dumps(failures), encoding="utf-8")
-
-    def locked(self) -> bool:
-        """True while the last MAX_FAILURES wrong PINs all fell within LOCK_SECONDS."""
-        with self._failures() as failures:
-            return len(failures) >= MAX_FAILURES
-
-    def failed(self) -> None:
-        """Count one wrong PIN."""
-        with self._failures() as failures:
-            failures.append(time.time())
-
-    def clear(self) -> None:
-        """A right PIN wipes the count."""
-        with self._failures() as failures:
-            failures.clear()
-
-
 def _store() -> PromptStore:
     store: PromptStore = current_app.extensions["ivr.prompts"]
     return store
 
 
-def _lock() -> PinLock:
-    return PinLock(Path(current_app.config["STATE_DIR"]) / "staff-pin-failures.json")
+def _lock() -> PinLockout:
+    lockout: PinLockout = current_app.extensions["ivr.pins"]
+    return lockout
 
 
 def _say(response: VoiceResponse, text: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import textwrap
 import wave
 import xml.etree.ElementTree as ET
@@ -20,6 +21,8 @@ from werkzeug.test import TestResponse
 from ivr import create_app
 from ivr.hours import LONDON
 from ivr.simulate import CALLER, LINE, Simulator
+from ivr.store.db import make_engine, upgrade
+from ivr.store.models import Base
 
 TOKEN = "made-up-test-token-0123456789abcdef"
 # The shipped menu, wherever the tests are run from
@@ -71,9 +74,32 @@ def sign(url: str, params: Mapping[str, str], token: str = TOKEN) -> str:
 NOON = datetime(2026, 11, 24, 12, 0, tzinfo=LONDON)
 
 
+# Set by .ci/run for the second run of the suite: a real PostgreSQL server
+TEST_DATABASE_URL = os.environ.get("IVR_TEST_DATABASE_URL", "")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _postgres_schema() -> None:
+    if TEST_DATABASE_URL:
+        upgrade(TEST_DATABASE_URL)
+
+
+@pytest.fixture(autouse=True)
+def _empty_store() -> None:
+    """Each test starts with an empty store; on SQLite each has a file of its own."""
+    if TEST_DATABASE_URL:
+        engine = make_engine(TEST_DATABASE_URL)
+        with engine.begin() as connection:
+            for table in reversed(Base.metadata.sorted_tables):
+                if table.name != "revision":
+                    connection.execute(table.delete())
+        engine.dispose()
+
+
 def config(tmp_path: Path, **extra: object) -> dict[str, object]:
     """The app's settings for a test: made-up token, fixed clock, its own overrides file."""
     return {
+        "DATABASE_URL": TEST_DATABASE_URL or None,
         "TWILIO_AUTH_TOKEN": TOKEN,
         "IVR_MENU": str(REPO_MENU),
         "PROMPTS_DIR": str(REPO_MENU.parent / "prompts"),
@@ -153,5 +179,7 @@ def small_app(tmp_path: Path, write_menu: Callable[[str], Path]) -> Flask:
             "TWILIO_AUTH_TOKEN": TOKEN,
             "IVR_MENU": str(menu),
             "PROMPTS_DIR": str(tmp_path / "prompts"),
+            "STATE_DIR": str(tmp_path / "state"),
+            "DATABASE_URL": TEST_DATABASE_URL or None,
         }
     )

@@ -51,7 +51,10 @@ def test_procfile_serves_the_app_on_port() -> None:
     # Query strings never reach the access log, and every line has numbers hidden
     assert "--logger-class ivr.logs.RedactingLogger" in procfile
     assert "%(r)s" not in procfile and "%(q)s" not in procfile
-    assert procfile.rstrip().endswith("'ivr:create_app()'")
+    web, release = procfile.splitlines()
+    assert web.endswith("'ivr:create_app()'")
+    # Each deploy migrates the store before the new web processes start
+    assert release == "release: ivr db upgrade"
 
 
 @pytest.mark.parametrize(

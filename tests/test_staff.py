@@ -8,14 +8,17 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from flask import Flask
 
-from ivr import create_app, fetch, staff
+from ivr import create_app, fetch
 from ivr.simulate import ACCOUNT, Simulator
+from ivr.store import pins
+from ivr.store.pins import PinLockout
 from tests.conftest import BASE, SMALL_MENU, TOKEN, call_params, config, sign, tone
 
 PIN = "2468"
@@ -93,7 +96,7 @@ def staff_app(tmp_path: Path, write_menu: Callable[[str], Path], api: str) -> Fl
             PROMPTS_DIR=prompts,
             STAFF_PIN=PIN,
             TWILIO_API_BASE=api,
-            FETCH_SECONDS=1.0,
+            FETCH_SECONDS=5.0,
         )
     )
 
@@ -209,6 +212,7 @@ def test_cancel_changes_nothing(staff_app: Flask, answer: str | None, heard: str
 def test_a_take_that_cannot_be_used_changes_nothing(
     staff_app: Flask, take: str, heard: str
 ) -> None:
+    staff_app.config["FETCH_SECONDS"] = 1.0  # the failures are waited for in full
     started = time.monotonic()
     events = staff_call(staff_app, [PIN, "1", take, None])
     # Bounded: well inside gunicorn's 10 s and Twilio's 15 s, however slow the server
@@ -222,7 +226,6 @@ def test_a_take_that_cannot_be_used_changes_nothing(
 
 def test_a_recording_not_ready_yet_is_fetched_when_it_is(staff_app: Flask) -> None:
     FakeTwilio.not_ready[sid("take")] = 2  # two 404s, as Twilio gives while it finishes
-    staff_app.config["FETCH_SECONDS"] = 3.0
     events = staff_call(staff_app, [PIN, "1", "take", "1"])
     assert "[play] (the take of greeting just recorded)" in events
     assert len(FakeTwilio.requests) == 3
@@ -268,15 +271,41 @@ def test_wrong_pins_end_the_call_then_lock_out(staff_app: Flask) -> None:
     ]
 
 
-def test_lock_out_ends_by_itself(staff_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lock_out_ends_by_itself(staff_app: Flask) -> None:
+    lockout: PinLockout = staff_app.extensions["ivr.pins"]
+    start = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    lockout.clock = lambda: start
     for _ in range(2):
         staff_call(staff_app, ["1", "2", "3"])
     assert staff_call(staff_app, [PIN])[0].startswith("[say] Too many wrong PINs.")
-    clock = staff.time.time() + staff.LOCK_SECONDS + 1
-    monkeypatch.setattr(staff.time, "time", lambda: clock)
+    lockout.clock = lambda: start + pins.LOCK_FOR + timedelta(seconds=1)
     assert (
         staff_call(staff_app, [PIN, None])[2] == "[say] Enter the prompt number, then press hash."
     )
+
+
+def test_five_wrong_pins_in_fourteen_minutes_lock_for_fifteen_from_the_fifth(
+    staff_app: Flask,
+) -> None:
+    """It once locked for about a minute: the lock ran from the first failure."""
+    lockout: PinLockout = staff_app.extensions["ivr.pins"]
+    start = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    for minute in (0, 4, 8, 12, 14):
+        lockout.clock = lambda minute=minute: start + timedelta(minutes=minute)
+        staff_call(staff_app, ["1", None])
+    lockout.clock = lambda: start + timedelta(minutes=14 + 14)
+    assert staff_call(staff_app, [PIN])[0].startswith("[say] Too many wrong PINs.")
+    lockout.clock = lambda: start + timedelta(minutes=14 + 15, seconds=1)
+    assert staff_call(staff_app, [PIN, None])[2].startswith("[say] Enter the prompt number")
+
+
+def test_wrong_pins_spread_wider_than_the_window_do_not_lock(staff_app: Flask) -> None:
+    lockout: PinLockout = staff_app.extensions["ivr.pins"]
+    start = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    for minute in (0, 5, 10, 15, 20, 25):
+        lockout.clock = lambda minute=minute: start + timedelta(minutes=minute)
+        staff_call(staff_app, ["1", None])
+    assert not lockout.locked()
 
 
 def test_a_right_pin_clears_earlier_failures(staff_app: Flask) -> None:

@@ -117,7 +117,12 @@ def test_stale_audio_is_never_played(tmp_path: Path, write_menu: Callable[[str],
     # Staff re-word the goodbye but nobody rebuilds: callers hear the new text, said
     menu = write_menu("prompts:\n  goodbye: Goodbye, and take care.\n" + SMALL_MENU)
     app = create_app(
-        {"TWILIO_AUTH_TOKEN": TOKEN, "IVR_MENU": str(menu), "PROMPTS_DIR": str(prompts)}
+        {
+            "TWILIO_AUTH_TOKEN": TOKEN,
+            "IVR_MENU": str(menu),
+            "PROMPTS_DIR": str(prompts),
+            "STATE_DIR": str(tmp_path / "state"),
+        }
     )
     renderer = app.extensions["ivr"].renderer
     xml = renderer.goodbye()

@@ -291,8 +291,9 @@ def test_the_app_will_not_start_without_a_token(monkeypatch: pytest.MonkeyPatch)
         create_app()
 
 
-def test_token_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_token_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
+    monkeypatch.setenv("STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("IVR_MENU", str(REPO_MENU))
     client = create_app().test_client()
     params = call_params()

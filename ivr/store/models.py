@@ -1,0 +1,110 @@
+"""The tables. Small on purpose: each migration in migrations/versions is reversible."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Every table of the store."""
+
+
+class Revision(Base):
+    """One row: a number bumped in the same transaction as every change."""
+
+    __tablename__ = "revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditEntry(Base):
+    """Who changed what, when, through which channel, from what to what."""
+
+    __tablename__ = "audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    who: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(20))  # cli, phone, console
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    before: Mapped[str] = mapped_column(Text, default="")
+    after: Mapped[str] = mapped_column(Text, default="")
+
+
+class PinFailure(Base):
+    """A wrong staff PIN: when, nothing else."""
+
+    __tablename__ = "pin_failure"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class Lock(Base):
+    """A lock-out in force until a time (name: what is locked)."""
+
+    __tablename__ = "lock"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Closure(Base):
+    """A helpline closed (or opened outside its hours) until a time, by staff."""
+
+    __tablename__ = "closure"
+
+    helpline_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    state: Mapped[str] = mapped_column(String(10))  # closed or open
+    until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(String(300), default="")
+
+
+class AudioBlob(Base):
+    """Telephony WAV, named by its sha256: a take's sound, stored once."""
+
+    __tablename__ = "audio"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    seconds: Mapped[float] = mapped_column(Float)
+
+
+class Take(Base):
+    """A recording made live for a prompt, or generated speech: every one is kept."""
+
+    __tablename__ = "take"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prompt_id: Mapped[str] = mapped_column(String(120), index=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("audio.sha256"))
+    kind: Mapped[str] = mapped_column(String(20))  # recorded or generated
+    source: Mapped[str] = mapped_column(String(64), default="")  # generated: text/voice key
+    made_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    made_by: Mapped[str] = mapped_column(String(200))
+
+
+class LiveTake(Base):
+    """Which recorded take a prompt plays now (no row: generated speech)."""
+
+    __tablename__ = "live_take"
+
+    prompt_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    take_id: Mapped[int] = mapped_column(ForeignKey("take.id"))
+
+
+class MenuVersion(Base):
+    """A published menu: its text, numbered from 1, who and when."""
+
+    __tablename__ = "menu_version"
+
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    text: Mapped[str] = mapped_column(Text)
+    made_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    made_by: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(String(300), default="")
