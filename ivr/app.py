@@ -18,7 +18,9 @@ from ivr.dials import AcceptedDialsFile
 from ivr.fetch import DEADLINE_SECONDS
 from ivr.menu import load_menu
 from ivr.source import IvrError
+from ivr.store.changes import Store
 from ivr.store.db import database_url, shared_engine, upgrade
+from ivr.store.live import Live
 from ivr.store.pins import PinLockout
 from ivr.twiml import Renderer, render_failsafe
 from ivr.voice import Line, init_app
@@ -40,8 +42,7 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
         TWILIO_API_BASE=os.environ.get("TWILIO_API_BASE", "https://api.twilio.com"),
         # How long a recording may take to fetch (tests wait less)
         FETCH_SECONDS=DEADLINE_SECONDS,
-        OVERRIDES_FILE=str(paths.overrides_file()),
-        # Wrong staff PINs are counted here, shared by every worker
+        # Helplines' "pressed 1" notes, the SQLite store, the audio cache
         STATE_DIR=str(paths.state_dir()),
         CLOCK=overrides.utc_now,  # `ivr simulate --at` and tests set their own
         # The store: DATABASE_URL, else an SQLite file in STATE_DIR (made on first use)
@@ -58,18 +59,28 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
             "because every webhook must be checked (for a local trial run `ivr simulate`)"
         )
     menu = load_menu(app.config["IVR_MENU"])
-    # Made absolute once: Flask would take a relative path as inside the package
-    store = prompts.PromptStore(menu, Path(app.config["PROMPTS_DIR"]).resolve())
-    app.extensions["ivr.prompts"] = store
-    closures = overrides.Overrides(Path(app.config["OVERRIDES_FILE"]))
-    availability = overrides.Availability(menu, closures, app.config["CLOCK"])
     url = app.config["DATABASE_URL"] or database_url(Path(app.config["STATE_DIR"]))
     app.config["DATABASE_URL"] = url
     if url.startswith("sqlite"):
         upgrade(url)  # a local file is made on first use; PostgreSQL migrates at release
     engine = shared_engine(url)
-    app.extensions["ivr.store"] = engine
+    app.extensions["ivr.store"] = Store(engine)
     app.extensions["ivr.pins"] = PinLockout(engine)
+    # The worker's copy of the store: calls never wait on the database
+    live = Live(app.extensions["ivr.store"])
+    app.extensions["ivr.live"] = live
+    app.before_request(live.start)
+    # Made absolute once: Flask would take a relative path as inside the package
+    store = prompts.PromptStore(
+        menu,
+        Path(app.config["PROMPTS_DIR"]).resolve(),
+        app.extensions["ivr.store"],
+        lambda: live.snapshot,
+        Path(app.config["STATE_DIR"]).resolve() / "audio",
+    )
+    app.extensions["ivr.prompts"] = store
+    closures = overrides.Closures(lambda: live.snapshot.closures)
+    availability = overrides.Availability(menu, closures, app.config["CLOCK"])
     accepted = AcceptedDialsFile(Path(app.config["STATE_DIR"]) / "accepted-dials.json")
     renderer = Renderer(menu, store.audio_url, availability, store.version, accepted)
     failsafe = lru_cache(maxsize=64)(lambda line: render_failsafe(menu, line))

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import click
 
 from ivr.hours import LONDON, spoken_when, written_when
 from ivr.menu import Menu
-from ivr.options import FILE_OPT, MENU_OPT, menu_or_exit
-from ivr.overrides import Availability, Override, Overrides, utc_now
+from ivr.options import MENU_OPT, cli_store, cli_who, menu_or_exit, saving
+from ivr.overrides import Availability, Closures, Override, utc_now
 
 
 class When(click.ParamType[datetime]):
@@ -62,15 +61,16 @@ def _until(until: datetime, now: datetime) -> datetime:
 @click.group(invoke_without_command=True)
 @click.option("--at", "at", type=WHEN, default=None, help="As if at this time (London).")
 @MENU_OPT
-@FILE_OPT
 @click.pass_context
-def hours(ctx: click.Context, at: datetime | None, menu_file: str, overrides_file: str) -> None:
+def hours(ctx: click.Context, at: datetime | None, menu_file: str) -> None:
     """Who is open now (or --at a time), and when each next opens or closes."""
     if ctx.invoked_subcommand is not None:
         return
     menu = menu_or_exit(menu_file)
     now = at or utc_now()
-    availability = Availability(menu, Overrides(Path(overrides_file)), lambda: now)
+    with saving():
+        closures = cli_store().snapshot().closures
+    availability = Availability(menu, Closures(lambda: closures), lambda: now)
     click.echo(f"at {now.astimezone(LONDON):%A %d %B %Y %H:%M} (London)")
     for helpline in menu.helplines.values():
         if not helpline.dial:
@@ -104,10 +104,7 @@ def hours(ctx: click.Context, at: datetime | None, menu_file: str, overrides_fil
 @click.option("--until", "until", type=WHEN, required=True, help="When it opens again (London).")
 @click.option("--reason", default="", help="Said to callers, e.g. 'for staff training'.")
 @MENU_OPT
-@FILE_OPT
-def close(
-    helpline_id: str, until: datetime, reason: str, menu_file: str, overrides_file: str
-) -> None:
+def close(helpline_id: str, until: datetime, reason: str, menu_file: str) -> None:
     """Close a helpline until a time: transfers skip it, saying why and when it reopens."""
     menu = menu_or_exit(menu_file)
     _helpline(menu, helpline_id)
@@ -115,7 +112,8 @@ def close(
         raise click.BadParameter("the 24/7 line is never skipped, so it cannot be closed")
     now = utc_now()
     _until(until, now)
-    Overrides(Path(overrides_file)).change(helpline_id, Override("closed", until, reason), now)
+    with saving():
+        cli_store().set_closure(helpline_id, Override("closed", until, reason), cli_who())
     click.echo(f"{helpline_id}: closed until {written_when(until, now)}")
 
 
@@ -125,13 +123,13 @@ def close(
     "--until", "until", type=WHEN, default=None, help="Open outside its hours until then."
 )
 @MENU_OPT
-@FILE_OPT
-def open_(helpline_id: str, until: datetime | None, menu_file: str, overrides_file: str) -> None:
+def open_(helpline_id: str, until: datetime | None, menu_file: str) -> None:
     """Back to normal hours; with --until, open outside its hours until then."""
     _helpline(menu_or_exit(menu_file), helpline_id)
     now = utc_now()
     override = Override("open", _until(until, now)) if until else None
-    Overrides(Path(overrides_file)).change(helpline_id, override, now)
+    with saving():
+        cli_store().set_closure(helpline_id, override, cli_who())
     click.echo(
         f"{helpline_id}: "
         + (f"open until {written_when(until, now)}" if until else "normal hours")
@@ -139,8 +137,8 @@ def open_(helpline_id: str, until: datetime | None, menu_file: str, overrides_fi
 
 
 @hours.command()
-@FILE_OPT
-def clear(overrides_file: str) -> None:
+def clear() -> None:
     """Remove every override: all helplines back to their normal hours."""
-    Overrides(Path(overrides_file)).clear()
+    with saving():
+        cli_store().clear_closures(cli_who())
     click.echo("all helplines: normal hours")

@@ -22,7 +22,7 @@ def prompt_seconds(store: PromptStore, prompt_id: str) -> float:
     """The audio's length, or an estimate from the words when there is no audio yet."""
     audio = store.current().get(prompt_id)
     if audio:
-        return wav_seconds(audio.path)
+        return wav_seconds(store.local(audio).path)
     words = len(store.menu.prompts[prompt_id].split())
     return words / (store.menu.settings.speech_rate / 60)
 

@@ -1,12 +1,19 @@
-"""What every `ivr` command shares: the --menu option, and loading it for the terminal."""
+"""What every `ivr` command shares: options, the menu, the store, and who is typing."""
 
 from __future__ import annotations
 
+import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from ivr import paths
 from ivr.menu import Menu, load_menu
 from ivr.source import IvrError
+from ivr.store.changes import Store, Who
+from ivr.store.db import database_url, shared_engine, upgrade
 
 MENU_OPT = click.option(
     "--menu",
@@ -24,14 +31,6 @@ DIR_OPT = click.option(
     type=click.Path(),
     help="The prompt store (generated/ and recorded/).",
 )
-FILE_OPT = click.option(
-    "--file",
-    "overrides_file",
-    default=lambda: str(paths.overrides_file()),
-    show_default="OVERRIDES_FILE, else overrides.json in STATE_DIR (./state)",
-    type=click.Path(),
-    help="The overrides file.",
-)
 
 
 def fail(error: IvrError) -> click.ClickException:
@@ -45,3 +44,32 @@ def menu_or_exit(menu_file: str) -> Menu:
         return load_menu(menu_file)
     except IvrError as e:
         raise fail(e) from e
+
+
+def cli_who() -> Who:
+    """The person at the terminal, for the audit log."""
+    try:
+        return Who(getpass.getuser(), "cli")
+    except (OSError, KeyError):
+        return Who("unknown", "cli")
+
+
+@contextmanager
+def saving() -> Iterator[None]:
+    """Any database failure as a plain message: the change was not saved."""
+    try:
+        yield
+    except SQLAlchemyError as e:
+        reason = getattr(e, "orig", None) or e
+        raise click.ClickException(
+            f"nothing was saved: the database cannot be reached ({type(reason).__name__})"
+        ) from e
+
+
+def cli_store() -> Store:
+    """The store every instance shares (an SQLite file is made on first use)."""
+    url = database_url()
+    with saving():
+        if url.startswith("sqlite"):
+            upgrade(url)
+        return Store(shared_engine(url))

@@ -1,17 +1,16 @@
-"""Staff closing or opening a helpline for a while, in a file every worker reads."""
+"""Who is open now: hours, bank holidays, and what staff closed or opened for a while."""
 
 from __future__ import annotations
 
-import fcntl
-import json
-import os
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
-from ivr.hours import LONDON, Hours
+from ivr.hours import Hours
 from ivr.menu import Helpline, Menu
+from ivr.store.changes import ClosureRow as Override
+
+__all__ = ["Availability", "Closures", "Override", "utc_now"]
 
 Clock = Callable[[], datetime]
 
@@ -21,88 +20,20 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True)
-class Override:
-    """Closed (or open) until a time, for a reason staff gave."""
+class Closures:
+    """Closures and openings in force: from the worker's snapshot of the store."""
 
-    state: str  # closed or open
-    until: datetime
-    reason: str = ""
-
-
-class Overrides:
-    """The override file: read again only when it changed; expired entries are ignored."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._stamp: int | None = None
-        self._entries: dict[str, Override] = {}
-
-    def _read(self) -> dict[str, Override]:
-        try:
-            stamp = self.path.stat().st_mtime_ns
-        except OSError:
-            return {}
-        if stamp != self._stamp:
-            try:
-                raw = json.loads(self.path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                raw = {}  # a damaged file must not take the line down: normal hours apply
-            entries = {}
-            for hid, written in raw.items() if isinstance(raw, dict) else ():
-                entry = _entry(written)
-                if entry is not None:  # a damaged entry is skipped, the others stand
-                    entries[hid] = entry
-            self._entries, self._stamp = entries, stamp
-        return self._entries
+    def __init__(self, source: Callable[[], Mapping[str, Override]]) -> None:
+        self.source = source
 
     def get(self, helpline_id: str, now: datetime) -> Override | None:
         """The override in force now, if any."""
-        entry = self._read().get(helpline_id)
+        entry = self.source().get(helpline_id)
         return entry if entry and now < entry.until else None
 
     def all(self, now: datetime) -> dict[str, Override]:
         """Every override still in force."""
-        return {hid: o for hid, o in self._read().items() if now < o.until}
-
-    def change(self, helpline_id: str, override: Override | None, now: datetime) -> None:
-        """Set (or with None, clear) one helpline's override; drops expired ones too."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.with_suffix(".lock").open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            self._stamp = None
-            entries = self.all(now)
-            entries.pop(helpline_id, None)
-            if override is not None:
-                entries[helpline_id] = override
-            data = {
-                hid: asdict(o) | {"until": o.until.isoformat()}
-                for hid, o in sorted(entries.items())
-            }
-            temporary = self.path.with_suffix(".tmp")
-            temporary.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-            os.replace(temporary, self.path)
-
-    def clear(self) -> None:
-        """Remove every override."""
-        self.path.unlink(missing_ok=True)
-        self._stamp = None
-
-
-def _entry(written: object) -> Override | None:
-    """One override as the file holds it; None if it is damaged.
-
-    A time without an offset (a hand edit) is London time; comparing it as written with
-    the clock would fail on every call.
-    """
-    try:
-        assert isinstance(written, dict)
-        until = datetime.fromisoformat(written["until"])
-        state, reason = written["state"], str(written.get("reason", ""))
-        assert state in ("open", "closed")
-    except (AssertionError, KeyError, TypeError, ValueError):
-        return None
-    return Override(state, until if until.tzinfo else until.replace(tzinfo=LONDON), reason)
+        return {hid: o for hid, o in self.source().items() if now < o.until}
 
 
 @dataclass(frozen=True)
@@ -110,7 +41,7 @@ class Availability:
     """Who is open now: hours, bank holidays and overrides, on an injected clock."""
 
     menu: Menu
-    overrides: Overrides
+    overrides: Closures
     clock: Clock = utc_now
 
     def is_open(self, helpline: Helpline, now: datetime | None = None) -> bool:

@@ -1,8 +1,7 @@
-"""Prompt audio on disk: staff recordings beat generated speech; stale audio never plays."""
+"""Prompt audio: staff takes beat generated speech; stale audio never plays."""
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import json
 import os
@@ -10,12 +9,13 @@ import re
 import shutil
 import time
 import wave
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from ivr.menu import Menu
 from ivr.source import IvrError
+from ivr.store.changes import Snapshot, Store, TakeRow, Who
 
 PROMPT_ID = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_*#]+)*$")
 HASH16 = re.compile(r"^[0-9a-f]{16}$")
@@ -64,19 +64,31 @@ class Audio:
 
 
 class PromptStore:
-    """prompts/generated (TTS, with a manifest of sources) and prompts/recorded (staff)."""
+    """What each prompt plays: a staff take from the store, else generated speech.
 
-    def __init__(self, menu: Menu, root: Path) -> None:
+    Generated speech ships in prompts/generated (with a manifest of what it was made
+    from) or is built into the store at publish time. Takes live in the store; their
+    sound is copied into a local cache on first request and never changes there.
+    """
+
+    def __init__(
+        self,
+        menu: Menu,
+        root: Path,
+        store: Store,
+        snapshot: Callable[[], Snapshot],
+        cache: Path,
+    ) -> None:
         self.menu = menu
         self.root = root
+        self.store = store
+        self.snapshot = snapshot
+        self.cache = cache
         self.generated = root / "generated"
-        self.recorded = root / "recorded"
-        # Audio no longer current, kept while calls may still hold its URL
+        # Shipped audio a build replaced, kept while calls may still hold its URL
         self.archive = root / "archive"
-        # Staff takes heard back before they go live (or never)
-        self.pending = root / "pending"
         self.manifest_path = self.generated / "manifest.json"
-        self._seen: tuple[int, int] | None = None
+        self._seen: tuple[int, int, int] | None = None
         self._audio: dict[str, Audio] = {}
 
     def key(self, prompt_id: str) -> str:
@@ -92,17 +104,15 @@ class PromptStore:
             return {}
         return data if isinstance(data, dict) else {}
 
-    def _stamp(self) -> tuple[int, int]:
-        def mtime(path: Path) -> int:
-            try:
-                return path.stat().st_mtime_ns
-            except OSError:
-                return 0
-
-        return mtime(self.recorded), mtime(self.manifest_path)
+    def _stamp(self) -> tuple[int, int, int]:
+        try:
+            built = self.manifest_path.stat().st_mtime_ns
+        except OSError:
+            built = 0
+        return self.snapshot().revision, built, id(self.menu)
 
     def current(self) -> dict[str, Audio]:
-        """Prompt id -> the audio it plays; re-read only when a recording or build changed it."""
+        """Prompt id -> the audio it plays; worked out again only when something changed."""
         stamp = self._stamp()
         if stamp != self._seen:
             self._audio = self._scan()
@@ -112,18 +122,25 @@ class PromptStore:
     def _scan(self) -> dict[str, Audio]:
         audio: dict[str, Audio] = {}
         manifest = self.manifest()
+        snapshot = self.snapshot()
         for prompt_id in self.menu.prompts:
-            recorded = self.recorded / f"{prompt_id}.wav"
-            if recorded.is_file():
-                audio[prompt_id] = Audio(recorded, file_hash(recorded), "recorded", prompt_id)
-            elif generated := self.generated_audio(prompt_id, manifest):
-                audio[prompt_id] = generated
+            recorded = snapshot.live.get(prompt_id)
+            if recorded is not None:
+                audio[prompt_id] = self._cached(recorded.sha256, "recorded", prompt_id)
+            elif shipped := self.generated_audio(prompt_id, manifest):
+                audio[prompt_id] = shipped
+            elif (built := snapshot.generated.get(self.key(prompt_id))) is not None:
+                # Built into the store when a menu was published
+                audio[prompt_id] = self._cached(built.sha256, "generated", prompt_id)
         return audio
+
+    def _cached(self, sha256: str, kind: str, prompt_id: str) -> Audio:
+        return Audio(self.cache / f"{sha256}.wav", sha256, kind, prompt_id)
 
     def generated_audio(
         self, prompt_id: str, manifest: dict[str, dict[str, object]]
     ) -> Audio | None:
-        """Generated audio made from the prompt's current text, voice and rate, if any."""
+        """Shipped generated audio made from the prompt's current text, voice and rate."""
         path = self.generated / f"{prompt_id}.wav"
         entry = manifest.get(prompt_id, {})
         if not path.is_file() or entry.get("source") != self.key(prompt_id):
@@ -131,7 +148,7 @@ class PromptStore:
         sha = file_hash(path)
         return Audio(path, sha, "generated", prompt_id) if sha == entry.get("sha256") else None
 
-    def version(self) -> tuple[int, int] | None:
+    def version(self) -> tuple[int, int, int] | None:
         """Changes whenever the audio any prompt plays changes."""
         self.current()
         return self._seen
@@ -141,25 +158,44 @@ class PromptStore:
         audio = self.current().get(prompt_id)
         return audio.url if audio else None
 
+    def local(self, audio: Audio) -> Audio:
+        """The audio with its file on this machine: copied from the store the first time."""
+        if not audio.path.is_file():
+            data = self.store.audio(audio.sha256)
+            if data is None:
+                raise IvrError(f"the store has no sound {audio.sha256[:16]}")
+            self.cache.mkdir(parents=True, exist_ok=True)
+            temporary = audio.path.with_name(f".{audio.path.name}.{os.getpid()}.tmp")
+            temporary.write_bytes(data)
+            os.replace(temporary, audio.path)
+        return audio
+
     def find(self, name: str) -> Audio | None:
-        """The audio behind a URL's last part: current, pending review, or retired today."""
+        """The audio behind a URL's last part: current, or any take or build it ever named.
+
+        A call may hold a URL handed out just before a new take went live: every take is
+        kept in the store, and a build's replaced files for a day.
+        """
         prompt_id, _, rest = name.rpartition(".")
         prompt_id, _, short = prompt_id.rpartition(".")
         if rest != "wav" or not PROMPT_ID.match(prompt_id) or not HASH16.match(short):
             return None
         audio = self.current().get(prompt_id)
         if audio and audio.sha256[:16] == short:
-            return audio
-        for folder, kind in ((self.pending, "pending"), (self.archive, "archived")):
-            path = folder / name
-            if path.is_file() and path.stat().st_mtime > time.time() - KEEP_OLD_SECONDS:
-                return Audio(path, file_hash(path), kind, prompt_id)
-        return None
+            return self.local(audio)
+        path = self.archive / name
+        if path.is_file() and path.stat().st_mtime > time.time() - KEEP_OLD_SECONDS:
+            return Audio(path, file_hash(path), "archived", prompt_id)
+        take = self.store.find_take(prompt_id, short)
+        if take is None:
+            return None
+        kind = "pending" if take.kind == "recorded" else "archived"
+        return self.local(self._cached(take.sha256, kind, prompt_id))
 
     def retire(self, prompt_id: str) -> None:
-        """Keep a prompt's current audio answering at its URL after it is replaced."""
+        """Keep a shipped generated file answering at its URL after a build replaces it."""
         audio = self.current().get(prompt_id)
-        if audio is None:
+        if audio is None or audio.path.parent != self.generated:
             return
         self.archive.mkdir(parents=True, exist_ok=True)
         target = self.archive / audio.name
@@ -168,15 +204,10 @@ class PromptStore:
         os.utime(target)  # retired now: kept for a day from now
         _forget_older(self.archive)
 
-    def hold(self, prompt_id: str, wav: Path) -> Audio:
+    def hold(self, prompt_id: str, wav: Path, who: Who) -> TakeRow:
         """Keep a take for the member of staff to hear before it goes live."""
         self.check_id(prompt_id)
-        self.pending.mkdir(parents=True, exist_ok=True)
-        _forget_older(self.pending)
-        sha = file_hash(wav)
-        target = self.pending / f"{prompt_id}.{sha[:16]}.wav"
-        _copy_beside(wav, target)
-        return Audio(target, sha, "pending", prompt_id)
+        return self.store.add_take(prompt_id, wav.read_bytes(), wav_seconds(wav), who, live=False)
 
     def spoken_seconds(self, prompt_id: str) -> float:
         """How long the prompt's words take: its generated speech, else an estimate."""
@@ -198,41 +229,15 @@ class PromptStore:
         if prompt_id not in self.menu.prompts:
             raise IvrError(f"unknown prompt '{prompt_id}' (see `ivr prompts list` for the ids)")
 
-    def install(self, prompt_id: str, wav: Path, by: str) -> Path:
-        """Make a telephony WAV the live recording: temporary file, then an atomic rename."""
+    def install(self, prompt_id: str, wav: Path, who: Who) -> TakeRow:
+        """Make a telephony WAV the live recording: one transaction with its audit entry."""
         self.check_id(prompt_id)
-        self.recorded.mkdir(parents=True, exist_ok=True)
-        target = self.recorded / f"{prompt_id}.wav"
-        self.retire(prompt_id)
-        _copy_beside(wav, target)
-        self.log(prompt_id, "recorded", by)
-        return target
+        return self.store.add_take(prompt_id, wav.read_bytes(), wav_seconds(wav), who)
 
-    def revert(self, prompt_id: str, by: str) -> bool:
+    def revert(self, prompt_id: str, who: Who) -> bool:
         """Go back to generated speech; False if there was no recording."""
         self.check_id(prompt_id)
-        target = self.recorded / f"{prompt_id}.wav"
-        if not target.exists():
-            return False
-        self.retire(prompt_id)
-        target.unlink()
-        self.log(prompt_id, "reverted", by)
-        return True
-
-    def log(self, prompt_id: str, action: str, by: str) -> None:
-        """Who changed which prompt, and when: one JSON line each."""
-        line = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "prompt": prompt_id}
-        line |= {"action": action, "by": by}
-        with (self.recorded / "changes.log").open("a", encoding="utf-8") as f:
-            f.write(json.dumps(line) + "\n")
-
-
-def whoami() -> str:
-    """The person at the terminal, for the change log."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (OSError, KeyError):
-        return "cli:unknown"
+        return self.store.revert(prompt_id, who)
 
 
 def _copy_beside(source: Path, target: Path) -> None:

@@ -7,15 +7,20 @@ from pathlib import Path
 
 import click
 
+from ivr import paths
 from ivr.journeys import before_999, journeys, prompt_seconds
-from ivr.options import DIR_OPT, MENU_OPT, fail, menu_or_exit
-from ivr.prompts import PromptStore, whoami
+from ivr.options import DIR_OPT, MENU_OPT, cli_store, cli_who, fail, menu_or_exit, saving
+from ivr.prompts import PromptStore
 from ivr.source import IvrError
 from ivr.tts import FreshSpeaker, build, check_recording, to_telephony
 
 
 def _store(menu_file: str, prompts_dir: str) -> PromptStore:
-    return PromptStore(menu_or_exit(menu_file), Path(prompts_dir))
+    store = cli_store()
+    with saving():
+        snapshot = store.snapshot()
+    cache = paths.state_dir().resolve() / "audio"
+    return PromptStore(menu_or_exit(menu_file), Path(prompts_dir), store, lambda: snapshot, cache)
 
 
 @click.group()
@@ -86,7 +91,8 @@ def import_command(prompt_id: str, file: str, menu_file: str, prompts_dir: str) 
             wav = Path(tmp) / "telephony.wav"
             to_telephony(Path(file), wav)
             seconds = check_recording(wav, Path(file).name, store.spoken_seconds(prompt_id))
-            store.install(prompt_id, wav, whoami())
+            with saving():
+                store.install(prompt_id, wav, cli_who())
     except IvrError as e:
         raise fail(e) from e
     click.echo(f"{prompt_id}: now plays {Path(file).name} ({seconds:.1f} s)")
@@ -100,7 +106,8 @@ def revert_command(prompt_id: str, menu_file: str, prompts_dir: str) -> None:
     """Drop a prompt's staff recording: it goes back to generated speech."""
     store = _store(menu_file, prompts_dir)
     try:
-        reverted = store.revert(prompt_id, whoami())
+        with saving():
+            reverted = store.revert(prompt_id, cli_who())
     except IvrError as e:
         raise fail(e) from e
     if not reverted:

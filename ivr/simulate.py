@@ -103,6 +103,7 @@ class Simulator:
         caller: str = CALLER,
         quirks: frozenset[str] = frozenset(),
     ) -> None:
+        self.app = app
         self.client = app.test_client()
         self.validator = RequestValidator(app.config["TWILIO_AUTH_TOKEN"])
         self.menu = app.extensions["ivr"].renderer.menu

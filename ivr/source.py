@@ -123,6 +123,8 @@ def parse_source(text: str, name: str = "menus.yaml") -> Source:
     except _TooBig as e:
         source.data = None
         source.problems.append(Problem(name, e.line, e.where, str(e)))
+    if source.data is None and not source.problems:
+        source.data = {}  # "null" or "~" alone: as empty as an empty file
     return source
 
 

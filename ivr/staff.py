@@ -13,14 +13,18 @@ from flask import Blueprint, Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.fetch import FetchFailed, fetch
-from ivr.prompts import Audio, PromptStore
+from ivr.prompts import AUDIO_PATH, PromptStore
 from ivr.source import IvrError
+from ivr.store.changes import TakeRow, Who
 from ivr.store.pins import PinLockout
 from ivr.tts import check_recording, to_telephony
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 TRIES_PER_CALL = 3
 ENTER_NUMBER = "Enter the prompt number, then press hash."
+GONE = "That recording is no longer here. Nothing has changed. Goodbye."
+# Who, in the audit log: the phone line knows a PIN, not a person
+PHONE = Who("phone", "phone")
 SID = {
     "AccountSid": re.compile(r"^AC[0-9a-f]{32}$"),
     "RecordingSid": re.compile(r"^RE[0-9a-f]{32}$"),
@@ -149,10 +153,10 @@ def recorded() -> Response:
     _say(response, "You recorded:")
     # Our converted copy, as callers would hear it; Twilio's own URL may not be ready
     # yet, and needs the account's credentials when media protection is on
-    response.play(take.url)
+    response.play(f"{AUDIO_PATH}/{prompt_id}.{take.sha256[:16]}.wav")
     gather = response.gather(
         input="dtmf",
-        action=f"{bp.url_prefix}/review?{urlencode({'p': number, 'take': take.sha256[:16]})}",
+        action=f"{bp.url_prefix}/review?{urlencode({'p': number, 'take': take.id})}",
         method="POST",
         num_digits=1,
         timeout=8,
@@ -166,12 +170,11 @@ def recorded() -> Response:
 @bp.route("/review", methods=["POST"])
 def review() -> Response:
     """Only an accepted take goes live."""
-    number, short = request.args.get("p", ""), request.args.get("take", "")
+    number, take = request.args.get("p", ""), request.args.get("take", "")
     prompt_id = _prompt_id(number)
     digits = request.values.get("Digits", "")
-    take = _store().find(f"{prompt_id}.{short}.wav") if prompt_id else None
-    if prompt_id is None or take is None or take.kind != "pending":
-        return _bye("That recording is no longer here. Nothing has changed. Goodbye.")
+    if prompt_id is None or not take.isascii() or not take.isdigit():
+        return _bye(GONE)
     if digits == "2":
         return _record(number)
     if digits != "1":
@@ -180,7 +183,9 @@ def review() -> Response:
             "Cancelled. Nothing was changed. Enter another prompt number, or hang up.",
             "/prompt",
         )
-    _store().install(prompt_id, take.path, "phone")
+    if _store().store.make_live(prompt_id, int(take), PHONE) is None:
+        return _bye(GONE)
+    current_app.extensions["ivr.live"].refresh()  # this worker at once; others within 1 s
     text = "Saved. Callers now hear your recording. Enter another prompt number, or hang up."
     return _ask(VoiceResponse(), text, "/prompt")
 
@@ -193,7 +198,7 @@ class TakeRefused(IvrError):
         self.spoken = spoken
 
 
-def _fetch_take(prompt_id: str, recording_sid: str) -> Audio:
+def _fetch_take(prompt_id: str, recording_sid: str) -> TakeRow:
     """Fetch the take from Twilio's API with the account's credentials, convert and check it.
 
     Held for review, not live. Everything is bounded so the answer reaches Twilio in time.
@@ -221,7 +226,7 @@ def _fetch_take(prompt_id: str, recording_sid: str) -> Audio:
         except IvrError as e:
             current_app.logger.warning("a recording was refused: %s", e)
             raise TakeRefused(str(e), _spoken_reason(str(e))) from e
-        return _store().hold(prompt_id, wav)
+        return _store().hold(prompt_id, wav, PHONE)
 
 
 def _spoken_reason(reason: str) -> str:

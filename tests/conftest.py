@@ -20,8 +20,11 @@ from werkzeug.test import TestResponse
 
 from ivr import create_app
 from ivr.hours import LONDON
+from ivr.menu import Menu
+from ivr.prompts import PromptStore
 from ivr.simulate import CALLER, LINE, Simulator
-from ivr.store.db import make_engine, upgrade
+from ivr.store.changes import Store
+from ivr.store.db import make_engine, shared_engine, upgrade
 from ivr.store.models import Base
 
 TOKEN = "made-up-test-token-0123456789abcdef"
@@ -97,14 +100,13 @@ def _empty_store() -> None:
 
 
 def config(tmp_path: Path, **extra: object) -> dict[str, object]:
-    """The app's settings for a test: made-up token, fixed clock, its own overrides file."""
+    """The app's settings for a test: made-up token, fixed clock, its own state folder."""
     return {
         "DATABASE_URL": TEST_DATABASE_URL or None,
         "TWILIO_AUTH_TOKEN": TOKEN,
         "IVR_MENU": str(REPO_MENU),
         "PROMPTS_DIR": str(REPO_MENU.parent / "prompts"),
         "CLOCK": lambda: NOON,
-        "OVERRIDES_FILE": str(tmp_path / "state" / "overrides.json"),
         "STATE_DIR": str(tmp_path / "state"),
     } | extra
 
@@ -183,3 +185,14 @@ def small_app(tmp_path: Path, write_menu: Callable[[str], Path]) -> Flask:
             "DATABASE_URL": TEST_DATABASE_URL or None,
         }
     )
+
+
+def prompt_store(menu: Menu, root: Path, state: Path | None = None) -> PromptStore:
+    """A prompt store on a store of its own (in state, else beside root), as `ivr prompts`
+    makes one."""
+    state = state or root.parent
+    url = TEST_DATABASE_URL or f"sqlite:///{state / 'store.sqlite3'}"
+    if not TEST_DATABASE_URL:
+        upgrade(url)
+    store = Store(shared_engine(url))
+    return PromptStore(menu, root, store, store.snapshot, state / "audio-cache")

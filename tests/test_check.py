@@ -36,6 +36,13 @@ CASES = {
             "menus.yaml:15: menus.main: duplicate key (first given on line 9; each key may appear once)"
         ],
     ),
+    "a file that says null": (
+        "NULL\n",
+        [
+            "menus.yaml:1: missing 'helplines:' (a file needs at least one)",
+            "menus.yaml:1: missing 'menus:' (a file needs at least one)",
+        ],
+    ),
     "not a mapping": (
         "- 1\n",
         ["menus.yaml:1: expected a mapping with settings, prompts, helplines, menus, got a list"],

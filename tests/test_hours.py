@@ -12,8 +12,9 @@ from click.testing import CliRunner
 from ivr import create_app
 from ivr.cli import main
 from ivr.hours import LONDON, Hours, hours_from, spoken_when
-from ivr.overrides import Availability, Override, Overrides
+from ivr.overrides import Availability, Override
 from ivr.simulate import Simulator
+from ivr.store.changes import Who
 from tests.conftest import SMALL_MENU, config
 
 
@@ -259,69 +260,38 @@ def test_hidden_options_while_closed(tmp_path: Path, write_menu: Callable[[str],
     assert opened.bridged == "+448000853481"
 
 
+def close(simulator: Simulator, helpline_id: str, override: Override | None) -> None:
+    """Through the store, as every channel does; then this worker looks at once."""
+    app = simulator.app
+    app.extensions["ivr.store"].set_closure(helpline_id, override, Who("test", "cli"))
+    assert app.extensions["ivr.live"].refresh()
+
+
 def test_overrides_close_with_a_reason_and_expire(
     tmp_path: Path, write_menu: Callable[[str], Path]
 ) -> None:
     simulator = call_at(tmp_path, write_menu, london("2026-11-24 12:00"))
-    overrides = Overrides(tmp_path / "state" / "overrides.json")
     until = london("2026-11-24 14:00")
-    overrides.change(
-        "refuge_derby", Override("closed", until, "for staff training"), london("2026-11-24 11:00")
-    )
+    close(simulator, "refuge_derby", Override("closed", until, "for staff training"))
     call = simulator.call(["1"])
     assert "Refuge is closed now: for staff training. It opens today at 2 pm." in call.heard()
     assert call.bridged == "+448082000247"
     menu = simulator.menu
-    later = Availability(menu, overrides, lambda: london("2026-11-24 14:00"))
+    closures = simulator.app.extensions["ivr"].renderer.availability.overrides
+    later = Availability(menu, closures, lambda: london("2026-11-24 14:00"))
     assert later.is_open(menu.helplines["refuge_derby"])
     # Closed until a time outside its hours: it opens when its hours next begin
-    overrides.change(
-        "refuge_derby", Override("closed", london("2026-11-24 20:00")), london("2026-11-24 11:00")
-    )
-    now = Availability(menu, overrides, lambda: london("2026-11-24 12:00"))
+    close(simulator, "refuge_derby", Override("closed", london("2026-11-24 20:00")))
+    now = Availability(menu, closures, lambda: london("2026-11-24 12:00"))
     assert now.reopens(menu.helplines["refuge_derby"]) == london("2026-11-25 08:00")
-    overrides.change(
-        "refuge_derby", Override("open", london("2026-11-28 23:00")), london("2026-11-24 11:00")
-    )
-    weekend = Availability(menu, overrides, lambda: london("2026-11-28 22:00"))
+    close(simulator, "refuge_derby", Override("open", london("2026-11-28 23:00")))
+    weekend = Availability(menu, closures, lambda: london("2026-11-28 22:00"))
     assert weekend.is_open(menu.helplines["refuge_derby"])
-    overrides.clear()
+    close(simulator, "refuge_derby", None)
     assert not weekend.is_open(menu.helplines["refuge_derby"])
-
-
-def test_a_damaged_overrides_file_means_normal_hours(tmp_path: Path) -> None:
-    path = tmp_path / "overrides.json"
-    path.write_text("{not json")
-    assert Overrides(path).all(london("2026-11-24 12:00")) == {}
-    path.write_text('{"refuge_derby": {"state": "closed"}}')
-    assert Overrides(path).all(london("2026-11-24 12:00")) == {}
-    # One damaged entry does not take the others with it
-    path.write_text(
-        '{"refuge_derby": {"state": "shut", "until": "2026-11-25T00:00"},'
-        ' "mankind": {"state": "closed", "until": "2026-11-25T00:00+00:00"}}'
-    )
-    assert list(Overrides(path).all(london("2026-11-24 12:00"))) == ["mankind"]
-
-
-def test_a_hand_edited_time_without_an_offset_is_london_time(
-    tmp_path: Path, write_menu: Callable[[str], Path]
-) -> None:
-    """Once, such a time failed every comparison and sent callers to the fail-safe."""
-    simulator = call_at(tmp_path, write_menu, london("2026-07-01 12:00"))
-    (tmp_path / "state").mkdir(exist_ok=True)
-    (tmp_path / "state" / "overrides.json").write_text(
-        '{"refuge_derby": {"state": "closed", "until": "2026-07-01T14:00", "reason": ""}}'
-    )
-    call = simulator.call(["1"])
-    # 14:00 in London in summer (BST), so 2 pm, not 3 pm
-    assert "Refuge is closed now. It opens today at 2 pm." in call.heard()
-    assert call.bridged == "+448082000247"
 
 
 def test_the_24_7_line_is_never_skipped(tmp_path: Path, write_menu: Callable[[str], Path]) -> None:
     simulator = call_at(tmp_path, write_menu, london("2026-12-25 03:00"))
-    overrides = Overrides(tmp_path / "state" / "overrides.json")
-    overrides.change(
-        "national_24h", Override("closed", london("2026-12-26 00:00")), london("2026-12-25 00:00")
-    )
+    close(simulator, "national_24h", Override("closed", london("2026-12-26 00:00")))
     assert simulator.call(["0"]).bridged == "+448082000247"

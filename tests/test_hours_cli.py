@@ -10,21 +10,17 @@ from click.testing import CliRunner
 
 from ivr import hours_cli
 from ivr.cli import main
-from tests.conftest import NOON
+from ivr.options import cli_store
+from tests.conftest import NOON, TEST_DATABASE_URL
 
 
 @pytest.fixture
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., object]:
     monkeypatch.setattr(hours_cli, "utc_now", lambda: NOON)
-    state = str(tmp_path / "overrides.json")
+    monkeypatch.setenv("DATABASE_URL", TEST_DATABASE_URL or f"sqlite:///{tmp_path / 's.db'}")
 
     def run(*args: str) -> object:
-        command, rest = (
-            (list(args[:1]), list(args[1:]))
-            if args and args[0] in ("close", "open", "clear")
-            else ([], list(args))
-        )
-        return CliRunner().invoke(main, ["hours", *command, "--file", state, *rest])
+        return CliRunner().invoke(main, ["hours", *args])
 
     return run
 
@@ -67,6 +63,15 @@ def test_close_then_open_then_clear(run: Callable[..., object]) -> None:
         "24 November 20:00)" in run("--at", "2026-11-24 12:00").output
     )
     assert run("clear").output == "all helplines: normal hours\n"
+    # Each change is in the audit log, with who made it and from where
+    store = cli_store()
+    kinds = [(e.channel, e.kind, e.subject) for e in reversed(store.audit())]
+    assert kinds == [
+        ("cli", "hours", "mankind"),
+        ("cli", "hours", "mankind"),
+        ("cli", "hours", "respect"),
+        ("cli", "hours", "all helplines"),
+    ]
     assert (
         "respect          open   hours unknown: always tried"
         in run("--at", "2026-11-24 12:00").output

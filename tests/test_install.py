@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -36,7 +35,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def ivr(site: Path, cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in ("IVR_MENU", "PROMPTS_DIR")}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("IVR_MENU", "PROMPTS_DIR", "STATE_DIR", "DATABASE_URL")
+    }
     return subprocess.run(
         [sys.executable, "-c", "from ivr.cli import main; main()", *args],
         cwd=cwd,
@@ -67,7 +70,9 @@ def test_commands_use_the_current_folder(site: Path, project: Path) -> None:
     # Refused for being too far ahead, not for a path inside site-packages
     assert "more than a year away" in closed.stderr
     assert ivr(site, project, "hours", "close", "mankind", "--until", _soon()).returncode == 0
-    assert "mankind" in json.loads((project / "state" / "overrides.json").read_text())
+    # The store was made here, in the project's state folder, not in site-packages
+    assert (project / "state" / "ivr.sqlite3").is_file()
+    assert "mankind          closed" in ivr(site, project, "hours").stdout
     assert not (site / "state").exists()
 
 
@@ -87,8 +92,8 @@ def test_the_environment_is_honoured_by_every_command(
         ivr(site, elsewhere, "hours", "close", "mankind", "--until", _soon(), **env).returncode
         == 0
     )
-    # OVERRIDES_FILE defaults to the state folder: where the app looks too
-    assert (tmp_path / "state" / "overrides.json").is_file()
+    # The store defaults to the state folder: where the app looks too
+    assert (tmp_path / "state" / "ivr.sqlite3").is_file()
     assert not (elsewhere / "state").exists()
     unreadable = ivr(site, elsewhere, "check", str(elsewhere))
     assert (unreadable.returncode, unreadable.stderr) == (

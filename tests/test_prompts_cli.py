@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import io
 import subprocess
 import wave
 from collections.abc import Callable
@@ -12,12 +12,17 @@ import pytest
 from click.testing import CliRunner
 
 from ivr.cli import main
-from tests.conftest import SMALL_MENU, tone
+from ivr.options import cli_store
+from tests.conftest import SMALL_MENU, TEST_DATABASE_URL, tone
 
 
 @pytest.fixture
-def run(tmp_path: Path, write_menu: Callable[[str], Path]) -> Callable[..., object]:
+def run(
+    tmp_path: Path, write_menu: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., object]:
     menu = write_menu(SMALL_MENU)
+    monkeypatch.setenv("DATABASE_URL", TEST_DATABASE_URL or f"sqlite:///{tmp_path / 's.db'}")
+    monkeypatch.setenv("STATE_DIR", str(tmp_path / "state"))
 
     def run(*args: str) -> object:
         options = ["--menu", str(menu), "--dir", str(tmp_path / "prompts")]
@@ -31,8 +36,11 @@ def test_import_a_wav_at_any_rate_then_revert(run: Callable[..., object], tmp_pa
     result = run("import", "goodbye", str(source))
     assert result.exit_code == 0, result.output
     assert result.output == "goodbye: now plays staff take.wav (1.5 s)\n"
-    live = tmp_path / "prompts" / "recorded" / "goodbye.wav"
-    with wave.open(str(live), "rb") as w:
+    store = cli_store()
+    live = store.snapshot().live["goodbye"]
+    sound = store.audio(live.sha256)
+    assert sound is not None
+    with wave.open(io.BytesIO(sound), "rb") as w:
         assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (8000, 1, 2)
     listing = run("list")
     assert (
@@ -41,13 +49,14 @@ def test_import_a_wav_at_any_rate_then_revert(run: Callable[..., object], tmp_pa
     )
     result = run("revert", "goodbye")
     assert (result.exit_code, result.output) == (0, "goodbye: back to generated speech\n")
-    assert not live.exists()
-    log = [json.loads(x) for x in (live.parent / "changes.log").read_text().splitlines()]
-    assert [(e["prompt"], e["action"]) for e in log] == [
-        ("goodbye", "recorded"),
-        ("goodbye", "reverted"),
+    assert "goodbye" not in store.snapshot().live
+    log = [(e.channel, e.kind, e.subject, e.after) for e in reversed(store.audit())]
+    assert log == [
+        ("cli", "prompt", "goodbye", f"recorded {live.sha256[:16]} (1.5 s)"),
+        ("cli", "prompt", "goodbye", "generated speech"),
     ]
-    assert all(e["by"].startswith("cli:") for e in log)
+    # The take is kept: it can be made live again
+    assert [t.sha256 for t in store.takes("goodbye")] == [live.sha256]
 
 
 def test_import_an_mp3(run: Callable[..., object], tmp_path: Path) -> None:
@@ -123,7 +132,7 @@ def test_bad_imports_change_nothing(
     result = run("import", prompt_id, str(source))
     assert result.exit_code == 1
     assert result.output.startswith(message)
-    assert not (tmp_path / "prompts" / "recorded" / "greeting.wav").exists()
+    assert cli_store().takes("greeting") == []
 
 
 def test_revert_without_a_recording(run: Callable[..., object]) -> None:

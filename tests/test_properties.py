@@ -109,7 +109,6 @@ def make_app() -> Flask:
             "TWILIO_AUTH_TOKEN": TOKEN,
             "IVR_MENU": str(root / "menus.yaml"),
             "CLOCK": lambda: NOON,
-            "OVERRIDES_FILE": str(state / "overrides.json"),
             "STATE_DIR": str(state),
             "DATABASE_URL": os.environ.get("IVR_TEST_DATABASE_URL") or None,
             "PROMPTS_DIR": str(root / "prompts"),

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import base64
-import json
+import io
 import threading
 import time
+import wave
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -14,10 +15,14 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 
 from ivr import create_app, fetch
 from ivr.simulate import ACCOUNT, Simulator
 from ivr.store import pins
+from ivr.store.changes import Store, TakeRow
+from ivr.store.models import LiveTake
 from ivr.store.pins import PinLockout
 from tests.conftest import BASE, SMALL_MENU, TOKEN, call_params, config, sign, tone
 
@@ -106,8 +111,10 @@ def staff_call(app: Flask, inputs: list[str | None]) -> list[str]:
     return [str(e) for e in call.events]
 
 
-def recording(app: Flask) -> Path:
-    return Path(app.config["PROMPTS_DIR"]) / "recorded" / "greeting.wav"
+def recording(app: Flask) -> TakeRow | None:
+    """The greeting's live take, if any."""
+    store: Store = app.extensions["ivr.store"]
+    return store.snapshot().live.get("greeting")
 
 
 def test_record_listen_accept(staff_app: Flask) -> None:
@@ -134,12 +141,11 @@ def test_record_listen_accept(staff_app: Flask) -> None:
         "[say] Saved. Callers now hear your recording. Enter another prompt number, or hang up."
         in events
     )
-    assert recording(staff_app).is_file()
+    assert recording(staff_app) is not None
     assert FakeTwilio.requests == [f"/2010-04-01/Accounts/{ACCOUNT}/Recordings/{sid('take')}.wav"]
-    log = (recording(staff_app).parent / "changes.log").read_text().splitlines()
-    entry = json.loads(log[0])
+    entries = [(e.who, e.channel, e.subject) for e in staff_app.extensions["ivr.store"].audit()]
     # No call SID is kept, the staff member's no more than a caller's
-    assert (entry["prompt"], entry["action"], entry["by"]) == ("greeting", "recorded", "phone")
+    assert entries[:2] == [("phone", "phone", "greeting")] * 2  # held, then made live
     # Callers now hear the recording
     start = staff_app.extensions["ivr"].renderer.start()
     store = staff_app.extensions["ivr.prompts"]
@@ -162,7 +168,7 @@ def test_the_review_takes_one_key(staff_app: Flask) -> None:
     )
     gather = ET.fromstring(answer.get_data(as_text=True)).find("Gather")
     assert gather is not None and gather.get("numDigits") == "1"
-    assert not recording(staff_app).exists()
+    assert recording(staff_app) is None
 
 
 def test_record_again_then_accept(staff_app: Flask) -> None:
@@ -172,12 +178,15 @@ def test_record_again_then_accept(staff_app: Flask) -> None:
         f"/2010-04-01/Accounts/{ACCOUNT}/Recordings/{sid('take')}.wav",
         f"/2010-04-01/Accounts/{ACCOUNT}/Recordings/{sid('again')}.wav",
     ]
-    assert (
-        recording(staff_app).read_bytes()
-        == staff_app.extensions["ivr.prompts"]
-        .find(staff_app.extensions["ivr.prompts"].audio_url("greeting").rpartition("/")[2])
-        .path.read_bytes()
-    )
+    store: Store = staff_app.extensions["ivr.store"]
+    takes = store.takes("greeting")
+    assert [t.live for t in takes] == [True, False]  # the second take, not the first
+    live = recording(staff_app)
+    assert live is not None and live.id == takes[0].id
+    sound = store.audio(live.sha256)
+    assert sound is not None
+    with wave.open(io.BytesIO(sound), "rb") as w:
+        assert w.getnframes() / w.getframerate() == pytest.approx(5.0, abs=0.01)
 
 
 CANCELLED = "[say] Cancelled. Nothing was changed. Enter another prompt number, or hang up."
@@ -194,7 +203,7 @@ CANCELLED = "[say] Cancelled. Nothing was changed. Enter another prompt number, 
 def test_cancel_changes_nothing(staff_app: Flask, answer: str | None, heard: str) -> None:
     events = staff_call(staff_app, [PIN, "1", "take", answer])
     assert heard in events
-    assert not recording(staff_app).exists()
+    assert recording(staff_app) is None
 
 
 @pytest.mark.parametrize(
@@ -221,7 +230,7 @@ def test_a_take_that_cannot_be_used_changes_nothing(
     assert f"[say] {heard}" in events
     after = events[events.index(f"[say] {heard}") + 1]
     assert after == "[say] Prompt 1. Callers now hear:"
-    assert not recording(staff_app).exists()
+    assert recording(staff_app) is None
 
 
 def test_a_recording_not_ready_yet_is_fetched_when_it_is(staff_app: Flask) -> None:
@@ -229,7 +238,7 @@ def test_a_recording_not_ready_yet_is_fetched_when_it_is(staff_app: Flask) -> No
     events = staff_call(staff_app, [PIN, "1", "take", "1"])
     assert "[play] (the take of greeting just recorded)" in events
     assert len(FakeTwilio.requests) == 3
-    assert recording(staff_app).is_file()
+    assert recording(staff_app) is not None
 
 
 def test_a_recording_from_another_account_is_refused(staff_app: Flask) -> None:
@@ -241,10 +250,17 @@ def test_a_recording_from_another_account_is_refused(staff_app: Flask) -> None:
 
 def test_a_store_that_cannot_be_written_hangs_up_saying_so(staff_app: Flask) -> None:
     """Never the 24/7 line's fail-safe: this is a member of staff, not a caller."""
-    # A file where the folder of live recordings should be: saving fails
-    Path(staff_app.config["PROMPTS_DIR"]).mkdir(parents=True, exist_ok=True)
-    (Path(staff_app.config["PROMPTS_DIR"]) / "recorded").write_text("in the way")
-    call = Simulator(staff_app).call([PIN, "1", "take", "1"], start="/staff")
+
+    # The database refuses the step that makes a take live
+    def refuse(*args: object) -> None:
+        raise OperationalError("INSERT", {}, Exception("the database went away"))
+
+    event.listen(LiveTake, "before_insert", refuse)
+    try:
+        call = Simulator(staff_app).call([PIN, "1", "take", "1"], start="/staff")
+    finally:
+        event.remove(LiveTake, "before_insert", refuse)
+    assert recording(staff_app) is None
     assert [str(e) for e in call.events[-2:]] == [
         "[say] Sorry, that could not be saved. Nothing has changed. Goodbye.",
         "[hangup]",
@@ -334,7 +350,7 @@ def test_garbage_review_state(staff_app: Flask) -> None:
         assert "That recording is no longer here. Nothing has changed." in response.get_data(
             as_text=True
         )
-    assert not recording(staff_app).exists()
+    assert recording(staff_app) is None
 
 
 def test_a_right_pin_during_a_lock_out_does_not_get_in(staff_app: Flask) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,10 +13,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import OperationalError
 
 from ivr.cli import main
 from ivr.store import db
-from ivr.store.changes import ClosureRow, Store, Who
+from ivr.store.changes import ClosureRow, Snapshot, Store, Who
+from ivr.store.live import Live
 from ivr.store.models import AuditEntry
 from tests.conftest import TEST_DATABASE_URL
 
@@ -274,3 +278,85 @@ def test_two_writers_at_once_both_keep_their_changes(url: str) -> None:
     assert stores[0].revision() == start + 20
     for e in engines:
         e.dispose()
+
+
+class Flaky(Store):
+    """A store whose database can be switched off, as a stopped server would be."""
+
+    down = False
+
+    def revision(self) -> int:
+        if self.down:
+            raise OperationalError("SELECT", {}, Exception("connection refused"))
+        return super().revision()
+
+
+def test_a_worker_goes_on_with_its_snapshot_while_the_database_is_down(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = Flaky(engine, clock=lambda: NOW)
+    live = Live(store)
+    store.set_closure("mankind", ClosureRow("closed", NOW + timedelta(hours=1)), CLI)
+    assert live.refresh()
+    kept = live.snapshot
+    store.down = True
+    assert not live.refresh()
+    assert not live.refresh()  # said once, not every second
+    assert live.snapshot is kept and "mankind" in live.snapshot.closures
+    store.down = False
+    assert not live.refresh()
+    assert [r.getMessage() for r in caplog.records] == [
+        f"the store cannot be reached (OperationalError): calls go on with revision "
+        f"{kept.revision}",
+        f"the store is back (revision {kept.revision})",
+    ]
+
+
+def test_a_snapshot_the_line_cannot_use_is_not_used(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    def refuse(snapshot: Snapshot) -> None:
+        if snapshot.closures:
+            raise ValueError("not this one")
+
+    live = Live(store, on_change=refuse)
+    before = live.snapshot
+    store.set_closure("mankind", ClosureRow("closed", NOW + timedelta(hours=1)), CLI)
+    assert not live.refresh()
+    assert live.snapshot is before
+    assert caplog.records[-1].getMessage() == (
+        f"revision {before.revision + 1} could not be used; keeping {before.revision}"
+    )
+
+
+def test_the_background_poller_sees_a_change_within_seconds(store: Store) -> None:
+    live = Live(store, interval=0.05)
+    live.start()
+    live.start()  # once is enough
+    store.set_closure("respect", ClosureRow("closed", NOW + timedelta(hours=1)), CLI)
+    deadline = time.monotonic() + 3
+    while "respect" not in live.snapshot.closures and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert "respect" in live.snapshot.closures
+
+
+def test_the_poller_ends_with_its_worker(store: Store) -> None:
+    live = Live(store, interval=0.01)
+    live.start()
+    thread = live._thread
+    assert thread is not None
+    del live
+    gc.collect()
+    thread.join(timeout=2)
+    assert not thread.is_alive()
+
+
+def test_a_change_from_the_terminal_says_plainly_it_was_not_saved(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgres://nobody:x@127.0.0.1:9/none")
+    result = CliRunner().invoke(main, ["hours", "clear"])
+    assert (result.exit_code, result.output) == (
+        1,
+        "Error: nothing was saved: the database cannot be reached (OperationalError)\n",
+    )

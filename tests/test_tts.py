@@ -17,7 +17,7 @@ from ivr.cli import main
 from ivr.menu import load_menu
 from ivr.prompts import PromptStore
 from ivr.tts import FreshSpeaker, Pyttsx3Speaker, build, check_recording, to_telephony
-from tests.conftest import REPO_MENU, SMALL_MENU, TOKEN, tone
+from tests.conftest import REPO_MENU, SMALL_MENU, TOKEN, prompt_store, tone
 
 
 class FakeSpeaker:
@@ -37,7 +37,7 @@ def no_speaker() -> FakeSpeaker:
 
 @pytest.fixture
 def store(tmp_path: Path, write_menu: Callable[[str], Path]) -> PromptStore:
-    return PromptStore(load_menu(write_menu(SMALL_MENU)), tmp_path / "prompts")
+    return prompt_store(load_menu(write_menu(SMALL_MENU)), tmp_path / "prompts")
 
 
 def test_real_espeak_build(store: PromptStore) -> None:
@@ -90,7 +90,7 @@ def test_build_is_incremental_and_byte_identical(
     assert {r.action for r in build(store, no_speaker)} == {"kept"}
     # Re-word one prompt: only it is rebuilt
     edited = write_menu("prompts:\n  goodbye: Bye for now.\n" + SMALL_MENU)
-    store2 = PromptStore(load_menu(edited), store.root)
+    store2 = prompt_store(load_menu(edited), store.root)
     speaker2 = FakeSpeaker()
     rows = build(store2, lambda: speaker2)
     assert [r.prompt_id for r in rows if r.action == "built"] == ["goodbye"]
@@ -113,7 +113,7 @@ def test_prompts_no_longer_in_the_menu_are_removed(store: PromptStore, tmp_path:
 
 def test_stale_audio_is_never_played(tmp_path: Path, write_menu: Callable[[str], Path]) -> None:
     prompts = tmp_path / "prompts"
-    build(PromptStore(load_menu(write_menu(SMALL_MENU)), prompts), FakeSpeaker)
+    build(prompt_store(load_menu(write_menu(SMALL_MENU)), prompts), FakeSpeaker)
     # Staff re-word the goodbye but nobody rebuilds: callers hear the new text, said
     menu = write_menu("prompts:\n  goodbye: Goodbye, and take care.\n" + SMALL_MENU)
     app = create_app(
@@ -191,10 +191,10 @@ def test_build_cli_prints_a_table(small_app: Flask, write_menu: Callable[[str], 
     assert lines[-16].split()[0] == "greeting" and lines[-16].split()[-1] == "built"
 
 
-def test_the_shipped_audio_matches_the_shipped_menu() -> None:
+def test_the_shipped_audio_matches_the_shipped_menu(tmp_path: Path) -> None:
     # A deploy needs no speech engine: every prompt of menus.yaml has current audio in
     # prompts/generated. Edit a text without `ivr prompts build` and this fails.
-    store = PromptStore(load_menu(REPO_MENU), REPO_MENU.parent / "prompts")
+    store = prompt_store(load_menu(REPO_MENU), REPO_MENU.parent / "prompts", tmp_path)
     stale = [p for p in store.menu.prompts if store.status(p) != "generated"]
     assert stale == []
     manifest = json.loads(store.manifest_path.read_text())

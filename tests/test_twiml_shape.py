@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 
 from ivr.overrides import Override
+from ivr.store.changes import Who
 from ivr.twiml import Renderer, render_failsafe
 from tests.conftest import NOON
 
@@ -125,9 +126,10 @@ def test_the_numbers_read_out(renderer: Renderer) -> None:
     assert [v.tag for v in last] == ["Play", "Hangup"]
 
 
-def test_a_closed_helpline_is_said_in_the_lines_voice(renderer: Renderer) -> None:
+def test_a_closed_helpline_is_said_in_the_lines_voice(app: Flask, renderer: Renderer) -> None:
     closure = Override("closed", NOON + timedelta(hours=2), "for training")
-    renderer.availability.overrides.change("mankind", closure, NOON)
+    app.extensions["ivr.store"].set_closure("mankind", closure, Who("test", "cli"))
+    app.extensions["ivr.live"].refresh()
     root = parse(renderer.choose("men", 0, 0, "1", ""))
     say = root.find("Say")
     assert say is not None and say.attrib == SAY
