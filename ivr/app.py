@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -16,14 +16,17 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from ivr import logs, media, overrides, paths, prompts, staff
 from ivr.dials import AcceptedDialsFile
 from ivr.fetch import DEADLINE_SECONDS
-from ivr.menu import load_menu
+from ivr.menu import Menu, load_menu, menu_from_text
 from ivr.source import IvrError
-from ivr.store.changes import Store
-from ivr.store.db import database_url, shared_engine, upgrade
+from ivr.store.changes import Snapshot, Store
+from ivr.store.db import database_url, shared_engine
+from ivr.store.legacy import prepare
 from ivr.store.live import Live
 from ivr.store.pins import PinLockout
 from ivr.twiml import Renderer, render_failsafe
 from ivr.voice import Line, init_app
+
+log = logging.getLogger(__name__)
 
 
 def build_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -58,33 +61,55 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
             "TWILIO_AUTH_TOKEN is not set: the line will not start without it, "
             "because every webhook must be checked (for a local trial run `ivr simulate`)"
         )
-    menu = load_menu(app.config["IVR_MENU"])
+    repo_menu = load_menu(app.config["IVR_MENU"])
     url = app.config["DATABASE_URL"] or database_url(Path(app.config["STATE_DIR"]))
     app.config["DATABASE_URL"] = url
-    if url.startswith("sqlite"):
-        upgrade(url)  # a local file is made on first use; PostgreSQL migrates at release
     engine = shared_engine(url)
     app.extensions["ivr.store"] = Store(engine)
+    if url.startswith("sqlite"):
+        # A local file is made on first use (PostgreSQL migrates at release)
+        recorded = Path(app.config["PROMPTS_DIR"]) / "recorded"
+        overrides_file = Path(app.config["STATE_DIR"]) / "overrides.json"
+        for said in prepare(url, overrides_file, recorded, app.extensions["ivr.store"]):
+            log.warning("%s", said)
     app.extensions["ivr.pins"] = PinLockout(engine)
-    # The worker's copy of the store: calls never wait on the database
-    live = Live(app.extensions["ivr.store"])
-    app.extensions["ivr.live"] = live
-    app.before_request(live.start)
+    accepted = AcceptedDialsFile(Path(app.config["STATE_DIR"]) / "accepted-dials.json")
     # Made absolute once: Flask would take a relative path as inside the package
+    prompts_dir = Path(app.config["PROMPTS_DIR"]).resolve()
+    cache = Path(app.config["STATE_DIR"]).resolve() / "audio"
+    holder: dict[str, Live] = {}
     store = prompts.PromptStore(
-        menu,
-        Path(app.config["PROMPTS_DIR"]).resolve(),
-        app.extensions["ivr.store"],
-        lambda: live.snapshot,
-        Path(app.config["STATE_DIR"]).resolve() / "audio",
+        repo_menu, prompts_dir, app.extensions["ivr.store"], lambda: holder["live"].snapshot, cache
     )
     app.extensions["ivr.prompts"] = store
-    closures = overrides.Closures(lambda: live.snapshot.closures)
-    availability = overrides.Availability(menu, closures, app.config["CLOCK"])
-    accepted = AcceptedDialsFile(Path(app.config["STATE_DIR"]) / "accepted-dials.json")
-    renderer = Renderer(menu, store.audio_url, availability, store.version, accepted)
-    failsafe = lru_cache(maxsize=64)(lambda line: render_failsafe(menu, line))
-    init_app(app, Line(renderer, RequestValidator(token), failsafe, app.config["PUBLIC_BASE_URL"]))
+    closures = overrides.Closures(lambda: holder["live"].snapshot.closures)
+
+    def parts(menu: Menu) -> tuple[Renderer, Callable[[str], str]]:
+        availability = overrides.Availability(menu, closures, app.config["CLOCK"])
+        renderer = Renderer(menu, store.audio_url, availability, store.version, accepted)
+        return renderer, lru_cache(maxsize=64)(lambda line: render_failsafe(menu, line))
+
+    renderer, failsafe = parts(repo_menu)
+    line = Line(renderer, RequestValidator(token), failsafe, app.config["PUBLIC_BASE_URL"])
+    published = {"number": 0}
+
+    def use(snapshot: Snapshot) -> None:
+        """A newly published menu: checked again, then every part made from it."""
+        version = snapshot.menu
+        if version is None or version.number == published["number"]:
+            return
+        menu = menu_from_text(version.text, f"menu version {version.number}")
+        store.menu = menu
+        line.renderer, line.failsafe = parts(menu)
+        published["number"] = version.number
+        log.warning("the line now runs menu version %s", version.number)
+
+    # The worker's copy of the store: calls never wait on the database
+    live = Live(app.extensions["ivr.store"], use)
+    holder["live"] = live
+    app.extensions["ivr.live"] = live
+    app.before_request(live.start)
+    init_app(app, line)
     proxies = _proxies(app.config["TRUSTED_PROXIES"])
     if proxies:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]

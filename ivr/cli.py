@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ivr import create_app, db_cli, hours_cli, paths, prompts_cli
+from ivr import create_app, db_cli, hours_cli, menu_cli, paths, prompts_cli
 from ivr.menu import build_menu
 from ivr.options import MENU_OPT, fail, menu_or_exit
 from ivr.simulate import ANSWERS, QUIRKS, Event, Simulator, parse_script
@@ -179,3 +179,4 @@ def export_fallback(menu_file: str, output: str) -> None:
 main.add_command(prompts_cli.prompts)
 main.add_command(hours_cli.hours)
 main.add_command(db_cli.db)
+main.add_command(menu_cli.menu)

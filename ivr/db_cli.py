@@ -5,7 +5,10 @@ from __future__ import annotations
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from ivr.store.db import database_url, status, upgrade
+from ivr import paths
+from ivr.store.changes import Store
+from ivr.store.db import database_url, shared_engine, status
+from ivr.store.legacy import prepare
 
 
 @click.group()
@@ -18,7 +21,10 @@ def upgrade_command() -> None:
     """Create the schema, or migrate it to this version's (the Procfile's release step)."""
     url = database_url()
     try:
-        upgrade(url)
+        store = Store(shared_engine(url))
+        recorded = paths.prompts_dir() / "recorded"
+        for line in prepare(url, paths.overrides_file(), recorded, store):
+            click.echo(line)
         now = status(url)
     except SQLAlchemyError as e:
         raise click.ClickException(

@@ -153,6 +153,18 @@ def load_menu(path: Path | str) -> Menu:
     return build_menu(clean, source.name, warnings)
 
 
+def menu_from_text(text: str, name: str = "menus.yaml") -> Menu:
+    """Check menu text (a published version, a draft); raise MenuError listing every error."""
+    from ivr.check import check_source
+    from ivr.source import parse_source
+
+    problems, clean = check_source(parse_source(text, name))
+    errors = [p for p in problems if not p.warning]
+    if errors:
+        raise MenuError(errors)
+    return build_menu(clean, name, tuple(p for p in problems if p.warning))
+
+
 def build_menu(data: dict[str, Any], name: str, warnings: tuple[Problem, ...] = ()) -> Menu:
     """Build the model from data that check_source found free of errors."""
     known = {f.name for f in fields(Settings)}

@@ -13,7 +13,8 @@ from ivr import paths
 from ivr.menu import Menu, load_menu
 from ivr.source import IvrError
 from ivr.store.changes import Store, Who
-from ivr.store.db import database_url, shared_engine, upgrade
+from ivr.store.db import database_url, shared_engine
+from ivr.store.legacy import prepare
 
 MENU_OPT = click.option(
     "--menu",
@@ -70,6 +71,9 @@ def cli_store() -> Store:
     """The store every instance shares (an SQLite file is made on first use)."""
     url = database_url()
     with saving():
+        store = Store(shared_engine(url))
         if url.startswith("sqlite"):
-            upgrade(url)
-        return Store(shared_engine(url))
+            recorded = paths.prompts_dir() / "recorded"
+            for line in prepare(url, paths.overrides_file(), recorded, store):
+                click.echo(line, err=True)
+        return store

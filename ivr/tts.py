@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from ivr.prompts import PromptStore, file_hash, wav_seconds
 from ivr.source import IvrError
+from ivr.store.changes import Who
 
 RATE = 8000  # Twilio plays 8 kHz mono WAV without transcoding
 MAX_SECONDS = 120
@@ -229,6 +230,39 @@ def build(
     temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, store.manifest_path)
     return rows
+
+
+def build_into_store(prompts: PromptStore, speaker: Callable[[], Speaker], who: Who) -> list[str]:
+    """Speech for every prompt that has none for its current text, kept in the store.
+
+    For a menu about to be published: what ships in prompts/generated and what the store
+    already holds are used as they are. The prompt ids built are returned.
+    """
+    manifest = prompts.manifest()
+    held = prompts.store.snapshot().generated
+    todo = [
+        p
+        for p in prompts.menu.prompts
+        if prompts.generated_audio(p, manifest) is None and prompts.key(p) not in held
+    ]
+    if not todo:
+        return []
+    engine = speaker()
+    with tempfile.TemporaryDirectory() as tmp:
+        for prompt_id in todo:
+            raw, wav = Path(tmp) / "speech.wav", Path(tmp) / "telephony.wav"
+            engine.synthesise(prompts.menu.prompts[prompt_id], raw)
+            to_telephony(raw, wav, tighten=True)
+            prompts.store.add_take(
+                prompt_id,
+                wav.read_bytes(),
+                wav_seconds(wav),
+                who,
+                kind="generated",
+                source=prompts.key(prompt_id),
+                live=False,
+            )
+    return todo
 
 
 if __name__ == "__main__":  # pragma: no cover - runs in FreshSpeaker's child process

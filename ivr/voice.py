@@ -33,9 +33,13 @@ STAFF_FAILED = "Sorry, that could not be saved. Nothing has changed. Goodbye."
 STATUS_GONE = frozenset({"completed", "canceled", "failed", "busy", "no-answer"})
 
 
-@dataclass(frozen=True)
+@dataclass
 class Line:
-    """What every request needs, made once at start-up."""
+    """What every request needs: made at start-up, and anew for each published menu.
+
+    A new menu replaces renderer and failsafe whole (one assignment each), so a request
+    already under way finishes with the parts it started with.
+    """
 
     renderer: Renderer
     validator: RequestValidator

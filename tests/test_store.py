@@ -360,3 +360,41 @@ def test_a_change_from_the_terminal_says_plainly_it_was_not_saved(
         1,
         "Error: nothing was saved: the database cannot be reached (OperationalError)\n",
     )
+
+
+def test_the_first_upgrade_brings_in_earlier_files(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Closures and recordings made before the store are not lost."""
+    from tests.conftest import tone
+
+    state, recorded = tmp_path / "state", tmp_path / "prompts" / "recorded"
+    state.mkdir()
+    recorded.mkdir(parents=True)
+    (state / "overrides.json").write_text(
+        '{"mankind": {"state": "closed", "until": "2099-01-01T10:00", "reason": "move"},'
+        ' "respect": {"state": "closed", "until": "2001-01-01T10:00+00:00"},'
+        ' "ncdv": {"state": "shut", "until": "2099-01-01T10:00"}}'
+    )
+    tone(recorded / "greeting.wav", seconds=4, rate=8000, channels=1)
+    (recorded / "changes.log").write_text("{}\n")
+    (recorded / "broken.wav").write_text("not audio")
+    url = f"sqlite:///{tmp_path / 'new.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("STATE_DIR", str(state))
+    monkeypatch.setenv("PROMPTS_DIR", str(tmp_path / "prompts"))
+    first = CliRunner().invoke(main, ["db", "upgrade"])
+    assert first.output.splitlines()[:-1] == [
+        "imported: mankind closed until 2099-01-01 10:00",  # London time, as written
+        "not imported: broken.wav is not a WAV file",
+        "imported: the recording of greeting",
+    ]
+    store = Store(db.shared_engine(url))
+    snapshot = store.snapshot()
+    assert snapshot.closures["mankind"].reason == "move"
+    assert snapshot.closures["mankind"].until.utcoffset() == timedelta(0)  # January: GMT
+    assert list(snapshot.closures) == ["mankind"]  # the expired and the damaged are not
+    assert "greeting" in snapshot.live
+    assert {(e.who, e.channel) for e in store.audit()} == {("import of earlier files", "cli")}
+    again = CliRunner().invoke(main, ["db", "upgrade"])
+    assert again.output == f"SQLite file {tmp_path / 'new.sqlite3'}: schema at revision 0002\n"

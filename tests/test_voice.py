@@ -57,13 +57,16 @@ def test_signed_request_is_answered(post: Post) -> None:
     ids=["missing", "empty", "forged", "other account"],
 )
 def test_unsigned_or_forged_requests_are_refused(
-    client: FlaskClient, headers: dict[str, str]
+    client: FlaskClient, headers: dict[str, str], caplog: pytest.LogCaptureFixture
 ) -> None:
     response = client.post("/voice", data=call_params(), headers=headers)
     assert response.status_code == 403
     assert response.get_data(as_text=True) == (
         "Forbidden: this line answers only requests signed by Twilio.\n"
     )
+    assert [r.getMessage() for r in caplog.records] == [
+        "refused a request to /voice: missing or wrong X-Twilio-Signature"
+    ]
 
 
 def test_replay_with_one_parameter_changed_is_refused(client: FlaskClient) -> None:

@@ -1,0 +1,104 @@
+"""Published menus: checked before they go live, live on every instance, rolled back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from flask import Flask
+
+from ivr import create_app
+from ivr.cli import main
+from ivr.simulate import Simulator
+from tests.conftest import SMALL_MENU, TEST_DATABASE_URL, TOKEN
+
+NEW_GOODBYE = "prompts:\n  goodbye: Goodbye from the published menu.\n"
+
+
+@pytest.fixture
+def env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_menu: Callable[[str], Path]
+) -> Path:
+    """One store, one repository menu: what the app and the commands both use."""
+    url = TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'state' / 'ivr.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("PROMPTS_DIR", str(tmp_path / "prompts"))
+    monkeypatch.setenv("IVR_MENU", str(write_menu(SMALL_MENU)))
+    return tmp_path
+
+
+def ivr(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args))
+
+
+@pytest.fixture
+def app(env: Path) -> Flask:
+    return create_app({"TWILIO_AUTH_TOKEN": TOKEN})
+
+
+def test_nothing_published_means_the_repository_menu(env: Path) -> None:
+    assert ivr("menu", "history").output == (
+        "no version published: the repository's menus.yaml is live\n"
+    )
+    assert ivr("menu", "show").output == SMALL_MENU
+    assert ivr("menu", "rollback").output == (
+        "Error: no version is published: nothing to roll back\n"
+    )
+
+
+def test_a_broken_menu_is_refused_with_its_lines(env: Path, app: Flask) -> None:
+    broken = env / "broken.yaml"
+    broken.write_text(SMALL_MENU.replace("0800 085 3481", "0800 08"))
+    result = ivr("menu", "publish", str(broken))
+    assert result.exit_code == 1
+    assert result.output == (
+        "broken.yaml:7: helplines.refuge_derby.number: '0800 08' is not a valid UK phone "
+        "number\n"
+        "Error: broken.yaml: 1 error(s): not published; the live menu is unchanged\n"
+    )
+    assert ivr("menu", "history").output.startswith("no version published")
+    missing = ivr("menu", "publish", str(env / "nowhere.yaml"))
+    assert (missing.exit_code, missing.output) == (
+        1,
+        "Error: nowhere.yaml:1: cannot read the file: No such file or directory\n",
+    )
+
+
+def test_publish_reaches_the_line_then_roll_back(env: Path, app: Flask) -> None:
+    draft = env / "draft.yaml"
+    draft.write_text(NEW_GOODBYE + SMALL_MENU)
+    result = ivr("menu", "publish", str(draft), "--note", "a warmer goodbye")
+    assert result.exit_code == 0, result.output
+    # Speech for the changed texts is built into the store before the version goes live
+    assert result.output.splitlines()[-1] == (
+        "published version 1: live on every instance within seconds"
+    )
+    live = app.extensions["ivr.live"]
+    assert live.refresh()
+    store = app.extensions["ivr.prompts"]
+    assert store.menu.prompts["goodbye"] == "Goodbye from the published menu."
+    assert store.status("goodbye") == "generated"
+    call = Simulator(app).call(["1"])
+    assert call.heard().endswith("Goodbye from the published menu.")
+    assert ivr("menu", "show", "1").output == NEW_GOODBYE + SMALL_MENU
+    history = ivr("menu", "history").output.splitlines()
+    assert len(history) == 1 and history[0].endswith("a warmer goodbye  (live)")
+    # Back to the repository's menu (version 0), as a new version 2
+    back = ivr("menu", "rollback").output
+    assert back == (
+        "speech built for 1 changed prompt(s)\npublished version 2: the same as version 0\n"
+    )
+    assert live.refresh()
+    assert store.menu.prompts["goodbye"].startswith("Thank you for calling")
+    assert ivr("menu", "rollback", "1").output == "published version 3: the same as version 1\n"
+    assert live.refresh()
+    assert store.menu.prompts["goodbye"] == "Goodbye from the published menu."
+    assert ivr("menu", "rollback", "7").output == (
+        "Error: there is no version 7 (see `ivr menu history`)\n"
+    )
+    assert ivr("menu", "show", "7").exit_code == 1
+    kinds = [(e.kind, e.before, e.after) for e in app.extensions["ivr.store"].audit()]
+    assert ("menu", "version 2", "version 3") in kinds
