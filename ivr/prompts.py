@@ -89,6 +89,7 @@ class PromptStore:
         self.archive = root / "archive"
         self.manifest_path = self.generated / "manifest.json"
         self._seen: tuple[int, int, int] | None = None
+        self._built, self._built_at = 0, -1.0
         self._audio: dict[str, Audio] = {}
 
     def key(self, prompt_id: str) -> str:
@@ -105,11 +106,20 @@ class PromptStore:
         return data if isinstance(data, dict) else {}
 
     def _stamp(self) -> tuple[int, int, int]:
-        try:
-            built = self.manifest_path.stat().st_mtime_ns
-        except OSError:
-            built = 0
-        return self.snapshot().revision, built, id(self.menu)
+        # The shipped manifest changes with a build, not while calls run: looked at once a
+        # second at most, not on every request
+        now = time.monotonic()
+        if now - self._built_at >= 1.0:
+            try:
+                self._built = self.manifest_path.stat().st_mtime_ns
+            except OSError:
+                self._built = 0
+            self._built_at = now
+        return self.snapshot().revision, self._built, id(self.menu)
+
+    def rebuilt(self) -> None:
+        """A build just wrote the manifest: look at it on the next request."""
+        self._built_at = -1.0
 
     def current(self) -> dict[str, Audio]:
         """Prompt id -> the audio it plays; worked out again only when something changed."""
@@ -183,6 +193,11 @@ class PromptStore:
         audio = self.current().get(prompt_id)
         if audio and audio.sha256[:16] == short:
             return self.local(audio)
+        if prompt_id in self.menu.prompts:
+            # Shipped speech stays answerable while a recording is live over it
+            shipped = self.generated_audio(prompt_id, self.manifest())
+            if shipped and shipped.sha256[:16] == short:
+                return shipped
         path = self.archive / name
         if path.is_file() and path.stat().st_mtime > time.time() - KEEP_OLD_SECONDS:
             return Audio(path, file_hash(path), "archived", prompt_id)

@@ -229,6 +229,7 @@ def build(
     temporary = store.manifest_path.with_suffix(".tmp")
     temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, store.manifest_path)
+    store.rebuilt()
     return rows
 
 

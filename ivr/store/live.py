@@ -49,9 +49,11 @@ class Live:
                 snapshot = self.store.snapshot()
             except Exception as e:  # noqa: BLE001 - whatever the database says, calls go on
                 if self.reachable:
+                    reason = str(getattr(e, "orig", None) or e).strip().splitlines()
                     log.error(
-                        "the store cannot be reached (%s): calls go on with revision %s",
+                        "the store cannot be reached (%s: %s): calls go on with revision %s",
                         type(e).__name__,
+                        reason[0] if reason else "no reason given",
                         self.snapshot.revision,
                     )
                 self.reachable = False
