@@ -5,11 +5,14 @@ from __future__ import annotations
 import math
 import os
 import textwrap
+import threading
 import wave
 import xml.etree.ElementTree as ET
 from array import array
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -196,3 +199,32 @@ def prompt_store(menu: Menu, root: Path, state: Path | None = None) -> PromptSto
         upgrade(url)
     store = Store(shared_engine(url))
     return PromptStore(menu, root, store, store.snapshot, state / "audio-cache")
+
+
+# Every webhook the line has (all POST only, all signed)
+WEBHOOKS = [
+    "/voice",
+    "/voice/choose",
+    "/voice/dialled",
+    "/voice/whisper",
+    "/voice/whisper/accept",
+    "/voice/numbers",
+    "/staff",
+    "/staff/pin",
+    "/staff/prompt",
+    "/staff/recorded",
+    "/staff/review",
+]
+
+
+@contextmanager
+def local_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A throwaway HTTP server on loopback (a fake of Twilio's API, a slow server…)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import SimpleNamespace
 
 import pytest
 from gunicorn.config import Config
 
 from ivr import fetch, logs
+from tests.conftest import local_server
 
 
 class Big(BaseHTTPRequestHandler):
@@ -28,12 +28,8 @@ class Big(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Big)
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}/"
-    httpd.shutdown()
-    httpd.server_close()
+    with local_server(Big) as url:
+        yield url + "/"
 
 
 def test_a_body_over_the_limit_is_refused(server: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,24 +15,11 @@ from ivr import create_app
 from ivr.check import check_source
 from ivr.menu import build_menu
 from ivr.source import parse_source
-from tests.conftest import BASE, NOON, SMALL_MENU, TOKEN, sign
+from tests.conftest import BASE, NOON, SMALL_MENU, TOKEN, WEBHOOKS, sign
 
 SIGNATURE = "X-Twilio-Signature"
 
-ROUTES = [
-    "/voice",
-    "/voice/choose",
-    "/voice/dialled",
-    "/voice/whisper",
-    "/voice/whisper/accept",
-    "/voice/numbers",
-    "/voice/no-such-page",
-    "/staff",
-    "/staff/pin",
-    "/staff/prompt",
-    "/staff/recorded",
-    "/staff/review",
-]
+ROUTES = [*WEBHOOKS, "/voice/no-such-page"]
 STATE_KEYS = ["m", "s", "i", "k", "n", "r", "p", "take", "f", "t"]
 TWILIO_KEYS = [
     "CallSid",

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import base64
 import io
-import threading
 import time
 import wave
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -24,7 +23,7 @@ from ivr.store import pins
 from ivr.store.changes import Store, TakeRow
 from ivr.store.models import LiveTake
 from ivr.store.pins import PinLockout
-from tests.conftest import BASE, SMALL_MENU, TOKEN, call_params, config, sign, tone
+from tests.conftest import BASE, SMALL_MENU, TOKEN, call_params, config, local_server, sign, tone
 
 PIN = "2468"
 
@@ -82,12 +81,8 @@ def api(tmp_path: Path) -> Iterator[str]:
     }
     FakeTwilio.requests = []
     FakeTwilio.not_ready = {}
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeTwilio)
-    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with local_server(FakeTwilio) as url:
+        yield url
 
 
 @pytest.fixture

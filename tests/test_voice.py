@@ -16,7 +16,7 @@ from werkzeug.test import TestResponse
 from ivr import IvrError, create_app
 from ivr.simulate import CALLER
 from ivr.twiml import Renderer
-from tests.conftest import BASE, REPO_MENU, TOKEN, call_params, config, sign, spoken
+from tests.conftest import BASE, REPO_MENU, TOKEN, WEBHOOKS, call_params, config, sign, spoken
 
 Post = Callable[..., TestResponse]
 
@@ -144,22 +144,7 @@ def test_public_base_url_names_the_signed_url(tmp_path: Path) -> None:
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/voice",
-        "/voice/choose",
-        "/voice/dialled",
-        "/voice/whisper",
-        "/voice/whisper/accept",
-        "/voice/numbers",
-        "/staff",
-        "/staff/pin",
-        "/staff/prompt",
-        "/staff/recorded",
-        "/staff/review",
-    ],
-)
+@pytest.mark.parametrize("path", WEBHOOKS)
 def test_webhooks_answer_post_only(client: FlaskClient, path: str) -> None:
     """A GET would carry the caller's number in its query string, into access logs."""
     url = f"{path}?From=%2B447700900123&Digits=2"
