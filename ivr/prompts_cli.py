@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ivr import paths
+from ivr.hours import LONDON
 from ivr.journeys import before_999, journeys, prompt_seconds
 from ivr.options import DIR_OPT, MENU_OPT, cli_store, cli_who, fail, menu_or_exit, saving
 from ivr.prompts import PromptStore
@@ -100,16 +101,50 @@ def import_command(prompt_id: str, file: str, menu_file: str, prompts_dir: str) 
 
 @prompts.command("revert")
 @click.argument("prompt_id")
+@click.option(
+    "--to", "take", type=int, default=None, help="An earlier take (see `ivr prompts takes`)."
+)
 @MENU_OPT
 @DIR_OPT
-def revert_command(prompt_id: str, menu_file: str, prompts_dir: str) -> None:
-    """Drop a prompt's staff recording: it goes back to generated speech."""
+def revert_command(prompt_id: str, take: int | None, menu_file: str, prompts_dir: str) -> None:
+    """Back to generated speech, or with --to back to any earlier recorded take."""
     store = _store(menu_file, prompts_dir)
     try:
+        store.check_id(prompt_id)
         with saving():
+            if take is not None:
+                made = store.store.make_live(prompt_id, take, cli_who())
+                if made is None:
+                    message = (
+                        f"{prompt_id} has no take {take} (see `ivr prompts takes {prompt_id}`)"
+                    )
+                    raise click.ClickException(message)
+                click.echo(f"{prompt_id}: now plays take {take} again (by {made.made_by})")
+                return
             reverted = store.revert(prompt_id, cli_who())
     except IvrError as e:
         raise fail(e) from e
     if not reverted:
         raise click.ClickException(f"{prompt_id} has no recording to revert")
     click.echo(f"{prompt_id}: back to generated speech")
+
+
+@prompts.command("takes")
+@click.argument("prompt_id")
+@MENU_OPT
+@DIR_OPT
+def takes_command(prompt_id: str, menu_file: str, prompts_dir: str) -> None:
+    """Every recorded take of a prompt, newest first: who, when, which is live."""
+    store = _store(menu_file, prompts_dir)
+    try:
+        store.check_id(prompt_id)
+    except IvrError as e:
+        raise fail(e) from e
+    with saving():
+        takes = store.store.takes(prompt_id)
+    if not takes:
+        click.echo(f"{prompt_id}: no recorded take (it plays generated speech)")
+    for t in takes:
+        when = f"{t.made_at.astimezone(LONDON):%Y-%m-%d %H:%M}"
+        live = "  (live)" if t.live else ""
+        click.echo(f"{t.id:>5}  {when}  {t.made_by}{live}")

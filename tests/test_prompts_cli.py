@@ -57,6 +57,21 @@ def test_import_a_wav_at_any_rate_then_revert(run: Callable[..., object], tmp_pa
     ]
     # The take is kept: it can be made live again
     assert [t.sha256 for t in store.takes("goodbye")] == [live.sha256]
+    listed = run("takes", "goodbye").output
+    assert listed.split()[0] == str(live.id) and "(live)" not in listed
+    again = run("revert", "goodbye", "--to", str(live.id))
+    assert again.output.startswith(f"goodbye: now plays take {live.id} again (by cli:")
+    assert store.snapshot().live["goodbye"].id == live.id
+    assert "(live)" in run("takes", "goodbye").output
+    wrong = run("revert", "goodbye", "--to", "999999")
+    assert (wrong.exit_code, wrong.output) == (
+        1,
+        "Error: goodbye has no take 999999 (see `ivr prompts takes goodbye`)\n",
+    )
+    assert run("takes", "greeting").output == (
+        "greeting: no recorded take (it plays generated speech)\n"
+    )
+    assert run("takes", "nope").exit_code == 1
 
 
 def test_import_an_mp3(run: Callable[..., object], tmp_path: Path) -> None:
