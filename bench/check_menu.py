@@ -20,8 +20,8 @@ IVR = shutil.which("ivr") or sys.exit("install the project first: pip install -e
 
 sys.path.insert(0, str(ROOT))
 
-from ivr.check import check_source  # noqa: E402
-from ivr.source import read_source  # noqa: E402
+from ivr.menu.check import check_source  # noqa: E402
+from ivr.menu.source import read_source  # noqa: E402
 
 
 def big_menu(nodes: int) -> str:

@@ -13,18 +13,23 @@ from flask import Flask
 from twilio.request_validator import RequestValidator
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ivr import logs, media, overrides, paths, prompts, staff
-from ivr.dials import AcceptedDialsFile
+from ivr import logs, paths
+from ivr.audio import prompts
+from ivr.call import availability as overrides
+from ivr.call import media
+from ivr.call.dials import AcceptedDialsFile
+from ivr.call.twiml import Renderer, render_failsafe
+from ivr.call.voice import Line, init_app
 from ivr.fetch import DEADLINE_SECONDS
-from ivr.menu import Menu, load_menu, menu_from_text
-from ivr.source import IvrError
+from ivr.menu.load import load_menu, menu_from_text
+from ivr.menu.model import Menu
+from ivr.menu.source import IvrError
+from ivr.staff import phone as staff
 from ivr.store.changes import Snapshot, Store
 from ivr.store.db import database_url, shared_engine
 from ivr.store.legacy import prepare
 from ivr.store.live import Live
 from ivr.store.pins import PinLockout
-from ivr.twiml import Renderer, render_failsafe
-from ivr.voice import Line, init_app
 
 log = logging.getLogger(__name__)
 

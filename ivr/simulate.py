@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from twilio.request_validator import RequestValidator
 
-from ivr.prompts import AUDIO_PATH, PromptStore
-from ivr.source import IvrError
+from ivr.audio.prompts import AUDIO_PATH, PromptStore
+from ivr.menu.source import IvrError
 
 if TYPE_CHECKING:
     from flask import Flask

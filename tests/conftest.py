@@ -22,9 +22,9 @@ from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
 from ivr import create_app
-from ivr.hours import LONDON
-from ivr.menu import Menu
-from ivr.prompts import PromptStore
+from ivr.audio.prompts import PromptStore
+from ivr.menu.hours import LONDON
+from ivr.menu.model import Menu
 from ivr.simulate import CALLER, LINE, Simulator
 from ivr.store.changes import Store
 from ivr.store.db import make_engine, shared_engine, upgrade

@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
-from ivr.menu import load_menu
+from ivr.menu.load import load_menu
+from ivr.menu.texts import speakable
 from ivr.simulate import NOT_ANSWERED, Simulator
-from ivr.texts import speakable
 from tests.conftest import REPO_MENU
 
 MENU = load_menu(REPO_MENU)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ivr.check import check_source
-from ivr.menu import load_menu
-from ivr.source import MenuError, parse_source
+from ivr.menu.check import check_source
+from ivr.menu.load import load_menu
+from ivr.menu.source import MenuError, parse_source
 from tests.conftest import SMALL_MENU
 
 HELPLINE_END = "    number: 0800 085 3481\n"

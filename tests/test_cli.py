@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 
-from ivr.cli import main
+from ivr.commands.main import main
 from tests.conftest import SMALL_MENU, TOKEN
 
 

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ivr.cli import main
-from ivr.menu import DEFAULT_PROMPTS, Settings, load_menu
+from ivr.commands.main import main
+from ivr.menu.load import load_menu
+from ivr.menu.model import DEFAULT_PROMPTS, Settings
 from tests.conftest import SMALL_MENU
 
 ROOT = Path(__file__).resolve().parent.parent

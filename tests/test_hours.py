@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from ivr import create_app
-from ivr.cli import main
-from ivr.hours import LONDON, Hours, hours_from, spoken_when
-from ivr.overrides import Availability, Override
+from ivr.call.availability import Availability, Override
+from ivr.commands.main import main
+from ivr.menu.hours import LONDON, Hours, hours_from, spoken_when
 from ivr.simulate import Simulator
 from ivr.store.changes import Who
 from tests.conftest import SMALL_MENU, config

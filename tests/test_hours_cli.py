@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ivr import hours_cli
-from ivr.cli import main
-from ivr.options import cli_store
+from ivr.commands import hours as hours_cli
+from ivr.commands.main import main
+from ivr.commands.options import cli_store
 from tests.conftest import NOON, TEST_DATABASE_URL
 
 

@@ -29,7 +29,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=True,
         capture_output=True,
     )
-    assert (target / "ivr" / "cli.py").is_file()
+    assert (target / "ivr" / "commands" / "main.py").is_file()
+    assert (
+        target / "ivr" / "store" / "migrations" / "versions" / "0001_revision_audit_pin.py"
+    ).is_file()
     assert not (target / "menus.yaml").exists()
     return target
 
@@ -41,7 +44,7 @@ def ivr(site: Path, cwd: Path, *args: str, **env: str) -> subprocess.CompletedPr
         if k not in ("IVR_MENU", "PROMPTS_DIR", "STATE_DIR", "DATABASE_URL")
     }
     return subprocess.run(
-        [sys.executable, "-c", "from ivr.cli import main; main()", *args],
+        [sys.executable, "-c", "from ivr.commands.main import main; main()", *args],
         cwd=cwd,
         env=clean | {"PYTHONPATH": str(site)} | env,
         capture_output=True,

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
@@ -81,16 +81,19 @@ def ivr(folder: Path, database: str, *args: str) -> None:
         "PROMPTS_DIR": str(folder / "prompts"),
         "IVR_MENU": str(REPO_MENU),
     }
-    command = [sys.executable, "-c", "from ivr.cli import main; main()", *args]
+    command = [sys.executable, "-c", "from ivr.commands.main import main; main()", *args]
     result = subprocess.run(command, env=env, capture_output=True, text=True, cwd=folder)
     assert result.returncode == 0, result.stderr
 
 
-def wait_until(check: object, seconds: float = WITHIN) -> float:
-    """Seconds until check() is true; fails after seconds."""
+def wait_until(check: Callable[[], bool], seconds: float = WITHIN) -> float:
+    """Seconds until check() is true four times running (so on every worker of an
+    instance, not just the one that answered first); fails after seconds."""
     started = time.monotonic()
+    agreed = 0
     while time.monotonic() - started < seconds:
-        if check():  # type: ignore[operator]
+        agreed = agreed + 1 if check() else 0
+        if agreed == 4:
             return time.monotonic() - started
         time.sleep(0.05)
     raise AssertionError(f"not seen within {seconds} s")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from ivr.prompts import PromptStore
+from ivr.audio.prompts import PromptStore
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from click.testing import CliRunner, Result
 from flask import Flask
 
 from ivr import create_app
-from ivr.cli import main
+from ivr.commands.main import main
 from ivr.simulate import Simulator
 from tests.conftest import SMALL_MENU, TEST_DATABASE_URL, TOKEN
 

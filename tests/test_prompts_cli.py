@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ivr.cli import main
-from ivr.options import cli_store
+from ivr.commands.main import main
+from ivr.commands.options import cli_store
 from tests.conftest import SMALL_MENU, TEST_DATABASE_URL, tone
 
 

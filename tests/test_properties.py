@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ivr import create_app
-from ivr.check import check_source
-from ivr.menu import build_menu
-from ivr.source import parse_source
+from ivr.menu.check import check_source
+from ivr.menu.model import build_menu
+from ivr.menu.source import parse_source
 from tests.conftest import BASE, NOON, SMALL_MENU, TOKEN, WEBHOOKS, sign
 
 SIGNATURE = "X-Twilio-Signature"

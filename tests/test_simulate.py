@@ -9,8 +9,8 @@ import pytest
 from flask import Flask
 
 from ivr import IvrError
+from ivr.call.twiml import Renderer
 from ivr.simulate import Simulator, parse_script
-from ivr.twiml import Renderer
 
 
 def test_parse_script() -> None:

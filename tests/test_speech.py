@@ -6,9 +6,9 @@ import pytest
 from flask import Flask
 
 from ivr import create_app
-from ivr.menu import load_menu
+from ivr.menu.load import load_menu
+from ivr.menu.speech import tokens
 from ivr.simulate import Simulator
-from ivr.speech import tokens
 from tests.conftest import REPO_MENU, config
 
 MENU = load_menu(REPO_MENU)

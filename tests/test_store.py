@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
 
-from ivr.cli import main
+from ivr.commands.main import main
 from ivr.store import db
 from ivr.store.changes import ClosureRow, Snapshot, Store, Who
 from ivr.store.live import Live

@@ -12,11 +12,12 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 
-from ivr import IvrError, create_app, tts
-from ivr.cli import main
-from ivr.menu import load_menu
-from ivr.prompts import PromptStore
-from ivr.tts import FreshSpeaker, Pyttsx3Speaker, build, check_recording, to_telephony
+from ivr import IvrError, create_app
+from ivr.audio import tts
+from ivr.audio.prompts import PromptStore
+from ivr.audio.tts import FreshSpeaker, Pyttsx3Speaker, build, check_recording, to_telephony
+from ivr.commands.main import main
+from ivr.menu.load import load_menu
 from tests.conftest import REPO_MENU, SMALL_MENU, TOKEN, prompt_store, tone
 
 

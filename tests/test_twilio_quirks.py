@@ -10,9 +10,9 @@ import pytest
 from flask import Flask
 
 from ivr import IvrError
+from ivr.call.twiml import Renderer
 from ivr.simulate import LINE, Simulator
 from ivr.store.changes import Who
-from ivr.twiml import Renderer
 from tests.conftest import BASE, call_params, sign, spoken, tone
 
 OPERATOR = "+448082000247"
@@ -100,7 +100,7 @@ def test_an_unknown_dial_token_is_not_taken_as_bridged(app: Flask) -> None:
 
 
 def test_a_note_is_read_once(tmp_path: Path) -> None:
-    from ivr.dials import AcceptedDialsFile
+    from ivr.call.dials import AcceptedDialsFile
 
     notes = AcceptedDialsFile(tmp_path / "dials.json")
     notes.mark("0123456789abcdef")
@@ -179,7 +179,7 @@ def test_a_store_of_notes_that_fails_never_stops_a_call(
 
 
 def test_a_damaged_notes_file_is_started_afresh(tmp_path: Path) -> None:
-    from ivr.dials import AcceptedDialsFile
+    from ivr.call.dials import AcceptedDialsFile
 
     path = tmp_path / "dials.json"
     path.write_text("[1, 2]")
@@ -247,7 +247,7 @@ def test_a_failure_logged_for_each_leg(
 def test_the_staff_lines_failure_is_said_in_the_lines_voice(
     app: Flask, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from ivr import staff
+    from ivr.staff import phone as staff
 
     monkeypatch.setattr(staff, "_prompt_id", fail)
     app.config["STAFF_PIN"] = "2468"

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 
-from ivr.overrides import Override
+from ivr.call.availability import Override
+from ivr.call.twiml import Renderer, render_failsafe
 from ivr.store.changes import Who
-from ivr.twiml import Renderer, render_failsafe
 from tests.conftest import NOON
 
 SAY = {"voice": "Polly.Amy", "language": "en-GB"}

@@ -14,8 +14,8 @@ from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
 from ivr import IvrError, create_app
+from ivr.call.twiml import Renderer
 from ivr.simulate import CALLER
-from ivr.twiml import Renderer
 from tests.conftest import BASE, REPO_MENU, TOKEN, WEBHOOKS, call_params, config, sign, spoken
 
 Post = Callable[..., TestResponse]
@@ -273,7 +273,6 @@ def test_the_callers_number_is_never_logged(
 
 def test_the_app_will_not_start_without_a_token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TWILIO_AUTH_TOKEN", raising=False)
-    from ivr import IvrError
 
     with pytest.raises(IvrError, match="^TWILIO_AUTH_TOKEN is not set"):
         create_app()

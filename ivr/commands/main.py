@@ -10,12 +10,16 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ivr import create_app, db_cli, hours_cli, menu_cli, paths, prompts_cli
-from ivr.menu import build_menu
-from ivr.options import MENU_OPT, fail, menu_or_exit
+from ivr import create_app, paths
+from ivr.call.twiml import render_failsafe
+from ivr.commands import db as db_cli
+from ivr.commands import hours as hours_cli
+from ivr.commands import menu as menu_cli
+from ivr.commands import prompts as prompts_cli
+from ivr.commands.options import MENU_OPT, fail, menu_or_exit
+from ivr.menu.model import build_menu
+from ivr.menu.source import IvrError, MenuError, read_source
 from ivr.simulate import ANSWERS, QUIRKS, Event, Simulator, parse_script
-from ivr.source import IvrError, MenuError, read_source
-from ivr.twiml import render_failsafe
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -40,7 +44,7 @@ def main() -> None:
 @MENU_ARG
 def check(menu_file: str) -> None:
     """List every problem in a menu file, one located line each (exit 1 on errors)."""
-    from ivr.check import check_source
+    from ivr.menu.check import check_source
 
     try:
         source = read_source(Path(menu_file))

@@ -6,8 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ivr.hours import Hours
-from ivr.menu import Helpline, Menu
+from ivr.menu.hours import Hours
+from ivr.menu.model import Helpline, Menu
 from ivr.store.changes import ClosureRow as Override
 
 __all__ = ["Availability", "Closures", "Override", "utc_now"]

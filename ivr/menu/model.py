@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ivr import speech
-from ivr.hours import Hours
-from ivr.numbers import e164, spoken_number
-from ivr.source import MenuError, Problem, read_source
-
-if TYPE_CHECKING:
-    from ivr.texts import Composer
+from ivr.menu import speech
+from ivr.menu.hours import Hours
+from ivr.menu.numbers import e164, spoken_number
+from ivr.menu.source import Problem
+from ivr.menu.texts import Composer, compose_prompts
 
 # "#" alone reaches us as empty Digits (it ends a Gather), so it cannot be a choice
 KEYS = "0123456789*"
@@ -140,31 +137,6 @@ class Menu:
         return option.transfer
 
 
-def load_menu(path: Path | str) -> Menu:
-    """Read and check a menu file; raise MenuError listing every error."""
-    from ivr.check import check_source
-
-    source = read_source(Path(path))
-    problems, clean = check_source(source)
-    errors = [p for p in problems if not p.warning]
-    if errors:
-        raise MenuError(errors)
-    warnings = tuple(p for p in problems if p.warning)
-    return build_menu(clean, source.name, warnings)
-
-
-def menu_from_text(text: str, name: str = "menus.yaml") -> Menu:
-    """Check menu text (a published version, a draft); raise MenuError listing every error."""
-    from ivr.check import check_source
-    from ivr.source import parse_source
-
-    problems, clean = check_source(parse_source(text, name))
-    errors = [p for p in problems if not p.warning]
-    if errors:
-        raise MenuError(errors)
-    return build_menu(clean, name, tuple(p for p in problems if p.warning))
-
-
 def build_menu(data: dict[str, Any], name: str, warnings: tuple[Problem, ...] = ()) -> Menu:
     """Build the model from data that check_source found free of errors."""
     known = {f.name for f in fields(Settings)}
@@ -177,8 +149,6 @@ def build_menu(data: dict[str, Any], name: str, warnings: tuple[Problem, ...] = 
     nodes = {nid: _node(nid, n) for nid, n in data["menus"].items()}
     nodes = _with_parents(nodes, settings.home)
     nodes = {nid: _with_phrases(n, settings) for nid, n in nodes.items()}
-    from ivr.texts import Composer, compose_prompts
-
     composer = Composer(settings, helplines, {**DEFAULT_PROMPTS, **(data.get("prompts") or {})})
     prompts = compose_prompts(composer, helplines, nodes)
     return Menu(settings, helplines, nodes, prompts, composer, name, warnings)

@@ -7,13 +7,13 @@ from pathlib import Path
 import click
 
 from ivr import paths
-from ivr.hours import LONDON
-from ivr.menu import menu_from_text
-from ivr.options import cli_store, cli_who, saving
-from ivr.prompts import PromptStore
-from ivr.source import IvrError, MenuError, read_source
+from ivr.audio.prompts import PromptStore
+from ivr.audio.tts import FreshSpeaker, build_into_store
+from ivr.commands.options import cli_store, cli_who, saving
+from ivr.menu.hours import LONDON
+from ivr.menu.load import menu_from_text
+from ivr.menu.source import IvrError, MenuError, read_source
 from ivr.store.changes import MenuRow, Store
-from ivr.tts import FreshSpeaker, build_into_store
 
 REPOSITORY = 0  # version 0: the repository's menus.yaml, what runs until one is published
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, send_file
 
-from ivr.prompts import AUDIO_PATH, PromptStore
+from ivr.audio.prompts import AUDIO_PATH, PromptStore
 
 bp = Blueprint("audio", __name__)
 YEAR = 365 * 24 * 3600

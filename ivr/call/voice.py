@@ -20,10 +20,10 @@ from twilio.request_validator import (
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
-from ivr import twiml
+from ivr.audio.prompts import AUDIO_PATH
+from ivr.call import twiml
+from ivr.call.twiml import Renderer
 from ivr.logs import redact
-from ivr.prompts import AUDIO_PATH
-from ivr.twiml import Renderer
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__)

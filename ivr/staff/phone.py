@@ -12,12 +12,12 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
+from ivr.audio.prompts import AUDIO_PATH, PromptStore
+from ivr.audio.tts import check_recording, to_telephony
 from ivr.fetch import FetchFailed, fetch
-from ivr.prompts import AUDIO_PATH, PromptStore
-from ivr.source import IvrError
+from ivr.menu.source import IvrError
 from ivr.store.changes import TakeRow, Who
 from ivr.store.pins import PinLockout
-from ivr.tts import check_recording, to_telephony
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 TRIES_PER_CALL = 3

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ivr.menu import Menu
-from ivr.prompts import PromptStore, wav_seconds
-from ivr.texts import spoken_key
+from ivr.audio.prompts import PromptStore, wav_seconds
+from ivr.menu.model import Menu
+from ivr.menu.texts import spoken_key
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,12 @@ from pathlib import Path
 import click
 
 from ivr import paths
-from ivr.hours import LONDON
-from ivr.journeys import before_999, journeys, prompt_seconds
-from ivr.options import DIR_OPT, MENU_OPT, cli_store, cli_who, fail, menu_or_exit, saving
-from ivr.prompts import PromptStore
-from ivr.source import IvrError
-from ivr.tts import FreshSpeaker, build, check_recording, to_telephony
+from ivr.audio.journeys import before_999, journeys, prompt_seconds
+from ivr.audio.prompts import PromptStore
+from ivr.audio.tts import FreshSpeaker, build, check_recording, to_telephony
+from ivr.commands.options import DIR_OPT, MENU_OPT, cli_store, cli_who, fail, menu_or_exit, saving
+from ivr.menu.hours import LONDON
+from ivr.menu.source import IvrError
 
 
 def _store(menu_file: str, prompts_dir: str) -> PromptStore:

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 
 import click
 
-from ivr.hours import LONDON, spoken_when, written_when
-from ivr.menu import Menu
-from ivr.options import MENU_OPT, cli_store, cli_who, menu_or_exit, saving
-from ivr.overrides import Availability, Closures, Override, utc_now
+from ivr.call.availability import Availability, Closures, Override, utc_now
+from ivr.commands.options import MENU_OPT, cli_store, cli_who, menu_or_exit, saving
+from ivr.menu.hours import LONDON, spoken_when, written_when
+from ivr.menu.model import Menu
 
 
 class When(click.ParamType[datetime]):

@@ -7,11 +7,11 @@ import string
 from dataclasses import fields
 from typing import Any
 
-from ivr import speech
-from ivr.hours import Hours, hours_from
-from ivr.menu import DEFAULT_PROMPTS, KEYS, Settings
-from ivr.numbers import number_problem
-from ivr.source import Path_, Problem, Source
+from ivr.menu import speech
+from ivr.menu.hours import Hours, hours_from
+from ivr.menu.model import DEFAULT_PROMPTS, KEYS, Settings, build_menu
+from ivr.menu.numbers import number_problem
+from ivr.menu.source import Path_, Problem, Source
 
 SECTIONS = ("settings", "prompts", "helplines", "menus")
 ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -438,8 +438,6 @@ class _Checker:
                 self.error(("menus", nid), f"no option leads here from the home menu '{home}'")
 
     def check_lengths(self) -> None:
-        from ivr.menu import build_menu
-
         menu = build_menu(self.clean, self.source.name)
         rate = menu.settings.speech_rate / 60
         for pid, text in menu.prompts.items():

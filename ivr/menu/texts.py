@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ivr.menu import Helpline, Node, Settings
+    from ivr.menu.model import Helpline, Node, Settings
 
 OPERATOR_CHOICE = "to speak to someone now"
 

@@ -13,11 +13,11 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
-from ivr import speech
-from ivr.hours import spoken_when
-from ivr.menu import Helpline, Menu
-from ivr.overrides import Availability
-from ivr.texts import whisper_id
+from ivr.call.availability import Availability
+from ivr.menu import speech
+from ivr.menu.hours import spoken_when
+from ivr.menu.model import Helpline, Menu
+from ivr.menu.texts import whisper_id
 
 log = logging.getLogger(__name__)
 TOKEN = re.compile(r"^[0-9a-f]{16}$")

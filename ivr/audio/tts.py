@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from ivr.prompts import PromptStore, file_hash, wav_seconds
-from ivr.source import IvrError
+from ivr.audio.prompts import PromptStore, file_hash, wav_seconds
+from ivr.menu.source import IvrError
 from ivr.store.changes import Who
 
 RATE = 8000  # Twilio plays 8 kHz mono WAV without transcoding
@@ -93,7 +93,7 @@ class FreshSpeaker:
 
     def synthesise(self, text: str, out: Path) -> None:
         """Speak text into out, in a child process."""
-        command = [sys.executable, "-m", "ivr.tts", self.voice, str(self.rate), str(out)]
+        command = [sys.executable, "-m", "ivr.audio.tts", self.voice, str(self.rate), str(out)]
         try:
             # pyttsx3's loop never returns if the driver fails inside it: bound the wait
             result = subprocess.run(

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ivr.menu import Menu
-from ivr.source import IvrError
+from ivr.menu.model import Menu
+from ivr.menu.source import IvrError
 from ivr.store.changes import Snapshot, Store, TakeRow, Who
 
 PROMPT_ID = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_*#]+)*$")
