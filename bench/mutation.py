@@ -26,6 +26,7 @@ TESTS = [
     "tests/test_speech.py",
     "tests/test_hours.py",
     "tests/test_twiml_shape.py",
+    "tests/test_form.py",
     "tests/test_cli.py",
     "tests/test_staff.py",
 ]

@@ -1,0 +1,139 @@
+"""Twilio's form, read once per request: exactly what werkzeug or parse_qsl would read."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from urllib.parse import parse_qsl, urlencode
+
+import pytest
+from flask import Flask
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ivr.call import voice
+from ivr.call.voice import MAX_FORM_BYTES, Params, form_pairs, parse_pairs
+from tests.conftest import BASE, call_params, sign
+
+FIELD = st.text(st.sampled_from("ab=&+%2B%20%zz é0"), max_size=12)
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.lists(FIELD, max_size=6).map("&".join))
+def test_parse_pairs_reads_as_parse_qsl_does(text: str) -> None:
+    assert parse_pairs(text) == parse_qsl(text, keep_blank_values=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "pairs"),
+    [
+        ("", []),
+        ("a=1&&b=", [("a", "1"), ("b", "")]),
+        ("From=%2B447700900123&x+y=a+b", [("From", "+447700900123"), ("x y", "a b")]),
+        ("flag", [("flag", "")]),
+    ],
+)
+def test_parse_pairs(text: str, pairs: list[tuple[str, str]]) -> None:
+    assert parse_pairs(text) == pairs
+
+
+def choose(app: Flask, body: bytes, content_type: str, **headers: str) -> list[str]:
+    """Post a body to a menu; what the caller hears first."""
+    path = "/voice/choose?m=main&s=0&i=0"
+    signed = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    if content_type.startswith("multipart"):
+        signed = {"Digits": "2"} | call_params()
+    all_headers = {
+        "X-Twilio-Signature": sign(BASE + path, signed),
+        "Content-Type": content_type,
+    } | headers
+    answer = app.test_client().post(path, data=body, headers=all_headers)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    root = ET.fromstring(answer.get_data(as_text=True))
+    return [v.get("action", "") for v in root.iter("Gather")]
+
+
+def test_a_charset_in_the_content_type_takes_the_fast_path(app: Flask) -> None:
+    body = urlencode(call_params(Digits="2")).encode()
+    actions = choose(app, body, "application/x-www-form-urlencoded; charset=utf-8")
+    assert actions == ["/voice/choose?m=derby_city&s=0&i=0"]
+
+
+def test_multipart_goes_through_werkzeug(app: Flask) -> None:
+    boundary = "XyZ"
+    parts = "".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+        for k, v in (call_params() | {"Digits": "2"}).items()
+    )
+    body = (parts + f"--{boundary}--\r\n").encode()
+    actions = choose(app, body, f"multipart/form-data; boundary={boundary}")
+    assert actions == ["/voice/choose?m=derby_city&s=0&i=0"]
+
+
+def test_a_body_over_the_limit_goes_through_werkzeug(app: Flask) -> None:
+    padding = "x" * MAX_FORM_BYTES
+    body = urlencode(call_params(Digits="2", Padding=padding)).encode()
+    assert len(body) > MAX_FORM_BYTES
+    actions = choose(app, body, "application/x-www-form-urlencoded")
+    assert actions == ["/voice/choose?m=derby_city&s=0&i=0"]
+
+
+def test_a_body_at_the_limit_takes_the_fast_path(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = urlencode(call_params(Digits="2")).encode()
+    monkeypatch.setattr(voice, "MAX_FORM_BYTES", len(body))
+    seen: list[object] = []
+    real = voice.parse_pairs
+    monkeypatch.setattr(voice, "parse_pairs", lambda text: seen.append(text) or real(text))
+    choose(app, body, "application/x-www-form-urlencoded")
+    assert len(seen) == 2  # the body, then the URL's state
+    monkeypatch.setattr(voice, "MAX_FORM_BYTES", len(body) - 1)
+    seen.clear()
+    choose(app, body, "application/x-www-form-urlencoded")
+    assert len(seen) == 1  # the URL's state only: the body went to werkzeug
+
+
+def test_invalid_utf8_is_replaced_not_refused(app: Flask) -> None:
+    body = urlencode(call_params(Digits="2")).encode() + b"&SpeechResult=%FF%FE"
+    actions = choose(app, body, "application/x-www-form-urlencoded")
+    assert actions == ["/voice/choose?m=derby_city&s=0&i=0"]
+
+
+def test_the_form_is_read_once_and_werkzeug_can_still_read_it(app: Flask) -> None:
+    body = urlencode({"Digits": "2", "To": "+441632960001"}).encode()
+    with app.test_request_context(
+        "/voice/choose?m=main&Digits=9",
+        method="POST",
+        data=body,
+        content_type="application/x-www-form-urlencoded",
+    ):
+        first = form_pairs()
+        assert first == [("Digits", "2"), ("To", "+441632960001")]
+        assert form_pairs() is first
+        from flask import request
+
+        assert request.form["Digits"] == "2"  # the body was put back for werkzeug
+        params = Params()
+        assert params("Digits") == "9"  # the URL's state wins over anything posted
+        assert params("m") == "main"
+
+
+def test_the_first_of_a_repeated_name_is_the_one_used(app: Flask) -> None:
+    with app.test_request_context(
+        "/voice/choose",
+        method="POST",
+        data=b"Digits=2&Digits=3",
+        content_type="application/x-www-form-urlencoded",
+    ):
+        assert Params()("Digits") == "2"
+
+
+def test_no_content_length_goes_through_werkzeug(app: Flask) -> None:
+    with app.test_request_context(
+        "/voice/choose",
+        method="POST",
+        data=b"Digits=2",
+        content_type="application/x-www-form-urlencoded",
+    ) as context:
+        del context.request.environ["CONTENT_LENGTH"]
+        assert form_pairs() == []  # werkzeug reads no body it was not told the length of
