@@ -31,6 +31,7 @@ def state_dir() -> Path:
     return _env_path("STATE_DIR", Path("state"))
 
 
-def overrides_file() -> Path:
-    """Closures and openings: OVERRIDES_FILE, else overrides.json in the state folder."""
-    return _env_path("OVERRIDES_FILE", state_dir() / "overrides.json")
+def overrides_file(state: Path | None = None) -> Path:
+    """Closures from before the store: OVERRIDES_FILE, else overrides.json in the state
+    folder (state, else STATE_DIR)."""
+    return _env_path("OVERRIDES_FILE", (state or state_dir()) / "overrides.json")

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from ivr.menu.hours import Hours
 from ivr.menu.model import Helpline, Menu
 from ivr.store.changes import ClosureRow as Override
+from ivr.store.changes import utc_now
 
 __all__ = ["Availability", "Closures", "Override", "utc_now"]
 
 Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    """The real clock; tests and `--at` pass their own."""
-    return datetime.now(UTC)
 
 
 class Closures:

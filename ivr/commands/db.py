@@ -22,8 +22,7 @@ def upgrade_command() -> None:
     url = database_url()
     try:
         store = Store(shared_engine(url))
-        recorded = paths.prompts_dir() / "recorded"
-        for line in prepare(url, paths.overrides_file(), recorded, store):
+        for line in prepare(url, store, paths.state_dir(), paths.prompts_dir()):
             click.echo(line)
         now = status(url)
     except SQLAlchemyError as e:

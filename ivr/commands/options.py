@@ -74,7 +74,6 @@ def cli_store() -> Store:
     with saving():
         store = Store(shared_engine(url))
         if url.startswith("sqlite"):
-            recorded = paths.prompts_dir() / "recorded"
-            for line in prepare(url, paths.overrides_file(), recorded, store):
+            for line in prepare(url, store, paths.state_dir(), paths.prompts_dir()):
                 click.echo(line, err=True)
         return store

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from ivr import paths
 from ivr.store.changes import ClosureRow, Store, Who
 from ivr.store.db import status, upgrade
 
@@ -20,11 +21,14 @@ LONDON = ZoneInfo("Europe/London")
 IMPORT = Who("import of earlier files", "cli")
 
 
-def prepare(url: str, overrides_file: Path, recorded: Path, store: Store) -> list[str]:
-    """Create or migrate the schema; on a brand-new one, bring in the earlier files."""
+def prepare(url: str, store: Store, state: Path, prompts: Path) -> list[str]:
+    """Create or migrate the schema; on a brand-new one, bring in the earlier files
+    (overrides.json in the state folder, or OVERRIDES_FILE; prompts/recorded)."""
     new = status(url).current is None
     upgrade(url)
-    return import_files(store, overrides_file, recorded) if new else []
+    if not new:
+        return []
+    return import_files(store, paths.overrides_file(state), prompts / "recorded")
 
 
 def import_files(store: Store, overrides_file: Path, recorded: Path) -> list[str]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from ivr.store.changes import aware, utc_now
 from ivr.store.models import AuditEntry, Lock, PinFailure, Revision
 
 MAX_FAILURES = 5
@@ -15,15 +16,6 @@ WINDOW = timedelta(minutes=15)
 LOCK_FOR = timedelta(minutes=15)
 NAME = "staff_pin"
 Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back what it was given, without the offset: it was UTC
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class PinLockout:
@@ -37,7 +29,7 @@ class PinLockout:
         """True while a lock-out is in force."""
         with Session(self.engine) as session:
             until = session.scalar(select(Lock.until).where(Lock.name == NAME))
-        return until is not None and _aware(until) > self.clock()
+        return until is not None and aware(until) > self.clock()
 
     def failed(self) -> bool:
         """Count one wrong PIN; True if that locked recording by phone."""
