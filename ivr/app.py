@@ -17,7 +17,6 @@ from ivr import logs, paths
 from ivr.audio import prompts
 from ivr.call import availability as overrides
 from ivr.call import media
-from ivr.call.dials import AcceptedDialsFile
 from ivr.call.twiml import Renderer, render_failsafe
 from ivr.call.voice import Line, init_app
 from ivr.fetch import DEADLINE_SECONDS
@@ -27,6 +26,7 @@ from ivr.menu.source import IvrError
 from ivr.staff import phone as staff
 from ivr.store.changes import Snapshot, Store
 from ivr.store.db import database_url, shared_engine
+from ivr.store.dials import DialNotes
 from ivr.store.legacy import prepare
 from ivr.store.live import Live
 from ivr.store.pins import PinLockout
@@ -50,7 +50,7 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
         TWILIO_API_BASE=os.environ.get("TWILIO_API_BASE", "https://api.twilio.com"),
         # How long a recording may take to fetch (tests wait less)
         FETCH_SECONDS=DEADLINE_SECONDS,
-        # Helplines' "pressed 1" notes, the SQLite store, the audio cache
+        # The SQLite store (without DATABASE_URL) and the local audio cache
         STATE_DIR=str(paths.state_dir()),
         CLOCK=overrides.utc_now,  # `ivr simulate --at` and tests set their own
         # The store: DATABASE_URL, else an SQLite file in STATE_DIR (made on first use)
@@ -73,12 +73,11 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["ivr.store"] = Store(engine)
     if url.startswith("sqlite"):
         # A local file is made on first use (PostgreSQL migrates at release)
-        recorded = Path(app.config["PROMPTS_DIR"]) / "recorded"
-        overrides_file = Path(app.config["STATE_DIR"]) / "overrides.json"
-        for said in prepare(url, overrides_file, recorded, app.extensions["ivr.store"]):
+        state, folder = Path(app.config["STATE_DIR"]), Path(app.config["PROMPTS_DIR"])
+        for said in prepare(url, app.extensions["ivr.store"], state, folder):
             log.warning("%s", said)
     app.extensions["ivr.pins"] = PinLockout(engine)
-    accepted = AcceptedDialsFile(Path(app.config["STATE_DIR"]) / "accepted-dials.json")
+    accepted = DialNotes(app.extensions["ivr.store"])
     # Made absolute once: Flask would take a relative path as inside the package
     prompts_dir = Path(app.config["PROMPTS_DIR"]).resolve()
     cache = Path(app.config["STATE_DIR"]).resolve() / "audio"

@@ -80,6 +80,7 @@ def ivr(folder: Path, database: str, *args: str) -> None:
         "STATE_DIR": str(folder / "state"),
         "PROMPTS_DIR": str(folder / "prompts"),
         "IVR_MENU": str(REPO_MENU),
+        "PYTHONPATH": str(ROOT),  # the code under test, whatever is installed
     }
     command = [sys.executable, "-c", "from ivr.commands.main import main; main()", *args]
     result = subprocess.run(command, env=env, capture_output=True, text=True, cwd=folder)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import xml.etree.ElementTree as ET
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -99,13 +100,23 @@ def test_an_unknown_dial_token_is_not_taken_as_bridged(app: Flask) -> None:
     assert said[0] == "Sorry, Refuge in Derby City could not take your call."
 
 
-def test_a_note_is_read_once(tmp_path: Path) -> None:
-    from ivr.call.dials import AcceptedDialsFile
+def test_a_note_is_read_once_and_old_ones_are_dropped(app: Flask) -> None:
+    from ivr.store.dials import KEEP, DialNotes
 
-    notes = AcceptedDialsFile(tmp_path / "dials.json")
+    store = app.extensions["ivr.store"]
+    notes = DialNotes(store)
     notes.mark("0123456789abcdef")
     assert notes.taken("0123456789abcdef")
     assert not notes.taken("0123456789abcdef")
+    notes.mark("aaaaaaaaaaaaaaaa")
+    real = store.clock
+    store.clock = lambda: real() + KEEP + timedelta(minutes=1)
+    try:
+        notes.mark("bbbbbbbbbbbbbbbb")  # each note clears those past KEEP
+        assert not notes.taken("aaaaaaaaaaaaaaaa")
+        assert notes.taken("bbbbbbbbbbbbbbbb")
+    finally:
+        store.clock = real
 
 
 def test_hash_at_a_menu_is_a_wrong_key_not_silence(app: Flask) -> None:
@@ -176,17 +187,6 @@ def test_a_store_of_notes_that_fails_never_stops_a_call(
     dials = [e.text.split()[0] for e in call.events if e.kind == "dial"]
     assert dials == [REFUGE, OPERATOR]
     assert call.events[-2].text.startswith("Thank you for calling")
-
-
-def test_a_damaged_notes_file_is_started_afresh(tmp_path: Path) -> None:
-    from ivr.call.dials import AcceptedDialsFile
-
-    path = tmp_path / "dials.json"
-    path.write_text("[1, 2]")
-    notes = AcceptedDialsFile(path)
-    assert not notes.taken("0123456789abcdef")
-    notes.mark("0123456789abcdef")
-    assert notes.taken("0123456789abcdef")
 
 
 def test_a_redirect_by_get_is_refused_as_twilio_would_find(

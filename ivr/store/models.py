@@ -108,3 +108,12 @@ class MenuVersion(Base):
     made_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     made_by: Mapped[str] = mapped_column(String(200))
     note: Mapped[str] = mapped_column(String(300), default="")
+
+
+class DialNote(Base):
+    """A helpline pressed 1 on a ring: a random token (nothing about the caller), when."""
+
+    __tablename__ = "dial_note"
+
+    token: Mapped[str] = mapped_column(String(16), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
