@@ -112,6 +112,7 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     live = Live(app.extensions["ivr.store"], use)
     holder["live"] = live
     app.extensions["ivr.live"] = live
+    live.start()
     app.before_request(live.start)
     init_app(app, line)
     proxies = _proxies(app.config["TRUSTED_PROXIES"])

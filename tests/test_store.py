@@ -15,12 +15,13 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
 
+from ivr.app import build_app
 from ivr.commands.main import main
 from ivr.store import db
 from ivr.store.changes import ClosureRow, Snapshot, Store, Who
 from ivr.store.live import Live
 from ivr.store.models import AuditEntry
-from tests.conftest import TEST_DATABASE_URL
+from tests.conftest import TEST_DATABASE_URL, config
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 ANNE = Who("Anne Example", "console")
@@ -398,3 +399,28 @@ def test_the_first_upgrade_brings_in_earlier_files(
     assert {(e.who, e.channel) for e in store.audit()} == {("import of earlier files", "cli")}
     again = CliRunner().invoke(main, ["db", "upgrade"])
     assert again.output == f"SQLite file {tmp_path / 'new.sqlite3'}: schema at revision 0003\n"
+
+
+def test_a_forked_worker_starts_a_poller_of_its_own(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live = Live(store, interval=0.05)
+    live.start()
+    parent = live._thread
+    live.start()
+    assert live._thread is parent
+    monkeypatch.setattr("ivr.store.live.os.getpid", lambda: -7)  # as after gunicorn's fork
+    live.start()
+    assert live._thread is not parent and live._thread is not None
+    assert live._thread.is_alive()
+
+
+def test_an_idle_worker_is_up_to_date_before_its_first_request(tmp_path: Path) -> None:
+    app = build_app(config(tmp_path))
+    live = app.extensions["ivr.live"]
+    store = app.extensions["ivr.store"]
+    store.set_closure("respect", ClosureRow("closed", NOW + timedelta(hours=1)), CLI)
+    deadline = time.monotonic() + 3
+    while "respect" not in live.snapshot.closures and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "respect" in live.snapshot.closures

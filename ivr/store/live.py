@@ -8,6 +8,7 @@ the last snapshot, and the log says so once (and once more when it is back).
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import weakref
 from collections.abc import Callable
@@ -35,6 +36,7 @@ class Live:
         self.snapshot = EMPTY
         self.reachable = True
         self._thread: threading.Thread | None = None
+        self._pid = 0  # the process the thread runs in: a fork has none until it starts one
         self._lock = threading.Lock()
         self.refresh()
 
@@ -75,15 +77,21 @@ class Live:
         self.reachable = True
 
     def start(self) -> None:
-        """Start looking for changes in the background (once; cheap to call every request)."""
-        if self._thread is not None:
+        """Start looking for changes in the background, once per process.
+
+        The app starts it as it is built (in each worker, so an idle worker's first call is
+        already up to date); every request calls it too, which costs one comparison and
+        gives a worker forked after the build (gunicorn --preload) a thread of its own.
+        """
+        if self._pid == os.getpid():
             return
         with self._lock:
-            if self._thread is None:
+            if self._pid != os.getpid():
                 self._thread = threading.Thread(
                     target=_poll, args=(weakref.ref(self), self.interval), daemon=True
                 )
                 self._thread.start()
+                self._pid = os.getpid()
 
 
 def _poll(ref: weakref.ref[Live], interval: float) -> None:
