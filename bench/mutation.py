@@ -1,6 +1,6 @@
 """Mutation testing of the call flow (mutmut): how many planted bugs the tests catch.
 
-    python bench/mutation.py [MODULE ...]     (default: ivr/call/twiml.py ivr/call/voice.py)
+    python bench/mutation.py [MODULE ...]   (default: twiml.py, voice.py, form.py of ivr/call)
 
 Runs in a copy of the project (mutmut writes a mutants/ folder beside the code), with the
 tests that drive calls end to end. Prints killed / survived / other for each module and
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from common import ROOT
 
-DEFAULT = ["ivr/call/twiml.py", "ivr/call/voice.py"]
+DEFAULT = ["ivr/call/twiml.py", "ivr/call/voice.py", "ivr/call/form.py"]
 TESTS = [
     "tests/test_calls.py",
     "tests/test_voice.py",

@@ -113,8 +113,7 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     holder["live"] = live
     app.extensions["ivr.live"] = live
     live.start()
-    app.before_request(live.start)
-    init_app(app, line)
+    init_app(app, line, before=live.start)
     proxies = _proxies(app.config["TRUSTED_PROXIES"])
     if proxies:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]

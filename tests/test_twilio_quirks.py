@@ -301,3 +301,55 @@ def test_an_audio_failure_is_logged(
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == [
         "/audio/greeting.0a1b2c3d4e5f6a7b.wav failed"
     ]
+
+
+class BrokenBody:
+    """A request body the network cuts off while it is being read."""
+
+    def read(self, size: int = -1) -> bytes:
+        raise OSError("connection reset")
+
+
+def test_a_body_that_cannot_be_read_still_gets_the_fail_safe(app: Flask) -> None:
+    from werkzeug.test import EnvironBuilder
+
+    params = call_params(Digits="2")
+    path = "/voice/choose?m=main&s=0&i=0"
+    environ = EnvironBuilder(
+        path, method="POST", data=params, headers={"X-Twilio-Signature": sign(BASE + path, params)}
+    ).get_environ()
+    environ["wsgi.input"] = BrokenBody()
+    said: list[str] = []
+    body = b"".join(app.wsgi_app(environ, lambda status, headers: said.append(status)))
+    assert said == ["200 OK"]
+    assert b"Sorry, something has gone wrong on this line." in body
+    assert b"<Dial" in body and OPERATOR.encode() in body
+
+
+def test_a_failure_in_flask_on_a_callers_path_is_the_callers_fail_safe(app: Flask) -> None:
+    """Anything signed that Flask answers (not a caller webhook, not staff) and fails."""
+    app.add_url_rule("/voice/extra", "extra", fail, methods=["POST"])
+    params = call_params(To=LINE)
+    answer = app.test_client().post(
+        "/voice/extra",
+        data=params,
+        headers={"X-Twilio-Signature": sign(BASE + "/voice/extra", params)},
+    )
+    assert "Sorry, something has gone wrong on this line." in answer.get_data(as_text=True)
+    assert f'callerId="{LINE}"' in answer.get_data(as_text=True)
+
+
+def test_every_caller_webhook_keeps_the_worker_up_to_date(app: Flask) -> None:
+    """The store's poller is checked on each request (a forked worker starts its own)."""
+    from ivr.call.voice import Line, Webhooks
+
+    seen: list[str] = []
+    line: Line = app.extensions["ivr"]
+    webhooks = Webhooks(app.wsgi_app, line, before=lambda: seen.append("before"))
+    app.wsgi_app = webhooks  # type: ignore[method-assign]
+    params = call_params()
+    app.test_client().post(
+        "/voice", data=params, headers={"X-Twilio-Signature": sign(BASE + "/voice", params)}
+    )
+    app.test_client().get("/healthz")
+    assert seen == ["before"]  # /healthz went on to Flask, whose before_request has its own

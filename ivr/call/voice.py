@@ -1,27 +1,27 @@
-"""The webhooks: check Twilio's signature, read the call state, answer TwiML."""
+"""The webhooks: check Twilio's signature, read the call state, answer TwiML.
+
+Twilio's call webhooks are answered by `Webhooks`, a small WSGI layer in front of Flask:
+a call's request needs no more than its form, its signature and a rendered answer, and
+Flask's per-request machinery (contexts, routing, signals, response objects) cost more
+than all of that together (bench/README.md). Flask serves everything else (health, audio,
+the staff line, the console), with the same signature check and the same fail-safe.
+"""
 
 from __future__ import annotations
 
-import hmac
-import io
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from urllib.parse import unquote_plus
+from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
-from twilio.request_validator import (
-    HMAC_SHA1,
-    SIGNATURE_HEADER,
-    SIGNATURE_SETTINGS_HEADER,
-    RequestValidator,
-    get_signature_algorithm,
-)
+from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from ivr.audio.prompts import AUDIO_PATH
 from ivr.call import twiml
+from ivr.call.form import Environ, Params, form_pairs, signed_by_twilio
 from ivr.call.twiml import Renderer
 from ivr.logs import redact
 
@@ -29,12 +29,12 @@ log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__)
 # Twilio fetches <Play> audio with unsigned GETs; nothing else goes unsigned
 UNSIGNED = frozenset({"voice.health", "audio.audio"})
-HELPLINE_LEG = frozenset({"voice.whisper", "voice.accept"})
+HELPLINE_LEG = frozenset({twiml.WHISPER, twiml.ACCEPT})
 STAFF_PREFIX = "/staff"
 STAFF_FAILED = "Sorry, that could not be saved. Nothing has changed. Goodbye."
-MAX_FORM_BYTES = 65_536  # Twilio's posts are a few hundred bytes
-URLENCODED = "application/x-www-form-urlencoded"
 STATUS_GONE = frozenset({"completed", "canceled", "failed", "busy", "no-answer"})
+FORBIDDEN = "Forbidden: this line answers only requests signed by Twilio.\n"
+XML_HEADERS = "text/xml; charset=utf-8"
 
 
 @dataclass
@@ -60,147 +60,154 @@ def _xml(text: str) -> Response:
     return Response(text, mimetype="text/xml")
 
 
-class SignedForm(dict[str, list[str]]):
-    """Every value of each name, as RequestValidator reads them (its fastest path)."""
-
-    def getall(self, name: str) -> list[str]:
-        return self[name]
+# Each caller webhook: its answer from the call's state (renderer and values) alone.
 
 
-def form_pairs() -> list[tuple[str, str]]:
-    """The posted form, parsed once per request for the signature check and the handler.
-
-    Twilio posts a small urlencoded form: the standard library reads it in a fraction of
-    the time werkzeug's general form parser takes, on every webhook. Anything else (a
-    large or multipart body) goes through werkzeug, with its limits.
-    """
-    environ = request.environ
-    cached: list[tuple[str, str]] | None = environ.get("ivr.form")
-    if cached is None:
-        length = environ.get("CONTENT_LENGTH", "")
-        size = int(length) if length.isdigit() else -1
-        urlencoded = environ.get("CONTENT_TYPE", "").startswith(URLENCODED)
-        if urlencoded and 0 <= size <= MAX_FORM_BYTES:
-            body = environ["wsgi.input"].read(size)
-            # Put back, so werkzeug can still read it (the staff views use request.values)
-            environ["wsgi.input"] = io.BytesIO(body)
-            cached = parse_pairs(body.decode("utf-8", "replace"))
-        else:
-            cached = list(request.form.items(multi=True))
-        environ["ivr.form"] = cached
-    return cached
+def start(renderer: Renderer, p: Params) -> str:
+    """A new call."""
+    return renderer.start()
 
 
-def parse_pairs(text: str) -> list[tuple[str, str]]:
-    """'a=1&b=%2B44' -> [('a', '1'), ('b', '+44')], as parse_qsl with blank values kept.
-
-    Only fields that hold an escape are unquoted: most of Twilio's hold none.
-    """
-    pairs = []
-    for field in text.split("&"):
-        if not field:
-            continue
-        name, _, value = field.partition("=")
-        if "%" in name or "+" in name:
-            name = unquote_plus(name)
-        if "%" in value or "+" in value:
-            value = unquote_plus(value)
-        pairs.append((name, value))
-    return pairs
+def choose(renderer: Renderer, p: Params) -> str:
+    """The caller's answer to a menu, or their silence."""
+    key = renderer.heard(p("m"), p("Digits"), p("SpeechResult"), p("Confidence"))
+    return renderer.choose(p("m"), p.count("s"), p.count("i"), key, p.line_number())
 
 
-class Params:
-    """One request's values, read once: state from the URL, Twilio's from the form."""
-
-    def __init__(self) -> None:
-        values: dict[str, str] = {}
-        for name, value in form_pairs():
-            values.setdefault(name, value)  # the first of a repeated name, as werkzeug
-        query = request.environ.get("QUERY_STRING", "")
-        for name, value in parse_pairs(query.encode("latin-1").decode("utf-8", "replace")):
-            values[name] = value  # the URL's state wins over anything posted
-        self.values = values
-
-    def __call__(self, name: str) -> str:
-        return self.values.get(name, "")
-
-    def count(self, name: str) -> int:
-        """A counter from the URL; garbage counts as 0, so a bad URL starts afresh."""
-        value = self(name)
-        return min(int(value), 99) if value.isascii() and value.isdigit() else 0
-
-    def line_number(self) -> str:
-        """The number the caller dialled: the line's own, shown to helplines as caller ID."""
-        to = self("To")
-        return to if to.startswith("+") and to[1:].isdigit() and len(to) <= 16 else ""
+def dialled(renderer: Renderer, p: Params) -> str:
+    """A dial ended: connected and finished, or try the next in the chain."""
+    said = p("DialBridged").lower()
+    # Twilio usually says whether the helpline was bridged; when it does not, ask the
+    # helpline's leg (see AcceptedDials) rather than take silence for a failure
+    bridged = {"true": True, "false": False}.get(said)
+    gone = p("CallStatus") in STATUS_GONE
+    state = (p("m"), p("k"), p.count("n"))
+    return renderer.dialled(*state, bridged, p.line_number(), p("t"), gone)
 
 
-def public_url() -> str:
-    """The URL Twilio requested, as it signed it.
-
-    Behind a proxy, scheme and host come from PUBLIC_BASE_URL, or from X-Forwarded-*
-    headers only as far as werkzeug's ProxyFix trusts them (TRUSTED_PROXIES): anyone
-    can send those headers, so they are never read here directly.
-    """
-    # As sent, not decoded: gunicorn and werkzeug both keep it
-    raw = str(request.environ.get("RAW_URI") or request.environ["REQUEST_URI"])
-    base = _line().public_base_url
-    if base:
-        return base.rstrip("/") + raw
-    return f"{request.scheme}://{request.host}{raw}"
+def whisper(renderer: Renderer, p: Params) -> str:
+    """On the helpline's leg, before it is bridged."""
+    return renderer.whisper(p("m"), p("k"), p.count("n"), p("t"))
 
 
-def check_signature() -> Response | None:
-    """Refuse any webhook request that Twilio did not sign with our token."""
-    if request.endpoint in UNSIGNED or request.path.startswith(AUDIO_PATH + "/"):
-        return None  # any /audio/ path: a bad name is a 404, as for any missing media
-    signature = request.headers.get(SIGNATURE_HEADER, "")
-    algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
-    params = SignedForm()
-    if request.method == "POST":
-        for name, value in form_pairs():
-            params.setdefault(name, []).append(value)
-    validator = _line().validator
-    url = public_url()
-    # The exact URL first (one HMAC); validate() also tries it with and without the port
-    if signature and algorithm == HMAC_SHA1:
-        if hmac.compare_digest(validator.compute_signature(url, params), signature):
-            return None
-    if signature and validator.validate(url, params, signature, algorithm):
-        return None
-    log.warning(
-        "refused a request to %s: missing or wrong %s", redact(request.path), SIGNATURE_HEADER
-    )
-    return Response("Forbidden: this line answers only requests signed by Twilio.\n", 403)
+def accept(renderer: Renderer, p: Params) -> str:
+    """The helpline pressed a key (or did not)."""
+    return renderer.accept(p("Digits").strip(), p("t"))
 
 
-def on_helpline_leg() -> bool:
-    """The request comes from the helpline's phone (the whisper), not the caller's."""
-    if request.endpoint in HELPLINE_LEG:
-        return True
-    # Twilio marks the leg a <Dial> made, on any path it requests
-    return request.form.get("Direction", "").startswith("outbound-dial") or bool(
-        request.form.get("ParentCallSid")
-    )
+def numbers(renderer: Renderer, p: Params) -> str:
+    """Read the useful numbers again."""
+    return renderer.numbers(p.count("r"))
 
 
-def hang_up(text: str = "") -> str:
+ANSWERS: dict[str, Callable[[Renderer, Params], str]] = {
+    twiml.START: start,
+    twiml.CHOOSE: choose,
+    twiml.DIALLED: dialled,
+    twiml.WHISPER: whisper,
+    twiml.ACCEPT: accept,
+    twiml.NUMBERS: numbers,
+}
+
+
+def hang_up(renderer: Renderer, text: str = "") -> str:
     """Say text (if any) and hang up."""
     response = VoiceResponse()
     if text:
-        settings = _line().renderer.settings
+        settings = renderer.settings
         response.say(text, voice=settings.say_voice, language=settings.language)
     response.hangup()
     return str(response)
 
 
-def failsafe(error: Exception) -> Response | HTTPException:
-    """Whatever went wrong, nobody is left in silence, and each leg gets what fits it.
+def call_failed(line: Line, path: str, p: Params) -> str:
+    """A caller webhook failed: nobody is left in silence, and each leg gets what fits it.
 
     The caller hears an apology and is put through to the 24/7 line. The helpline's leg
     hangs up, so the caller's <Dial> moves on down the chain (answering it with the
-    caller's fail-safe would have the helpline's phone dial the 24/7 line). A member of
-    staff recording a prompt hears that nothing changed.
+    caller's fail-safe would have the helpline's phone dial the 24/7 line).
+    """
+    if path in HELPLINE_LEG or p.on_helpline_leg():
+        log.exception("helpline leg %s failed; it hangs up", redact(path))
+        return hang_up(line.renderer)
+    log.exception("webhook %s failed; the caller was sent to the 24/7 line", redact(path))
+    return line.failsafe(p.line_number())
+
+
+def refused(path: str) -> Response:
+    """The answer to a request Twilio did not sign, noted in the log."""
+    log.warning("refused a request to %s: missing or wrong X-Twilio-Signature", redact(path))
+    return Response(FORBIDDEN, 403)
+
+
+class Webhooks:
+    """WSGI: Twilio's caller webhooks answered here; every other path goes on to Flask.
+
+    Only POSTs signed with our token are answered (other methods 405, unsigned 403);
+    whatever fails inside gives the fail-safe for the leg, never an error page.
+    """
+
+    def __init__(
+        self, flask_app: Any, line: Line, before: Callable[[], None] = lambda: None
+    ) -> None:
+        self.flask_app = flask_app
+        self.line = line
+        self.before = before
+
+    def __call__(self, environ: Environ, start_response: Any) -> Iterable[bytes]:
+        path: str = environ.get("PATH_INFO", "")
+        answer = ANSWERS.get(path)
+        if answer is None:
+            return self.flask_app(environ, start_response)  # type: ignore[no-any-return]
+        self.before()
+        line = self.line
+        try:
+            if not signed_by_twilio(environ, line.validator, line.public_base_url):
+                return refused(path)(environ, start_response)
+            if environ.get("REQUEST_METHOD") != "POST":
+                return MethodNotAllowed(["POST"])(environ, start_response)
+            p = Params.of(environ)
+            text = answer(line.renderer, p)
+        except Exception:  # noqa: BLE001 - a caller never hears an application error
+            text = call_failed(line, path, _params_or_none(environ))
+        body = text.encode()
+        start_response(
+            "200 OK", [("Content-Type", XML_HEADERS), ("Content-Length", str(len(body)))]
+        )
+        return [body]
+
+
+def _params_or_none(environ: Environ) -> Params:
+    """The request's values if they can be read at all (a failure may be in reading them)."""
+    try:
+        return Params.of(environ)
+    except Exception:  # noqa: BLE001
+        return Params([], "")
+
+
+# Flask's side: the staff line and anything else signed that reaches Flask
+
+
+def _request_form(environ: Environ) -> Iterable[tuple[str, str]]:
+    return request.form.items(multi=True)
+
+
+def check_signature() -> Response | None:
+    """Refuse any request to Flask that Twilio did not sign with our token."""
+    if request.endpoint in UNSIGNED or request.path.startswith(AUDIO_PATH + "/"):
+        return None  # any /audio/ path: a bad name is a 404, as for any missing media
+    form_pairs(request.environ, _request_form)  # werkzeug's request keeps what it parses
+    line = _line()
+    if signed_by_twilio(request.environ, line.validator, line.public_base_url):
+        return None
+    return refused(request.path)
+
+
+def failsafe(error: Exception) -> Response | HTTPException:
+    """Whatever went wrong in Flask, each leg gets what fits it.
+
+    A member of staff recording a prompt hears that nothing changed; a helpline's leg
+    hangs up; a signed request for a path we do not have starts the call afresh.
     """
     line = _line()
     media = request.endpoint in UNSIGNED or request.path.startswith(AUDIO_PATH + "/")
@@ -210,18 +217,16 @@ def failsafe(error: Exception) -> Response | HTTPException:
         # A <Play> that fails is skipped by Twilio: the call goes on to the next verb
         log.exception("%s failed", redact(request.path))
         return InternalServerError()
-    if on_helpline_leg():
-        if not isinstance(error, HTTPException):
-            log.exception("helpline leg %s failed; it hangs up", redact(request.path))
-        return _xml(hang_up())
+    p = Params.of(request.environ)
     if request.path.startswith(STAFF_PREFIX):
         log.exception("staff line %s failed; nothing was changed", redact(request.path))
-        return _xml(hang_up(STAFF_FAILED))
+        return _xml(hang_up(line.renderer, STAFF_FAILED))
+    if p.on_helpline_leg():
+        return _xml(hang_up(line.renderer))
     if isinstance(error, HTTPException):
         # A signed request to a path we do not have: start the call afresh
         return _xml(line.renderer.start())
-    log.exception("webhook %s failed; the caller was sent to the 24/7 line", redact(request.path))
-    return _xml(line.failsafe(Params().line_number()))
+    return _xml(call_failed(line, request.path, p))
 
 
 @bp.route("/healthz")
@@ -230,56 +235,12 @@ def health() -> Response:
     return Response("ok\n", mimetype="text/plain")
 
 
-@bp.route(twiml.START, methods=["POST"])
-def start() -> Response:
-    """A new call."""
-    return _xml(_line().renderer.start())
-
-
-@bp.route(twiml.CHOOSE, methods=["POST"])
-def choose() -> Response:
-    """The caller's answer to a menu, or their silence."""
-    renderer, p = _line().renderer, Params()
-    key = renderer.heard(p("m"), p("Digits"), p("SpeechResult"), p("Confidence"))
-    return _xml(renderer.choose(p("m"), p.count("s"), p.count("i"), key, p.line_number()))
-
-
-@bp.route(twiml.DIALLED, methods=["POST"])
-def dialled() -> Response:
-    """A dial ended: connected and finished, or try the next in the chain."""
-    p = Params()
-    said = p("DialBridged").lower()
-    # Twilio usually says whether the helpline was bridged; when it does not, ask the
-    # helpline's leg (see AcceptedDials) rather than take silence for a failure
-    bridged = {"true": True, "false": False}.get(said)
-    gone = p("CallStatus") in STATUS_GONE
-    state = (p("m"), p("k"), p.count("n"))
-    return _xml(_line().renderer.dialled(*state, bridged, p.line_number(), p("t"), gone))
-
-
-@bp.route(twiml.WHISPER, methods=["POST"])
-def whisper() -> Response:
-    """On the helpline's leg, before it is bridged."""
-    p = Params()
-    return _xml(_line().renderer.whisper(p("m"), p("k"), p.count("n"), p("t")))
-
-
-@bp.route(twiml.ACCEPT, methods=["POST"])
-def accept() -> Response:
-    """The helpline pressed a key (or did not)."""
-    p = Params()
-    return _xml(_line().renderer.accept(p("Digits").strip(), p("t")))
-
-
-@bp.route(twiml.NUMBERS, methods=["POST"])
-def numbers() -> Response:
-    """Read the useful numbers again."""
-    return _xml(_line().renderer.numbers(Params().count("r")))
-
-
-def init_app(app: Flask, line: Line) -> None:
-    """Attach the webhooks, the signature check and the fail-safe to app."""
+def init_app(app: Flask, line: Line, before: Callable[[], None] = lambda: None) -> None:
+    """Answer the caller webhooks in front of app; attach the signature check and the
+    fail-safe to everything else. `before` runs ahead of every request."""
     app.extensions["ivr"] = line
+    app.before_request(before)
     app.before_request(check_signature)
     app.register_error_handler(Exception, failsafe)
     app.register_blueprint(bp)
+    app.wsgi_app = Webhooks(app.wsgi_app, line, before)  # type: ignore[method-assign]
