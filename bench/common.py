@@ -20,6 +20,7 @@ from twilio.request_validator import RequestValidator
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-token-made-up"
+SECRET_KEY = "bench-secret-key-made-up"
 CALLER = "+447700900123"  # Ofcom drama range
 LINE = "+441632960001"
 
@@ -62,7 +63,8 @@ def gunicorn(
     """Start the Procfile's gunicorn for app (in cwd, with env added); yield its port; stop it."""
     port = free_port()
     command, procfile_env = procfile_command(app, port)
-    env = os.environ | procfile_env | {"TWILIO_AUTH_TOKEN": TOKEN} | (env or {})
+    made_up = {"TWILIO_AUTH_TOKEN": TOKEN, "SECRET_KEY": SECRET_KEY}
+    env = os.environ | procfile_env | made_up | (env or {})
     env.setdefault("PYTHONPATH", str(ROOT))
     out = open(log or os.devnull, "wb")  # noqa: SIM115
     proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=out)

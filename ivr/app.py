@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, redirect
 from twilio.request_validator import RequestValidator
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -24,6 +24,7 @@ from ivr.menu.load import load_menu, menu_from_text
 from ivr.menu.model import Menu
 from ivr.menu.source import IvrError
 from ivr.staff import phone as staff
+from ivr.staff.console import init_console
 from ivr.store.changes import Snapshot, Store
 from ivr.store.db import database_url, shared_engine
 from ivr.store.dials import DialNotes
@@ -57,6 +58,10 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
         DATABASE_URL=None,
         # How many proxies in front may set X-Forwarded-* (the Procfile's platform: 1)
         TRUSTED_PROXIES=os.environ.get("TRUSTED_PROXIES", "0"),
+        # Signs console sessions: required, so a restart or another instance keeps them
+        SECRET_KEY=os.environ.get("SECRET_KEY", ""),
+        # A draft menu tried in the console: its own menu, not the published one
+        FOLLOW_PUBLISHED=True,
     )
     if config:
         app.config.update(config)
@@ -65,6 +70,12 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
         raise IvrError(
             "TWILIO_AUTH_TOKEN is not set: the line will not start without it, "
             "because every webhook must be checked (for a local trial run `ivr simulate`)"
+        )
+    if not app.config["SECRET_KEY"]:
+        raise IvrError(
+            "SECRET_KEY is not set: the console signs sign-ins with it, so set a long "
+            "random one (e.g. python -c 'import secrets; print(secrets.token_hex(32))'); "
+            "`ivr serve` makes a one-off key for a local trial"
         )
     repo_menu = load_menu(app.config["IVR_MENU"])
     url = app.config["DATABASE_URL"] or database_url(Path(app.config["STATE_DIR"]))
@@ -100,6 +111,8 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     def use(snapshot: Snapshot) -> None:
         """A newly published menu: checked again, then every part made from it."""
         version = snapshot.menu
+        if not app.config["FOLLOW_PUBLISHED"]:
+            return
         if version is None or version.number == published["number"]:
             return
         menu = menu_from_text(version.text, f"menu version {version.number}")
@@ -112,8 +125,9 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     live = Live(app.extensions["ivr.store"], use)
     holder["live"] = live
     app.extensions["ivr.live"] = live
-    live.start()
-    init_app(app, line, before=live.start)
+    if app.config["FOLLOW_PUBLISHED"]:
+        live.start()
+    init_app(app, line, before=live.start if app.config["FOLLOW_PUBLISHED"] else lambda: None)
     proxies = _proxies(app.config["TRUSTED_PROXIES"])
     if proxies:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -123,6 +137,8 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     logs.install(logging.getLogger("ivr"))
     app.register_blueprint(media.bp)
     app.register_blueprint(staff.bp)
+    init_console(app)
+    app.add_url_rule("/", "home", lambda: redirect("/console/"))
     return app
 
 

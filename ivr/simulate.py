@@ -44,6 +44,7 @@ class Event:
 
     kind: str  # say, play, pause, gather, dial, whisper, bridged, hangup, end
     text: str = ""
+    url: str = ""  # a play's audio
 
     def __str__(self) -> str:
         return f"[{self.kind}] {self.text}".rstrip()
@@ -56,6 +57,7 @@ class Call:
     events: list[Event] = field(default_factory=list)
     urls: list[str] = field(default_factory=list)
     live: bool = False  # events are shown as they happen (the caller's leg, not a whisper)
+    waiting: bool = False  # stopped where the line waits for the caller's next input
 
     def heard(self) -> str:
         """Everything the caller heard, in order, as one text."""
@@ -125,18 +127,30 @@ class Simulator:
                 return self.answers[hid]
         return self.answers.get(number, "accept")
 
-    def call(self, inputs: Iterator[Input] | list[Input], start: str = "/voice") -> Call:
-        """Make a call, answering each Gather from inputs (silence once they run out)."""
+    def call(
+        self, inputs: Iterator[Input] | list[Input], start: str = "/voice", stop: bool = False
+    ) -> Call:
+        """Make a call, answering each Gather from inputs: silence once they run out, or
+        with stop, the call stops there, waiting (a step-by-step call in the console)."""
         feed = iter(inputs)
+
+        def next_or_silence() -> Input:
+            return next(feed, None)
+
         call = Call(live=True)
         params = {"CallSid": f"CA{next(self.sids):032d}", "From": self.caller, "To": LINE}
         params |= {"Caller": self.caller, "Direction": "inbound", "CallStatus": "in-progress"}
         params |= {"AccountSid": ACCOUNT}
-        self._run(call, start, "POST", params, lambda: next(feed, None))
+        try:
+            self._run(
+                call, start, "POST", params, lambda: next(feed) if stop else next(feed, None)
+            )
+        except StopIteration:
+            call.waiting = True
         return call
 
-    def _record(self, call: Call, kind: str, text: str = "") -> None:
-        event = Event(kind, text)
+    def _record(self, call: Call, kind: str, text: str = "", url: str = "") -> None:
+        event = Event(kind, text, url)
         call.events.append(event)
         if self.on_event and call.live:
             self.on_event(event)
@@ -272,7 +286,7 @@ class Simulator:
                 # Twilio skips audio it cannot fetch and goes on with the next verb
                 self._record(call, "play-failed", verb.text or "")
             else:
-                self._record(call, "play", heard)
+                self._record(call, "play", heard, verb.text or "")
         else:
             self._record(call, "pause", verb.get("length", "1"))
 

@@ -107,6 +107,7 @@ def config(tmp_path: Path, **extra: object) -> dict[str, object]:
     return {
         "DATABASE_URL": TEST_DATABASE_URL or None,
         "TWILIO_AUTH_TOKEN": TOKEN,
+        "SECRET_KEY": "made-up-test-secret-key",
         "IVR_MENU": str(REPO_MENU),
         "PROMPTS_DIR": str(REPO_MENU.parent / "prompts"),
         "CLOCK": lambda: NOON,
@@ -182,6 +183,7 @@ def small_app(tmp_path: Path, write_menu: Callable[[str], Path]) -> Flask:
     return create_app(
         {
             "TWILIO_AUTH_TOKEN": TOKEN,
+            "SECRET_KEY": "made-up-test-secret-key",
             "IVR_MENU": str(menu),
             "PROMPTS_DIR": str(tmp_path / "prompts"),
             "STATE_DIR": str(tmp_path / "state"),

@@ -36,7 +36,7 @@ def ivr(*args: str) -> Result:
 
 @pytest.fixture
 def app(env: Path) -> Flask:
-    return create_app({"TWILIO_AUTH_TOKEN": TOKEN})
+    return create_app({"TWILIO_AUTH_TOKEN": TOKEN, "SECRET_KEY": "made-up-test-secret-key"})
 
 
 def test_nothing_published_means_the_repository_menu(env: Path) -> None:

@@ -94,6 +94,7 @@ def make_app() -> Flask:
     return create_app(
         {
             "TWILIO_AUTH_TOKEN": TOKEN,
+            "SECRET_KEY": "made-up-test-secret-key",
             "IVR_MENU": str(root / "menus.yaml"),
             "CLOCK": lambda: NOON,
             "STATE_DIR": str(state),

@@ -120,6 +120,7 @@ def test_stale_audio_is_never_played(tmp_path: Path, write_menu: Callable[[str],
     app = create_app(
         {
             "TWILIO_AUTH_TOKEN": TOKEN,
+            "SECRET_KEY": "made-up-test-secret-key",
             "IVR_MENU": str(menu),
             "PROMPTS_DIR": str(prompts),
             "STATE_DIR": str(tmp_path / "state"),

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from ivr.menu.hours import Hours
+from ivr.menu.hours import Hours, spoken_when, written_when
 from ivr.menu.model import Helpline, Menu
+from ivr.menu.source import IvrError
 from ivr.store.changes import ClosureRow as Override
 from ivr.store.changes import utc_now
 
-__all__ = ["Availability", "Closures", "Override", "utc_now"]
+__all__ = [
+    "Availability",
+    "Closures",
+    "HelplineState",
+    "Override",
+    "check_helpline",
+    "check_until",
+    "states",
+    "utc_now",
+]
+MAX_AHEAD = timedelta(days=366)
 
 Clock = Callable[[], datetime]
 
@@ -61,3 +72,69 @@ class Availability:
                 return after
             return hours.next_change(after)
         return hours.next_change(now) if hours is not None else None
+
+
+@dataclass(frozen=True)
+class HelplineState:
+    """A dialled helpline as staff see it: open or closed, until when, and why."""
+
+    helpline: Helpline
+    is_open: bool
+    change: str  # "closes today at 4 pm", "opens on Monday at 10 am", "24/7"...
+    override: Override | None
+    notes: tuple[str, ...]
+
+
+def states(availability: Availability, now: datetime) -> list[HelplineState]:
+    """Every dialled helpline's state at now (the `ivr hours` listing, and the console's)."""
+    found = []
+    for helpline in availability.menu.helplines.values():
+        if not helpline.dial:
+            continue
+        is_open = availability.is_open(helpline, now)
+        override = availability.overrides.get(helpline.id, now)
+        if helpline.hours is None and override is None:
+            change = "hours unknown: always tried"
+        elif is_open:
+            closes = None if override else helpline.hours and helpline.hours.next_change(now)
+            closes = override.until if override else closes
+            change = f"closes {spoken_when(closes, now)}" if closes else "24/7"
+        else:
+            opens = availability.reopens(helpline, now)
+            change = f"opens {spoken_when(opens, now)}" if opens else "no opening soon"
+        notes = []
+        if override:
+            notes.append(f"override: {override.state} until {written_when(override.until, now)}")
+            notes += [override.reason] if override.reason else []
+        if helpline.hours is not None and not helpline.hours.confirmed:
+            notes.append("hours not confirmed")
+        found.append(HelplineState(helpline, is_open, change, override, tuple(notes)))
+    return found
+
+
+def check_helpline(menu: Menu, helpline_id: str, closing: bool) -> Helpline:
+    """A helpline staff may close or open; anything else refused, saying which are."""
+    dialled = sorted(h.id for h in menu.helplines.values() if h.dial)
+    helpline = menu.helplines.get(helpline_id)
+    if helpline is None:
+        raise IvrError(f"unknown helpline '{helpline_id}' (known: {', '.join(dialled)})")
+    if not helpline.dial:
+        raise IvrError(
+            f"'{helpline_id}' is never dialled (dial: false), so it cannot be closed or "
+            f"opened (dialled helplines: {', '.join(dialled)})"
+        )
+    if closing and helpline_id == menu.settings.operator:
+        raise IvrError("the 24/7 line is never skipped, so it cannot be closed")
+    return helpline
+
+
+def check_until(until: datetime, now: datetime) -> datetime:
+    """Refuse an end that has passed or is more than a year away."""
+    if until <= now:
+        raise IvrError(f"{written_when(until, now)} has already passed")
+    if until > now + MAX_AHEAD:
+        raise IvrError(
+            f"{written_when(until, now)} is more than a year away: close or open a "
+            "helpline for a year at most, or change its hours in the menu"
+        )
+    return until

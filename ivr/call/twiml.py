@@ -270,12 +270,7 @@ class Renderer:
 
     def closed(self, helpline: Helpline, now: datetime) -> str:
         """'ManKind's helpline is closed now. It opens on Monday at 10 am.'"""
-        override = self.availability.overrides.get(helpline.id, now)
-        reason = f": {override.reason}" if override and override.reason else ""
-        opens = self.availability.reopens(helpline, now)
-        when = f"It opens {spoken_when(opens, now)}." if opens else ""
-        text = self.menu.composer.fill("closed", name=helpline.name, reason=reason, opens=when)
-        return text[:1].upper() + text[1:]
+        return closed_text(self.availability, helpline, now)
 
     def dialled(
         self,
@@ -402,6 +397,16 @@ def _unsure(confidence: str, minimum: float) -> bool:
 def new_token() -> str:
     """A fresh name for one ring of one helpline: random, so it says nothing of the call."""
     return secrets.token_hex(8)
+
+
+def closed_text(availability: Availability, helpline: Helpline, now: datetime) -> str:
+    """What a caller hears when a helpline they chose is closed (staff see it first)."""
+    override = availability.overrides.get(helpline.id, now)
+    reason = f": {override.reason}" if override and override.reason else ""
+    opens = availability.reopens(helpline, now)
+    when = f"It opens {spoken_when(opens, now)}." if opens else ""
+    text = availability.menu.composer.fill("closed", name=helpline.name, reason=reason, opens=when)
+    return text[:1].upper() + text[1:]
 
 
 def render_failsafe(menu: Menu, line: str) -> str:

@@ -28,7 +28,9 @@ from ivr.logs import redact
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__)
 # Twilio fetches <Play> audio with unsigned GETs; nothing else goes unsigned
-UNSIGNED = frozenset({"voice.health", "audio.audio"})
+UNSIGNED = frozenset({"voice.health", "audio.audio", "home"})
+# Staff's browsers: signed in to the console (its own checks), never signed by Twilio
+CONSOLE_PREFIX = "/console"
 HELPLINE_LEG = frozenset({twiml.WHISPER, twiml.ACCEPT})
 STAFF_PREFIX = "/staff"
 STAFF_FAILED = "Sorry, that could not be saved. Nothing has changed. Goodbye."
@@ -192,10 +194,17 @@ def _request_form(environ: Environ) -> Iterable[tuple[str, str]]:
     return request.form.items(multi=True)
 
 
+def from_browser() -> bool:
+    """A console page: sign-in, sessions and CSRF guard it, not Twilio's signature."""
+    return request.path == CONSOLE_PREFIX or request.path.startswith(CONSOLE_PREFIX + "/")
+
+
 def check_signature() -> Response | None:
     """Refuse any request to Flask that Twilio did not sign with our token."""
     if request.endpoint in UNSIGNED or request.path.startswith(AUDIO_PATH + "/"):
         return None  # any /audio/ path: a bad name is a 404, as for any missing media
+    if from_browser():
+        return None
     form_pairs(request.environ, _request_form)  # werkzeug's request keeps what it parses
     line = _line()
     if signed_by_twilio(request.environ, line.validator, line.public_base_url):
@@ -210,6 +219,11 @@ def failsafe(error: Exception) -> Response | HTTPException:
     hangs up; a signed request for a path we do not have starts the call afresh.
     """
     line = _line()
+    if from_browser():
+        if isinstance(error, HTTPException):
+            return error
+        log.exception("console page %s failed", redact(request.path))
+        return InternalServerError()
     media = request.endpoint in UNSIGNED or request.path.startswith(AUDIO_PATH + "/")
     if isinstance(error, HTTPException) and (media or isinstance(error, MethodNotAllowed)):
         return error  # media fetches and wrong methods get plain HTTP answers

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import click
 
-from ivr.call.availability import Availability, Closures, Override, utc_now
+from ivr.call.availability import (
+    Availability,
+    Closures,
+    Override,
+    check_helpline,
+    check_until,
+    states,
+    utc_now,
+)
 from ivr.commands.options import MENU_OPT, cli_store, cli_who, menu_or_exit, saving
-from ivr.menu.hours import LONDON, spoken_when, written_when
+from ivr.menu.hours import LONDON, written_when
 from ivr.menu.model import Menu
+from ivr.menu.source import IvrError
 
 
 class When(click.ParamType[datetime]):
@@ -30,32 +39,22 @@ class When(click.ParamType[datetime]):
 
 
 WHEN = When()
-MAX_AHEAD = timedelta(days=366)
 
 
-def _helpline(menu: Menu, helpline_id: str) -> str:
+def _helpline(menu: Menu, helpline_id: str, closing: bool = False) -> str:
     """A helpline that transfers can reach; anything else is refused, saying which are."""
-    dialled = sorted(h.id for h in menu.helplines.values() if h.dial)
-    if helpline_id not in menu.helplines:
-        raise click.BadParameter(f"unknown helpline '{helpline_id}' (known: {', '.join(dialled)})")
-    if not menu.helplines[helpline_id].dial:
-        raise click.BadParameter(
-            f"'{helpline_id}' is never dialled (dial: false), so it cannot be closed or "
-            f"opened (dialled helplines: {', '.join(dialled)})"
-        )
-    return helpline_id
+    try:
+        return check_helpline(menu, helpline_id, closing).id
+    except IvrError as e:
+        raise click.BadParameter(str(e)) from e
 
 
 def _until(until: datetime, now: datetime) -> datetime:
     """Refuse an --until that has passed or is more than a year away."""
-    if until <= now:
-        raise click.BadParameter(f"{written_when(until, now)} has already passed")
-    if until > now + MAX_AHEAD:
-        raise click.BadParameter(
-            f"{written_when(until, now)} is more than a year away: close or open a "
-            "helpline for a year at most, or change its hours in the menu"
-        )
-    return until
+    try:
+        return check_until(until, now)
+    except IvrError as e:
+        raise click.BadParameter(str(e)) from e
 
 
 @click.group(invoke_without_command=True)
@@ -72,31 +71,10 @@ def hours(ctx: click.Context, at: datetime | None, menu_file: str) -> None:
         closures = cli_store().snapshot().closures
     availability = Availability(menu, Closures(lambda: closures), lambda: now)
     click.echo(f"at {now.astimezone(LONDON):%A %d %B %Y %H:%M} (London)")
-    for helpline in menu.helplines.values():
-        if not helpline.dial:
-            continue
-        is_open = availability.is_open(helpline)
-        override = availability.overrides.get(helpline.id, now)
-        if helpline.hours is None and override is None:
-            state, change = "open", "hours unknown: always tried"
-        elif is_open:
-            closes = None if override else helpline.hours and helpline.hours.next_change(now)
-            closes = override.until if override else closes
-            state, change = "open", f"closes {spoken_when(closes, now)}" if closes else "24/7"
-        else:
-            opens = availability.reopens(helpline, now)
-            state, change = (
-                "closed",
-                f"opens {spoken_when(opens, now)}" if opens else "no opening soon",
-            )
-        notes = []
-        if override:
-            notes.append(f"override: {override.state} until {written_when(override.until, now)}")
-            notes += [override.reason] if override.reason else []
-        if helpline.hours is not None and not helpline.hours.confirmed:
-            notes.append("hours not confirmed")
-        extra = f" ({'; '.join(notes)})" if notes else ""
-        click.echo(f"{helpline.id:<16} {state:<6} {change}{extra}")
+    for state in states(availability, now):
+        extra = f" ({'; '.join(state.notes)})" if state.notes else ""
+        word = "open" if state.is_open else "closed"
+        click.echo(f"{state.helpline.id:<16} {word:<6} {state.change}{extra}")
 
 
 @hours.command()
@@ -107,9 +85,7 @@ def hours(ctx: click.Context, at: datetime | None, menu_file: str) -> None:
 def close(helpline_id: str, until: datetime, reason: str, menu_file: str) -> None:
     """Close a helpline until a time: transfers skip it, saying why and when it reopens."""
     menu = menu_or_exit(menu_file)
-    _helpline(menu, helpline_id)
-    if helpline_id == menu.settings.operator:
-        raise click.BadParameter("the 24/7 line is never skipped, so it cannot be closed")
+    _helpline(menu, helpline_id, closing=True)
     now = utc_now()
     _until(until, now)
     with saving():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Callable
 from datetime import datetime
@@ -16,6 +17,7 @@ from ivr.commands import db as db_cli
 from ivr.commands import hours as hours_cli
 from ivr.commands import menu as menu_cli
 from ivr.commands import prompts as prompts_cli
+from ivr.commands import staff as staff_cli
 from ivr.commands.options import MENU_OPT, fail, menu_or_exit
 from ivr.menu.model import build_menu
 from ivr.menu.source import IvrError, MenuError, read_source
@@ -71,7 +73,13 @@ def _local_app(
     menu_file: str, token: str | None = None, clock: Callable[[], datetime] | None = None
 ) -> tuple[Flask, str]:
     token = token or secrets.token_hex(16)
-    config: dict[str, Any] = {"TWILIO_AUTH_TOKEN": token, "IVR_MENU": menu_file}
+    config: dict[str, Any] = {
+        "TWILIO_AUTH_TOKEN": token,
+        "IVR_MENU": menu_file,
+        # One-off: sessions last as long as this process; served on 127.0.0.1 only
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(32),
+        "SESSION_COOKIE_SECURE": False,
+    }
     if clock:
         config["CLOCK"] = clock
     try:
@@ -145,9 +153,7 @@ def _typed() -> Any:
 @MENU_OPT
 @click.option("--port", default=5000, show_default=True, help="Port on 127.0.0.1.")
 def serve(menu_file: str, port: int) -> None:
-    """Serve the line on 127.0.0.1 only (production runs gunicorn, see the Procfile)."""
-    import os
-
+    """Serve the line and console on 127.0.0.1 only (production: gunicorn, the Procfile)."""
     token = os.environ.get("TWILIO_AUTH_TOKEN", "")
     if not token:
         token = secrets.token_hex(16)
@@ -156,7 +162,14 @@ def serve(menu_file: str, port: int) -> None:
             "so only requests signed with it are answered (Twilio's are refused).",
             err=True,
         )
+    if not os.environ.get("SECRET_KEY"):
+        click.echo(
+            "warning: SECRET_KEY is not set: using a one-off key, so console sign-ins "
+            "last until this stops.",
+            err=True,
+        )
     app, _ = _local_app(menu_file, token)
+    click.echo(f"console: http://127.0.0.1:{port}/console/", err=True)
     app.run(host="127.0.0.1", port=port)
 
 
@@ -184,3 +197,4 @@ main.add_command(prompts_cli.prompts)
 main.add_command(hours_cli.hours)
 main.add_command(db_cli.db)
 main.add_command(menu_cli.menu)
+main.add_command(staff_cli.staff)

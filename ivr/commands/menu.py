@@ -7,12 +7,10 @@ from pathlib import Path
 import click
 
 from ivr import paths
-from ivr.audio.prompts import PromptStore
-from ivr.audio.tts import FreshSpeaker, build_into_store
 from ivr.commands.options import cli_store, cli_who, saving
 from ivr.menu.hours import LONDON
-from ivr.menu.load import menu_from_text
-from ivr.menu.source import IvrError, MenuError, read_source
+from ivr.menu.source import MenuError, read_source
+from ivr.staff.publish import publish as publish_menu
 from ivr.store.changes import MenuRow, Store
 
 REPOSITORY = 0  # version 0: the repository's menus.yaml, what runs until one is published
@@ -26,28 +24,20 @@ def menu() -> None:
 def _publish(store: Store, text: str, name: str, note: str) -> MenuRow:
     """Check, build speech for changed texts, then publish: or exit 1 with every error."""
     try:
-        checked = menu_from_text(text, name)
+        done = publish_menu(
+            store, text, name, cli_who(), note, paths.prompts_dir(), paths.state_dir() / "audio"
+        )
     except MenuError as e:
         for problem in e.problems:
             click.echo(str(problem), err=True)
         raise click.ClickException(
             f"{name}: {len(e.problems)} error(s): not published; the live menu is unchanged"
         ) from e
-    who = cli_who()
-    prompts = PromptStore(
-        checked, paths.prompts_dir(), store, store.snapshot, paths.state_dir() / "audio"
-    )
-    settings = checked.settings
-    try:
-        built = build_into_store(
-            prompts, lambda: FreshSpeaker(settings.tts_voice, settings.speech_rate), who
-        )
-        if built:
-            click.echo(f"speech built for {len(built)} changed prompt(s)")
-    except IvrError as e:
-        # Publishing still helps: until speech is built, callers hear Twilio's <Say>
-        click.echo(f"warning: {e}", err=True)
-    return store.publish(text, who, note)
+    if done.built:
+        click.echo(f"speech built for {len(done.built)} changed prompt(s)")
+    if done.warning:
+        click.echo(f"warning: {done.warning}", err=True)
+    return done.version
 
 
 @menu.command()

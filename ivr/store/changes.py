@@ -27,6 +27,7 @@ from ivr.store.models import (
 )
 
 Clock = Callable[[], datetime]
+HELD = ", not live"  # the audit's words for a take kept for review
 
 
 def utc_now() -> datetime:
@@ -193,7 +194,7 @@ class Store:
         """Keep a take (and its sound, once); make it live unless it waits for review."""
         sha = hashlib.sha256(wav).hexdigest()
         subject = prompt_id
-        after = f"{kind} {sha[:16]} ({seconds:.1f} s)" + ("" if live else ", not live")
+        after = f"{kind} {sha[:16]} ({seconds:.1f} s)" + ("" if live else HELD)
         with self.change(who, "prompt", subject, self._live_name(prompt_id), after) as session:
             if session.get(AudioBlob, sha) is None:
                 session.add(AudioBlob(sha256=sha, data=wav, seconds=seconds))
@@ -298,12 +299,46 @@ class Store:
             rows = session.scalars(select(MenuVersion).order_by(MenuVersion.number.desc()))
             return [_menu(v) for v in rows]
 
-    def audit(self, limit: int = 100) -> list[AuditEntry]:
-        """The newest audit entries."""
+    def audit(
+        self,
+        limit: int = 100,
+        who: str = "",
+        kind: str = "",
+        since: datetime | None = None,
+        before: datetime | None = None,
+    ) -> list[AuditEntry]:
+        """The newest audit entries, of one person or kind, between two times, if asked."""
+        query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+        if who:
+            query = query.where(AuditEntry.who == who)
+        if kind:
+            query = query.where(AuditEntry.kind == kind)
+        if since:
+            query = query.where(AuditEntry.at >= since)
+        if before:
+            query = query.where(AuditEntry.at < before)
         with Session(self.engine, expire_on_commit=False) as session:
-            return list(
-                session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit))
+            return list(session.scalars(query))
+
+    def audit_names(self) -> tuple[list[str], list[str]]:
+        """Everyone and every kind of change the audit log has, for its filters."""
+        with Session(self.engine) as session:
+            people = session.scalars(select(AuditEntry.who).distinct().order_by(AuditEntry.who))
+            kinds = session.scalars(select(AuditEntry.kind).distinct().order_by(AuditEntry.kind))
+            return list(people), list(kinds)
+
+    def held(self) -> set[str]:
+        """Prompts whose last change was a take kept for review, not yet made live."""
+        with Session(self.engine) as session:
+            last = (
+                select(func.max(AuditEntry.id))
+                .where(AuditEntry.kind == "prompt")
+                .group_by(AuditEntry.subject)
             )
+            rows = session.execute(
+                select(AuditEntry.subject, AuditEntry.after).where(AuditEntry.id.in_(last))
+            )
+            return {subject for subject, after in rows if after.endswith(HELD)}
 
 
 def _describe(closure: Closure | ClosureRow | None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -117,3 +117,40 @@ class DialNote(Base):
 
     token: Mapped[str] = mapped_column(String(16), primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class StaffAccount(Base):
+    """A person who may sign in to the console: argon2id hash, role, optional TOTP key."""
+
+    __tablename__ = "staff_account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # lower case
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))  # viewer, editor or admin
+    password_hash: Mapped[str] = mapped_column(String(200))
+    totp_secret: Mapped[str] = mapped_column(String(64), default="")
+    totp_last: Mapped[int] = mapped_column(Integer, default=0)  # a code is used once
+    # Changes with every reset or disable, so sessions signed in before it end
+    session_key: Mapped[str] = mapped_column(String(32))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    made_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SignInFailure(Base):
+    """A wrong password or code for an email (known or not: the count says nothing)."""
+
+    __tablename__ = "sign_in_failure"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class SignInLock(Base):
+    """An email locked out of signing in until a time."""
+
+    __tablename__ = "sign_in_lock"
+
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    until: Mapped[datetime] = mapped_column(DateTime(timezone=True))

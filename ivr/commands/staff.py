@@ -1,0 +1,82 @@
+"""`ivr staff`: console accounts, made and managed at the terminal."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ivr.commands.options import cli_store, cli_who, fail, saving
+from ivr.menu.source import IvrError
+from ivr.staff.accounts import ROLES, Accounts
+
+
+def _accounts() -> Accounts:
+    return Accounts(cli_store())
+
+
+def _password(confirm: bool = True) -> str:
+    """From stdin when piped (one line), else asked for twice without echo: never an argument."""
+    stdin = sys.stdin
+    if not stdin.isatty():
+        return str(stdin.readline()).rstrip("\r\n")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=confirm))
+
+
+@click.group()
+def staff() -> None:
+    """Console accounts: add, list, disable, reset (passwords are read, never arguments)."""
+
+
+@staff.command()
+@click.argument("email")
+@click.option("--name", required=True, help="The person's name, as the audit log shows it.")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="What they may do.")
+def add(email: str, name: str, role: str) -> None:
+    """Add an account; the password is read from stdin or asked for."""
+    password = _password()
+    try:
+        with saving():
+            account = _accounts().add(email, name, role, password, cli_who())
+    except IvrError as e:
+        raise fail(e) from e
+    extra = " (two-factor is set up at the first sign-in)" if role == "admin" else ""
+    click.echo(f"{account.email}: {account.role} account added{extra}")
+
+
+@staff.command("list")
+def list_() -> None:
+    """Every account: email, role, two-factor, enabled."""
+    with saving():
+        accounts = _accounts().all()
+    if not accounts:
+        click.echo("no accounts yet: `ivr staff add EMAIL --name NAME --role admin`")
+    for a in accounts:
+        state = "disabled" if a.disabled else "enabled"
+        factor = "two-factor" if a.two_factor else "password only"
+        click.echo(f"{a.email:<32} {a.role:<7} {factor:<14} {state:<9} {a.name}")
+
+
+@staff.command()
+@click.argument("email")
+def disable(email: str) -> None:
+    """Stop an account signing in (and sign it out everywhere)."""
+    try:
+        with saving():
+            account = _accounts().disable(email, cli_who())
+    except IvrError as e:
+        raise fail(e) from e
+    click.echo(f"{account.email}: disabled")
+
+
+@staff.command()
+@click.argument("email")
+def reset(email: str) -> None:
+    """A new password (read from stdin or asked for); clears two-factor; enables."""
+    password = _password()
+    try:
+        with saving():
+            account = _accounts().reset(email, password, cli_who())
+    except IvrError as e:
+        raise fail(e) from e
+    click.echo(f"{account.email}: new password; two-factor cleared (set up again at sign-in)")

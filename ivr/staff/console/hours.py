@@ -1,0 +1,192 @@
+"""Hours: weekly hours and bank holidays; close or open a helpline for a while.
+
+Closing asks twice: first the sentence callers will hear is shown, then it is saved. The
+same checks as `ivr hours close/open` (a dialled helpline, not the 24/7 line, within a
+year) refuse a mistake with what is allowed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from ivr.call.availability import (
+    Availability,
+    Closures,
+    Override,
+    check_helpline,
+    check_until,
+    states,
+)
+from ivr.call.twiml import closed_text
+from ivr.menu.hours import DAYS, LONDON, Hours, bank_holidays, written_when
+from ivr.menu.model import Menu
+from ivr.menu.source import IvrError
+from ivr.staff.console.web import live, live_menu, needs, saved, store, who
+
+REASON_CHARACTERS = 120  # said to every caller who chooses the helpline: keep it short
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule("/hours", "hours", needs("viewer")(page))
+    bp.add_url_rule("/hours/change", "change_hours", needs("editor")(change), methods=["POST"])
+    bp.add_url_rule("/hours/close-now", "close_now", needs("editor")(close_now), methods=["POST"])
+    bp.add_url_rule("/hours/remove", "remove", needs("editor")(remove), methods=["POST"])
+
+
+def _now() -> datetime:
+    moment: datetime = current_app.config["CLOCK"]()
+    return moment
+
+
+def weekly(hours: Hours | None) -> list[tuple[str, str]]:
+    """[('Mon', '08:00-19:00'), ...] for each day; unknown hours say so."""
+    if hours is None:
+        return [("", "hours unknown: always tried")]
+    if hours.always:
+        return [("", "24 hours, every day")]
+
+    def hhmm(minute: int) -> str:
+        return f"{minute // 60 % 24:02d}:{minute % 60:02d}"
+
+    return [
+        (
+            day.capitalize(),
+            ", ".join(f"{hhmm(a)}-{hhmm(b)}" for a, b in hours.weekly.get(i, ())) or "closed",
+        )
+        for i, day in enumerate(DAYS)
+    ]
+
+
+def upcoming_holidays(today: date) -> list[date]:
+    """England's bank holidays in the next year."""
+    found = bank_holidays(today.year) | bank_holidays(today.year + 1)
+    return sorted(d for d in found if today <= d <= today + timedelta(days=365))
+
+
+def _dialled(menu: Menu) -> list[Any]:
+    return [h for h in menu.helplines.values() if h.dial]
+
+
+def page(preview: dict[str, Any] | None = None, status: int = 200) -> tuple[str, int]:
+    menu, now = live_menu(), _now()
+    overrides = live().snapshot.closures
+    return (
+        render_template(
+            "console/hours.html",
+            now=now,
+            helplines=[(s, weekly(s.helpline.hours)) for s in states(_availability(), now)],
+            holidays=upcoming_holidays(now.astimezone(LONDON).date()),
+            overrides=[
+                (menu.helplines[hid], o, written_when(o.until, now))
+                for hid, o in sorted(overrides.items(), key=lambda item: item[1].until)
+                if hid in menu.helplines and o.until > now
+            ],
+            choices=_dialled(menu),
+            operator=menu.settings.operator,
+            preview=preview,
+            reason_characters=REASON_CHARACTERS,
+        ),
+        status,
+    )
+
+
+def _availability(extra: dict[str, Override] | None = None) -> Availability:
+    closures = dict(live().snapshot.closures) | (extra or {})
+    return Availability(live_menu(), Closures(lambda: closures), current_app.config["CLOCK"])
+
+
+def _read_until(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError as e:
+        raise IvrError(f"'{text}' is not a date and time like 2026-12-24 09:00") from e
+    return moment if moment.tzinfo else moment.replace(tzinfo=LONDON)
+
+
+def _override(form: Any) -> tuple[str, Override]:
+    """The helpline and override a form asks for, or IvrError saying what is allowed."""
+    menu, now = live_menu(), _now()
+    state = form.get("state", "closed")
+    if state not in ("closed", "open"):
+        raise IvrError("choose closed or open")
+    reason = " ".join(form.get("reason", "").split())
+    if len(reason) > REASON_CHARACTERS:
+        raise IvrError(
+            f"the reason has {len(reason)} characters: callers hear it, so {REASON_CHARACTERS} "
+            "at most"
+        )
+    helpline = check_helpline(menu, form.get("helpline", ""), closing=state == "closed")
+    until = check_until(_read_until(form.get("until", "")), now)
+    return helpline.id, Override(state, until, reason if state == "closed" else "")
+
+
+def change() -> Any:
+    """Close or open a helpline until a time: first shown (what callers hear), then saved."""
+    try:
+        helpline_id, override = _override(request.form)
+    except IvrError as e:
+        flash(f"Not saved: {e}", "error")
+        return page(status=400)
+    menu, now = live_menu(), _now()
+    if request.form.get("confirmed") != "yes":
+        helpline = menu.helplines[helpline_id]
+        heard = ""
+        if override.state == "closed":
+            heard = closed_text(_availability({helpline_id: override}), helpline, now)
+        return page(
+            preview={
+                "helpline": helpline,
+                "state": override.state,
+                "until": request.form.get("until", ""),
+                "until_words": written_when(override.until, now),
+                "reason": override.reason,
+                "heard": heard,
+            }
+        )
+    when = written_when(override.until, now)
+    saved(
+        lambda: store().set_closure(helpline_id, override, who()),
+        f"{menu.helplines[helpline_id].name} is {override.state} until {when}.",
+    )
+    return redirect(url_for("console.hours"))
+
+
+def close_now() -> Response:
+    """Day/night: closed from now until its next opening by its weekly hours."""
+    menu, now = live_menu(), _now()
+    try:
+        helpline = check_helpline(menu, request.form.get("helpline", ""), closing=True)
+        hours = helpline.hours
+        if hours is None or hours.always:
+            raise IvrError(
+                f"{helpline.name} has no opening hours in the menu to reopen at: "
+                "close it until a date and time instead"
+            )
+        closes = hours.next_change(now) if hours.is_open(now) else now
+        opens = hours.next_change(closes) if closes else None
+        if opens is None or hours.is_open(opens) is False:
+            raise IvrError(f"{helpline.name} has no opening within a week: choose a date")
+    except IvrError as e:
+        flash(f"Not saved: {e}", "error")
+        return redirect(url_for("console.hours"))
+    reason = " ".join(request.form.get("reason", "").split())[:REASON_CHARACTERS]
+    saved(
+        lambda: store().set_closure(helpline.id, Override("closed", opens, reason), who()),
+        f"{helpline.name} is closed until {written_when(opens, now)}.",
+    )
+    return redirect(url_for("console.hours"))
+
+
+def remove() -> Response:
+    menu = live_menu()
+    helpline_id = request.form.get("helpline", "")
+    name = menu.helplines[helpline_id].name if helpline_id in menu.helplines else helpline_id
+    saved(
+        lambda: store().set_closure(helpline_id, None, who()),
+        f"{name} is back to its normal hours.",
+    )
+    return redirect(url_for("console.hours"))

@@ -1,0 +1,145 @@
+"""Menu: edit or upload menus.yaml, see the checks and the difference, publish, roll back.
+
+Publishing runs every check `ivr check` makes: a menu with a mistake is shown with each
+problem and its line, and the live version stays as it is.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from ivr.menu.source import MenuError
+from ivr.staff.console.web import needs, saved, store, who
+from ivr.staff.console.words import live_text
+from ivr.staff.publish import checked, publish
+
+REPOSITORY = 0  # version 0: the repository's menus.yaml
+MAX_CHARACTERS = 500_000
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule("/menu", "menu", needs("admin")(page), methods=["GET", "POST"])
+    bp.add_url_rule("/menu/publish", "publish", needs("admin")(publish_view), methods=["POST"])
+    bp.add_url_rule("/menu/rollback", "rollback", needs("admin")(rollback), methods=["POST"])
+    bp.add_url_rule("/menu/<int:number>.yaml", "download", needs("admin")(download))
+
+
+def _repository_text() -> str:
+    return Path(current_app.config["IVR_MENU"]).read_text(encoding="utf-8")
+
+
+def _posted_text() -> str:
+    """The text from the editor, or from an uploaded file when one was chosen."""
+    upload = request.files.get("file")
+    if upload is not None and upload.filename:
+        data = upload.read(MAX_CHARACTERS + 1)
+        return bytes(data).decode("utf-8", "replace")
+    return request.form.get("text", "")
+
+
+def _check(text: str) -> dict[str, Any]:
+    """The checks' results and the difference from the live version."""
+    if len(text) > MAX_CHARACTERS:
+        return {"problems": [f"the menu has over {MAX_CHARACTERS:,} characters"], "diff": ""}
+    live = live_text()
+    diff = "".join(
+        difflib.unified_diff(live.splitlines(True), text.splitlines(True), "live", "draft")
+    )
+    try:
+        menu = checked(text, "draft")
+    except MenuError as e:
+        return {"problems": [str(p) for p in e.problems], "diff": diff, "warnings": []}
+    return {"problems": [], "diff": diff, "warnings": [str(w) for w in menu.warnings]}
+
+
+def page() -> Any:
+    versions = store().history()
+    text = live_text()
+    result: dict[str, Any] | None = None
+    if request.method == "POST":
+        text = _posted_text().replace("\r\n", "\n")
+        result = _check(text)
+    status = 400 if result and result["problems"] else 200
+    page = render_template("console/menu.html", text=text, result=result, versions=versions)
+    return page, status
+
+
+def publish_view() -> Any:
+    text = request.form.get("text", "").replace("\r\n", "\n")
+    note = " ".join(request.form.get("note", "").split())[:300]
+    result = _check(text)
+    if result["problems"]:
+        flash(
+            f"Not published: {len(result['problems'])} problem(s). The live menu is unchanged.",
+            "error",
+        )
+        return render_template(
+            "console/menu.html", text=text, result=result, versions=store().history()
+        ), 400
+    saved(
+        lambda: _publish(text, "draft", note),
+        "Published: every instance answers with it within seconds.",
+    )
+    return redirect(url_for("console.menu"))
+
+
+def _publish(text: str, name: str, note: str) -> None:
+    config = current_app.config
+    prompts_dir, cache = Path(config["PROMPTS_DIR"]), Path(config["STATE_DIR"]) / "audio"
+    done = publish(store(), text, name, who(), note, prompts_dir, cache)
+    if done.warning:
+        flash(
+            f"Speech could not be made ({done.warning}): until it is, callers hear "
+            "Twilio's voice for the changed words.",
+            "error",
+        )
+
+
+def rollback() -> Any:
+    number = request.form.get("version", "")
+    if not number.isdigit():
+        abort(400)
+    target = int(number)
+    if target == REPOSITORY:
+        text = _repository_text()
+    else:
+        found = store().menu(target)
+        if found is None:
+            flash(f"Not saved: there is no version {target}.", "error")
+            return redirect(url_for("console.menu"))
+        text = found.text
+
+    def change() -> None:
+        _publish(text, f"version {target}", f"rollback to version {target}")
+
+    saved(change, f"Rolled back: the line runs what version {target} said (as a new version).")
+    return redirect(url_for("console.menu"))
+
+
+def download(number: int) -> Response:
+    if number == REPOSITORY:
+        text = _repository_text()
+    else:
+        found = store().menu(number)
+        if found is None:
+            abort(404)
+        text = found.text
+    return Response(
+        text,
+        mimetype="text/yaml",
+        headers={"Content-Disposition": f'attachment; filename="menus-v{number}.yaml"'},
+    )

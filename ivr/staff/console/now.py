@@ -1,0 +1,53 @@
+"""Now: who is open, the live menu version, prompts that need attention, the last changes."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from ivr.call.availability import states
+from ivr.staff.console.web import availability, live, needs, prompt_store, store
+from ivr.store.changes import Store
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule("/", "now", needs("viewer")(now))
+
+
+def attention(prompts: object, takes_store: Store) -> list[tuple[str, str]]:
+    """(prompt id, what needs doing) for prompts without audio, stale, or with a take
+    recorded but not yet made live."""
+    from ivr.audio.prompts import PromptStore
+
+    assert isinstance(prompts, PromptStore)
+    found = []
+    held = takes_store.held()
+    for prompt_id in prompts.menu.prompts:
+        status = prompts.status(prompt_id)
+        if status == "missing":
+            found.append((prompt_id, "no audio: callers hear Twilio's voice"))
+        elif status == "stale":
+            found.append((prompt_id, "its words changed since its speech was made"))
+        if prompt_id in held:
+            found.append((prompt_id, "a take is waiting to be listened to and made live"))
+    return found
+
+
+def now() -> str:
+    clock = current_app.config["CLOCK"]
+    moment = clock()
+    snapshot = live().snapshot
+    version = snapshot.menu.number if snapshot.menu else 0
+    return render_template(
+        "console/now.html",
+        moment=moment,
+        states=states(availability(), moment),
+        version=version,
+        reachable=live().reachable,
+        attention=attention(prompt_store(), store()),
+        changes=store().audit(limit=10),
+    )
+
+
+def home() -> Response:
+    return redirect(url_for("console.now"))

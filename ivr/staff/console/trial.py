@@ -1,0 +1,122 @@
+"""Try the line: a call in the browser, on the live menu or on a draft not yet published.
+
+The same engine as `ivr simulate`: signed requests to the real app, TwiML followed as
+Twilio follows it. The page holds the call's inputs so far; each key or words replays
+the call to where the line waits for the next one, so nothing is kept on the server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, render_template, request
+
+from ivr.menu.source import IvrError, MenuError
+from ivr.simulate import ANSWERS, HANG_UP, Input, Simulator
+from ivr.staff.console.web import live_menu, needs
+from ivr.staff.publish import checked
+
+MAX_INPUTS = 40
+KEYPAD = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#")
+SHOWN = (
+    "say",
+    "play",
+    "play-failed",
+    "gather",
+    "dial",
+    "whisper",
+    "not-answered",
+    "bridged",
+    "hangup",
+    "caller-hung-up",
+    "end",
+)
+_drafts: OrderedDict[str, Flask] = OrderedDict()  # a few draft apps, by their text's hash
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule("/try", "trial", needs("viewer")(trial), methods=["GET", "POST"])
+
+
+def _inputs(text: str) -> list[Input]:
+    """The page's record of inputs: one per line; '-' is silence."""
+    found: list[Input] = []
+    for line in text.splitlines()[:MAX_INPUTS]:
+        line = line.strip()
+        if line:
+            found.append(None if line == "-" else line[:80])
+    return found
+
+
+def _record(inputs: list[Input]) -> str:
+    return "\n".join("-" if i is None else i for i in inputs)
+
+
+def _draft_app(text: str) -> Flask:
+    """An app on the draft menu (checked first), sharing the store, never published."""
+    key = hashlib.sha256(text.encode()).hexdigest()
+    if key in _drafts:
+        _drafts.move_to_end(key)
+        return _drafts[key]
+    checked(text, "draft")
+    from ivr.app import build_app
+
+    folder = Path(tempfile.mkdtemp(prefix="ivr-draft-"))
+    (folder / "menus.yaml").write_text(text, encoding="utf-8")
+    config = dict(current_app.config) | {
+        "IVR_MENU": str(folder / "menus.yaml"),
+        "FOLLOW_PUBLISHED": False,
+    }
+    app = build_app(config)
+    _drafts[key] = app
+    while len(_drafts) > 4:
+        _drafts.popitem(last=False)
+    return app
+
+
+def trial() -> Any:
+    form = request.form
+    inputs = _inputs(form.get("inputs", ""))
+    pressed = form.get("key") or " ".join(form.get("said", "").split())
+    if form.get("silence"):
+        inputs.append(None)
+    elif form.get("hangup"):
+        inputs.append(HANG_UP)
+    elif pressed:
+        inputs.append(pressed)
+    if form.get("restart"):
+        inputs = []
+    draft = form.get("draft", "").replace("\r\n", "\n")
+    menu = live_menu()
+    answers = {
+        h.id: form.get(f"answer-{h.id}", "accept")
+        for h in menu.helplines.values()
+        if h.dial and form.get(f"answer-{h.id}", "accept") in ANSWERS
+    }
+    problems: list[str] = []
+    call = None
+    try:
+        app = _draft_app(draft) if draft.strip() else current_app._get_current_object()  # type: ignore[attr-defined]
+        simulator = Simulator(app, answers=answers)
+        call = simulator.call(inputs, stop=True)
+    except MenuError as e:
+        problems = [str(p) for p in e.problems]
+    except IvrError as e:
+        problems = [str(e)]
+    events = [e for e in call.events if e.kind in SHOWN] if call else []
+    return render_template(
+        "console/try.html",
+        inputs=_record(inputs),
+        events=events,
+        call=call,
+        draft=draft,
+        problems=problems,
+        keypad=KEYPAD,
+        helplines=[h for h in menu.helplines.values() if h.dial],
+        answers=answers,
+        choices=ANSWERS,
+    )

@@ -1,0 +1,224 @@
+"""The console's blueprint and what every page shares: roles, headers, CSRF, the store.
+
+This console decides which number a frightened person is put through to, so: sessions
+signed with SECRET_KEY in HttpOnly, SameSite=Lax cookies (Secure except on 127.0.0.1),
+CSRF on every form, a Content-Security-Policy with no inline script, no caching, and
+every page but sign-in behind a role.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import Blueprint, Flask, Response, abort, current_app, flash, render_template
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from ivr.audio.prompts import PromptStore
+from ivr.call.availability import Availability, Closures
+from ivr.menu.hours import LONDON
+from ivr.menu.model import Menu
+from ivr.menu.source import IvrError
+from ivr.staff.accounts import Account, Accounts
+from ivr.store.changes import Store, Who, aware
+from ivr.store.live import Live
+
+log = logging.getLogger(__name__)
+PREFIX = "/console"
+bp = Blueprint(
+    "console", __name__, url_prefix=PREFIX, template_folder="templates", static_folder="static"
+)
+csrf = CSRFProtect()
+login = LoginManager()
+login.login_view = "console.sign_in"
+login.login_message = "Please sign in to use the console."
+login.session_protection = "strong"
+
+CSP = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "media-src 'self' blob: data:",  # a recording before upload; a preview's speech
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class User:
+    """Flask-Login's view of an account. Its id carries the account's session key, so a
+    reset or disable signs the person out of every browser at once."""
+
+    is_anonymous = False
+
+    def __init__(self, account: Account) -> None:
+        self.account = account
+
+    @property
+    def is_authenticated(self) -> bool:
+        return not self.account.disabled
+
+    @property
+    def is_active(self) -> bool:
+        return not self.account.disabled
+
+    def get_id(self) -> str:
+        return f"{self.account.id}.{self.account.session_key}"
+
+
+def _load(user_id: str) -> User | None:
+    number, _, key = user_id.partition(".")
+    if not number.isdigit():
+        return None
+    account = accounts().get(int(number))
+    if account is None or account.disabled or account.session_key != key:
+        return None
+    return User(account)
+
+
+def init_security(app: Flask) -> None:
+    """Sessions, CSRF and the console's headers on app."""
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("SESSION_COOKIE_SECURE", True)
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)  # a working day
+    # Only the console's forms carry a token; Twilio's webhooks are signed instead
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    csrf.init_app(app)
+    login.init_app(app)
+    login.user_loader(_load)
+    app.add_template_filter(london)
+
+
+def london(moment: datetime) -> str:
+    """A time as staff read it: 'Wed 25 Nov 2026 18:05' in London."""
+    return f"{aware(moment).astimezone(LONDON):%a %d %b %Y %H:%M}"
+
+
+@bp.before_request
+def _csrf() -> None:
+    """Every POST, PUT, PATCH or DELETE to the console carries the form's token."""
+    csrf.protect()
+
+
+@bp.after_request
+def _headers(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_refused(error: CSRFError) -> tuple[str, int]:
+    message = (
+        "This form had expired or did not come from the console, so nothing was saved. "
+        "Go back, reload the page and try again."
+    )
+    return render_template("console/error.html", title="Not saved", message=message), 400
+
+
+@bp.errorhandler(403)
+def _forbidden(error: Exception) -> tuple[str, int]:
+    message = "Your role does not include this page. An admin can change your role."
+    return render_template("console/error.html", title="Not allowed", message=message), 403
+
+
+@bp.errorhandler(404)
+def _missing(error: Exception) -> tuple[str, int]:
+    message = "There is no such page in the console."
+    return render_template("console/error.html", title="Not found", message=message), 404
+
+
+def needs(role: str) -> Callable[[F], F]:
+    """Only signed-in people whose role includes role; others sign in, or get 403."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+            if not me().may(role):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return cast(F, wrapped)
+
+    return decorate
+
+
+def me() -> Account:
+    """The signed-in person's account."""
+    return cast(User, current_user).account
+
+
+def who() -> Who:
+    """The signed-in person, for the audit log."""
+    return Who(me().name, "console")
+
+
+def store() -> Store:
+    return cast(Store, current_app.extensions["ivr.store"])
+
+
+def accounts() -> Accounts:
+    return Accounts(store())
+
+
+def prompt_store() -> PromptStore:
+    return cast(PromptStore, current_app.extensions["ivr.prompts"])
+
+
+def live() -> Live:
+    return cast(Live, current_app.extensions["ivr.live"])
+
+
+def live_menu() -> Menu:
+    """The menu calls are answered with now."""
+    return prompt_store().menu
+
+
+def availability() -> Availability:
+    snapshot = live().snapshot
+    return Availability(
+        live_menu(), Closures(lambda: snapshot.closures), current_app.config["CLOCK"]
+    )
+
+
+def refreshed() -> None:
+    """After a change: this worker's copy of the store now, not in a second."""
+    live().refresh()
+
+
+def saved(action: Callable[[], Any], done: str) -> bool:
+    """Run a change; flash done, or what went wrong (a mistake, or the database)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        action()
+    except IvrError as e:
+        flash(f"Not saved: {e}", "error")
+        return False
+    except SQLAlchemyError as e:
+        log.warning("a console change was not saved: %s", type(e).__name__)
+        flash(
+            "Not saved: the database cannot be reached. Nothing has changed; try again "
+            "in a minute.",
+            "error",
+        )
+        return False
+    refreshed()
+    flash(done, "done")
+    return True

@@ -1,0 +1,47 @@
+"""Publishing a menu: every check of `ivr check`, speech for changed texts, a new version.
+
+Shared by `ivr menu publish` and the console, so both refuse and publish alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ivr.audio.prompts import PromptStore
+from ivr.audio.tts import FreshSpeaker, build_into_store
+from ivr.menu.load import menu_from_text
+from ivr.menu.model import Menu
+from ivr.menu.source import IvrError
+from ivr.store.changes import MenuRow, Store, Who
+
+
+@dataclass(frozen=True)
+class Published:
+    version: MenuRow
+    built: tuple[str, ...]  # prompts given new speech
+    warning: str = ""  # speech could not be built: callers hear <Say> until it is
+
+
+def checked(text: str, name: str) -> Menu:
+    """The menu, or MenuError with every located problem."""
+    return menu_from_text(text, name)
+
+
+def publish(
+    store: Store, text: str, name: str, who: Who, note: str, prompts_dir: Path, cache: Path
+) -> Published:
+    """Check (MenuError if it fails: nothing published), build speech, publish."""
+    menu = checked(text, name)
+    prompts = PromptStore(menu, prompts_dir, store, store.snapshot, cache)
+    settings = menu.settings
+    built: list[str] = []
+    warning = ""
+    try:
+        built = build_into_store(
+            prompts, lambda: FreshSpeaker(settings.tts_voice, settings.speech_rate), who
+        )
+    except IvrError as e:
+        # Publishing still helps: until speech is built, callers hear Twilio's <Say>
+        warning = str(e)
+    return Published(store.publish(text, who, note), tuple(built), warning)

@@ -1,0 +1,329 @@
+"""The staff console, driven in a real Chromium (Debian's) with Playwright.
+
+The app runs on loopback on the test's own store; Chromium's fake microphone records.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyotp
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from ivr import create_app
+from ivr.staff.accounts import Accounts
+from ivr.store.changes import Who
+from tests.conftest import BASE, REPO_MENU, call_params, config, sign
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="Chromium: `apt-get install chromium` (.ci/run does)"
+)
+PASSWORD = "correct horse battery staple"
+CLI = Who("test", "cli")
+Page = Any
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+class Console:
+    """The app on loopback, its accounts, and a way to ask it for a call's TwiML."""
+
+    def __init__(self, app: Flask, url: str) -> None:
+        self.app = app
+        self.url = url
+        self.accounts = Accounts(app.extensions["ivr.store"])
+
+    def add(self, email: str, role: str, name: str = "") -> str:
+        self.accounts.add(email, name or email.split("@")[0].title(), role, PASSWORD, CLI)
+        return email
+
+    def helpline_name(self, helpline_id: str) -> str:
+        """As calls name it now (the worker has read the newest version)."""
+        self.app.extensions["ivr.live"].refresh()
+        return str(self.app.extensions["ivr"].renderer.menu.helplines[helpline_id].name)
+
+    def call(self, path: str = "/voice", **params: str) -> str:
+        """What Twilio would get for a webhook now."""
+        data = call_params(**params)
+        self.app.extensions["ivr.live"].refresh()
+        answer = self.app.test_client().post(
+            path, data=data, headers={"X-Twilio-Signature": sign(BASE + path, data)}
+        )
+        return str(answer.get_data(as_text=True))
+
+
+@pytest.fixture
+def console(tmp_path: Path) -> Iterator[Console]:
+    prompts = tmp_path / "prompts"
+    shutil.copytree(REPO_MENU.parent / "prompts", prompts)
+    app = create_app(config(tmp_path, PROMPTS_DIR=str(prompts), SESSION_COOKIE_SECURE=False))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Console(app, f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Page]:
+    context = browser.new_context()
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def sign_in(page: Page, console: Console, email: str, password: str = PASSWORD) -> None:
+    page.goto(console.url + "/console/sign-in")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def sign_in_admin(page: Page, console: Console, email: str = "ada@example.org") -> None:
+    """An admin's first sign-in sets up two-factor, from the key shown as text."""
+    console.add(email, "admin", "Ada Admin")
+    sign_in(page, console, email)
+    secret = page.locator("code.key").inner_text().strip()
+    page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Turn on two-factor").click()
+    page.get_by_role("heading", name="Now").wait_for()
+
+
+def flash(page: Page) -> str:
+    return str(page.locator(".flash").first.inner_text())
+
+
+def test_sign_in_and_out(page: Page, console: Console) -> None:
+    console.add("eve@example.org", "editor", "Eve Editor")
+    page.goto(console.url + "/console/")
+    assert "/console/sign-in" in page.url  # the console asks who you are first
+    sign_in(page, console, "eve@example.org")
+    assert page.get_by_role("heading", name="Now").is_visible()
+    assert page.get_by_role("link", name="Eve Editor (editor)").is_visible()
+    page.get_by_role("button", name="Sign out").click()
+    assert flash(page) == "You are signed out."
+    page.goto(console.url + "/console/hours")
+    assert "/console/sign-in" in page.url
+
+
+def test_security_headers(page: Page, console: Console) -> None:
+    answer = page.goto(console.url + "/console/sign-in")
+    headers = answer.headers
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert "unsafe-inline" not in headers["content-security-policy"]
+    assert headers["cache-control"] == "no-store"
+    cookies = page.context.cookies()
+    session = [c for c in cookies if c["name"] == "session"]
+    assert session and session[0]["httpOnly"] and session[0]["sameSite"] == "Lax"
+
+
+def test_five_wrong_passwords_lock_the_account(page: Page, console: Console) -> None:
+    console.add("eve@example.org", "editor")
+    for _ in range(5):
+        sign_in(page, console, "eve@example.org", "wrong password, again")
+        assert flash(page).startswith("Sign-in failed.")
+    sign_in(page, console, "eve@example.org")  # the right one, but locked now
+    assert flash(page).startswith("Sign-in failed.")
+    assert "/console/sign-in" in page.url
+    # An unknown email gets exactly the same answer: nothing says who has an account
+    sign_in(page, console, "nobody@example.org")
+    assert flash(page).startswith("Sign-in failed.")
+    entries = console.app.extensions["ivr.store"].audit()
+    assert not any(e.kind == "sign-in" for e in entries)
+
+
+def test_a_form_without_its_csrf_token_is_refused(page: Page, console: Console) -> None:
+    console.add("eve@example.org", "editor")
+    sign_in(page, console, "eve@example.org")
+    page.goto(console.url + "/console/hours")
+    form = page.locator("form[action$='/console/hours/change']")
+    form.locator("input[name=csrf_token]").evaluate("e => e.remove()")
+    page.get_by_label("Until (London date and time)").fill("2026-11-26T12:00")
+    page.get_by_role("button", name="Check what callers hear").click()
+    assert page.get_by_role("heading", name="Not saved").is_visible()
+    assert console.app.extensions["ivr.store"].snapshot().closures == {}
+
+
+def test_an_editor_is_refused_the_staff_and_menu_pages(page: Page, console: Console) -> None:
+    console.add("eve@example.org", "editor")
+    sign_in(page, console, "eve@example.org")
+    for path in ("/console/staff", "/console/menu", "/console/audit"):
+        answer = page.goto(console.url + path)
+        assert answer.status == 403, path
+        assert page.get_by_role("heading", name="Not allowed").is_visible()
+    assert page.get_by_role("link", name="Staff").count() == 0
+
+
+def test_record_in_the_browser_listen_then_make_live(page: Page, console: Console) -> None:
+    console.add("eve@example.org", "editor", "Eve Editor")
+    before = console.call()
+    sign_in(page, console, "eve@example.org")
+    page.goto(console.url + "/console/prompts/greeting")
+    page.get_by_role("button", name="Start recording").click()
+    page.wait_for_timeout(5000)  # Chromium's fake microphone beeps
+    page.get_by_role("button", name="Stop").click()
+    page.get_by_role("button", name="Use this recording").click()
+    page.get_by_role("heading", name="Listen before it goes live").wait_for()
+    take = page.locator("#listen audio").get_attribute("src")
+    assert take and re.fullmatch(r"/audio/greeting\.[0-9a-f]{16}\.wav", take)
+    assert console.call() == before  # kept aside: not on calls yet
+    audio = page.request.get(console.url + take)
+    assert audio.status == 200 and audio.headers["content-type"] == "audio/wav"
+    page.locator("#listen").get_by_role("button", name="Make live").click()
+    assert flash(page).startswith("Take ")
+    assert f"<Play>{take}</Play>" in console.call()  # the next call plays it
+    page.goto(console.url + "/console/audit")  # (an editor may not: 403)
+    entries = console.app.extensions["ivr.store"].audit()
+    assert [(e.who, e.channel, e.kind) for e in entries[:2]] == [
+        ("Eve Editor", "console", "prompt"),
+        ("Eve Editor", "console", "prompt"),
+    ]
+
+
+def test_a_corrupt_upload_is_refused_and_nothing_changes(
+    page: Page, console: Console, tmp_path: Path
+) -> None:
+    console.add("eve@example.org", "editor")
+    bad = tmp_path / "greeting.mp3"
+    bad.write_bytes(b"ID3" + b"\x00garbage" * 200)
+    before = console.call()
+    sign_in(page, console, "eve@example.org")
+    page.goto(console.url + "/console/prompts/greeting")
+    page.get_by_label(re.compile("Or upload a recording")).set_input_files(str(bad))
+    page.get_by_role("button", name="Upload and check").click()
+    message = flash(page)
+    assert message.startswith("Not saved: greeting.mp3 ")
+    assert "Nothing has changed" in message
+    assert console.call() == before
+    assert console.app.extensions["ivr.store"].takes("greeting") == []
+
+
+def test_close_a_helpline_and_the_next_call_skips_it(page: Page, console: Console) -> None:
+    console.add("eve@example.org", "editor", "Eve Editor")
+    sign_in(page, console, "eve@example.org")
+    page.goto(console.url + "/console/hours")
+    page.get_by_label("Helpline", exact=True).select_option("refuge_derby")
+    page.get_by_label("Until (London date and time)").fill("2026-11-26T12:00")
+    page.get_by_label(re.compile("Reason callers hear")).fill("for staff training")
+    page.get_by_role("button", name="Check what callers hear").click()
+    heard = page.locator("section.held q").inner_text()
+    assert heard.startswith("Refuge in Derby City is closed now: for staff training.")
+    page.get_by_role("button", name=re.compile("^Save: closed until")).click()
+    assert "is closed until" in flash(page)
+    answer = console.call("/voice/choose?m=derby_city&s=0&i=0", Digits="1")
+    assert "Refuge in Derby City is closed now: for staff training." in answer
+    assert "<Dial" in answer  # and the next in line rings
+
+
+def test_publish_a_broken_menu_is_refused_then_roll_back(page: Page, console: Console) -> None:
+    sign_in_admin(page, console)
+    store = console.app.extensions["ivr.store"]
+    page.goto(console.url + "/console/menu")
+    text = page.get_by_label("Draft menu").input_value()
+    page.get_by_label("Draft menu").fill(text.replace("number: 0800 085 3481", "number: 12"))
+    page.get_by_role("button", name="Check the draft").click()
+    problems = page.locator("ul.problems li").all_inner_texts()
+    assert problems and all(re.match(r"^draft:\d+:", p) for p in problems)
+    assert page.get_by_role("button", name="Publish").count() == 0
+    assert store.menu() is None  # the live version is unchanged
+    # A good change publishes, with a note
+    page.get_by_label("Draft menu").fill(text.replace("Refuge in Derby City", "Refuge Derby"))
+    page.get_by_role("button", name="Check the draft").click()
+    assert "+    name: Refuge Derby" in page.locator("pre.diff").inner_text()
+    page.get_by_label("Why (for the history)").fill("shorter name")
+    page.get_by_role("button", name="Publish").click()
+    assert flash(page).startswith("Published")
+    assert store.menu().number == 1
+    assert console.helpline_name("refuge_derby") == "Refuge Derby"
+    page.get_by_role("button", name="Roll back to the repository's menu").click()
+    assert flash(page).startswith("Rolled back")
+    assert store.menu().number == 2
+    assert console.helpline_name("refuge_derby") == "Refuge in Derby City"
+    # The audit log names the person for each change
+    page.goto(console.url + "/console/audit")
+    rows = page.locator("tbody tr").all_inner_texts()
+    assert any("Ada Admin" in r and "menu" in r for r in rows)
+    csv = page.request.get(console.url + "/console/audit.csv?who=Ada+Admin")
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert csv.text().count("Ada Admin") >= 3  # two-factor on, publish, rollback
+
+
+def test_the_simulator_reaches_a_helpline(page: Page, console: Console) -> None:
+    console.add("vic@example.org", "viewer")
+    sign_in(page, console, "vic@example.org")
+    page.goto(console.url + "/console/try")
+    page.get_by_role("button", name="Start a new call").click()
+    assert "If you are in danger now" in page.locator("ol.call").inner_text()
+    assert page.locator("ol.call audio").first.get_attribute("src").startswith("/audio/")
+    page.get_by_role("button", name="Press 2").click()
+    page.get_by_role("button", name="Press 1").click()
+    assert "put through to +448000853481" in page.locator("ol.call").inner_text()
+    assert "The call has ended (bridged)" in page.get_by_role("status").inner_text()
+
+
+def test_every_page_passes_axe(page: Page, console: Console) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    found: dict[str, list[str]] = {}
+
+    def check(name: str) -> None:
+        violations = axe.run(page).response["violations"]
+        found[name] = [v["id"] for v in violations if v["impact"] in ("serious", "critical")]
+
+    page.goto(console.url + "/console/sign-in")
+    check("sign in")
+    console.add("ada@example.org", "admin", "Ada Admin")
+    sign_in(page, console, "ada@example.org")
+    check("two-factor set-up")
+    secret = page.locator("code.key").inner_text().strip()
+    page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Turn on two-factor").click()
+    pages = [
+        "/console/",
+        "/console/prompts",
+        "/console/prompts/greeting",
+        "/console/words",
+        "/console/words/greeting",
+        "/console/hours",
+        "/console/menu",
+        "/console/try",
+        "/console/staff",
+        "/console/audit",
+        "/console/account",
+    ]
+    for path in pages:
+        page.goto(console.url + path)
+        check(path)
+    assert found == {name: [] for name in found}
+    assert len(found) == len(pages) + 2
