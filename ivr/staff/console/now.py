@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, url_for
-from werkzeug.wrappers import Response
+from flask import Blueprint, current_app, render_template
 
+from ivr.audio.prompts import PromptStore
 from ivr.call.availability import states
 from ivr.staff.console.web import availability, live, needs, prompt_store, store
 from ivr.store.changes import Store
@@ -14,12 +14,9 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/", "now", needs("viewer")(now))
 
 
-def attention(prompts: object, takes_store: Store) -> list[tuple[str, str]]:
+def attention(prompts: PromptStore, takes_store: Store) -> list[tuple[str, str]]:
     """(prompt id, what needs doing) for prompts without audio, stale, or with a take
     recorded but not yet made live."""
-    from ivr.audio.prompts import PromptStore
-
-    assert isinstance(prompts, PromptStore)
     found = []
     held = takes_store.held()
     for prompt_id in prompts.menu.prompts:
@@ -47,7 +44,3 @@ def now() -> str:
         attention=attention(prompt_store(), store()),
         changes=store().audit(limit=10),
     )
-
-
-def home() -> Response:
-    return redirect(url_for("console.now"))

@@ -112,6 +112,8 @@ def new_take(prompt_id: str) -> Any:
             take = prompts.hold(prompt_id, wav, who())
     except IvrError as e:
         return _refused(prompt_id, str(e))
+    finally:
+        upload.close()
     refreshed()
     target = url_for("console.prompt", prompt_id=prompt_id, held=take.id, _anchor="listen")
     flash(f"{name} is ready: listen to it, then make it live.", "done")

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from flask import Blueprint, Flask, Response, abort, current_app, flash, render_template
@@ -92,6 +93,9 @@ def init_security(app: Flask) -> None:
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("SESSION_COOKIE_SECURE", True)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)  # a working day
+    # A recording upload (decode.MAX_BYTES) and a menu pasted in full fit; nothing bigger
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_CONTENT_LENGTH"] or 25 * 2**20
+    app.config["MAX_FORM_MEMORY_SIZE"] = max(app.config["MAX_FORM_MEMORY_SIZE"] or 0, 2 * 2**20)
     # Only the console's forms carry a token; Twilio's webhooks are signed instead
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     csrf.init_app(app)
@@ -222,3 +226,19 @@ def saved(action: Callable[[], Any], done: str) -> bool:
     refreshed()
     flash(done, "done")
     return True
+
+
+def publish_menu(text: str, name: str, note: str) -> None:
+    """Publish a menu text in the signed-in person's name (MenuError if a check fails);
+    say so when its speech could not be made."""
+    from ivr.staff.publish import publish
+
+    config = current_app.config
+    prompts_dir, cache = Path(config["PROMPTS_DIR"]), Path(config["STATE_DIR"]) / "audio"
+    done = publish(store(), text, name, who(), note, prompts_dir, cache)
+    if done.warning:
+        flash(
+            f"Speech could not be made ({done.warning}): until it is, callers hear "
+            "Twilio's voice for the changed words.",
+            "error",
+        )

@@ -29,8 +29,8 @@ from ivr.menu.check import COMMON, PLACEHOLDERS
 from ivr.menu.edit import set_prompt_text
 from ivr.menu.model import DEFAULT_PROMPTS, Menu
 from ivr.menu.source import IvrError, MenuError
-from ivr.staff.console.web import live_menu, needs, saved, store, who
-from ivr.staff.publish import checked, publish
+from ivr.staff.console.web import live_menu, needs, publish_menu, saved, store
+from ivr.staff.publish import checked
 
 PREVIEW_CHARACTERS = 600
 
@@ -123,26 +123,13 @@ def publish_word(key: str) -> Response:
     words = request.form.get("words", "")
 
     def change() -> None:
-        new = set_prompt_text(live_text(), key, words)
-        note = f"words of '{key}'"
-        config = current_app.config
-        publish(
-            store(),
-            new,
+        publish_menu(
+            set_prompt_text(live_text(), key, words),
             "the menu with these words",
-            who(),
-            note,
-            Path(config["PROMPTS_DIR"]),
-            Path(config["STATE_DIR"]) / "audio",
+            f"words of '{key}'",
         )
 
-    try:
-        ok = saved(change, f"Published: callers hear the new words of '{key}' within seconds.")
-    except MenuError as e:
-        from flask import flash
-
-        flash("Not published: " + "; ".join(str(p) for p in e.problems), "error")
-        ok = False
+    ok = saved(change, f"Published: callers hear the new words of '{key}' within seconds.")
     return redirect(url_for("console.words" if ok else "console.word", key=key))
 
 
