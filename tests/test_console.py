@@ -243,6 +243,13 @@ def test_close_a_helpline_and_the_next_call_skips_it(page: Page, console: Consol
     answer = console.call("/voice/choose?m=derby_city&s=0&i=0", Digits="1")
     assert "Refuge in Derby City is closed now: for staff training." in answer
     assert "<Dial" in answer  # and the next in line rings
+    entry = console.app.extensions["ivr.store"].audit()[0]  # the newest
+    assert (entry.who, entry.channel, entry.kind, entry.subject) == (
+        "Eve Editor",
+        "console",
+        "hours",
+        "refuge_derby",
+    )
 
 
 def test_publish_a_broken_menu_is_refused_then_roll_back(page: Page, console: Console) -> None:
