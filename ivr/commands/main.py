@@ -18,6 +18,7 @@ from ivr.commands import hours as hours_cli
 from ivr.commands import menu as menu_cli
 from ivr.commands import prompts as prompts_cli
 from ivr.commands import staff as staff_cli
+from ivr.commands import twilio as twilio_cli
 from ivr.commands.options import MENU_OPT, fail, menu_or_exit
 from ivr.menu.model import build_menu
 from ivr.menu.source import IvrError, MenuError, read_source
@@ -198,3 +199,4 @@ main.add_command(hours_cli.hours)
 main.add_command(db_cli.db)
 main.add_command(menu_cli.menu)
 main.add_command(staff_cli.staff)
+main.add_command(twilio_cli.twilio)

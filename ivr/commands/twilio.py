@@ -1,0 +1,66 @@
+"""`ivr twilio`: keep less at Twilio (its call log holds every caller's number)."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+
+import click
+from phonenumbers import NumberParseException
+
+from ivr.commands.options import fail
+from ivr.menu.numbers import e164
+from ivr.menu.source import IvrError
+from ivr.staff.purge import client, purge_calls
+
+
+@click.group()
+def twilio() -> None:
+    """Twilio's own records of this line's calls."""
+
+
+@twilio.command("purge-calls")
+@click.option(
+    "--older-than",
+    "days",
+    type=click.IntRange(min=1),
+    default=7,
+    show_default=True,
+    help="Delete call records that started more than this many days ago.",
+)
+@click.option(
+    "--number",
+    "numbers",
+    multiple=True,
+    help="The line's number (repeat for more); default: TWILIO_LINE_NUMBERS, comma-separated.",
+)
+@click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
+def purge_calls_command(days: int, numbers: tuple[str, ...], dry_run: bool) -> None:
+    """Delete Twilio's records (and recordings) of calls to and from the line's numbers."""
+    written = numbers or tuple(
+        n for n in os.environ.get("TWILIO_LINE_NUMBERS", "").split(",") if n.strip()
+    )
+    if not written:
+        raise click.UsageError("give the line's numbers: --number, or TWILIO_LINE_NUMBERS")
+    lines = []
+    for number in written:
+        try:
+            lines.append(e164(number.strip()))
+        except NumberParseException as e:
+            message = f"'{number.strip()}' is not a phone number"
+            raise click.BadParameter(message, param_hint="--number") from e
+    before = (datetime.now(UTC) - timedelta(days=days)).date()
+    try:
+        rest = client(
+            os.environ.get("TWILIO_ACCOUNT_SID", ""),
+            os.environ.get("TWILIO_AUTH_TOKEN", ""),
+            os.environ.get("TWILIO_API_BASE", ""),
+        )
+        done = purge_calls(rest, lines, before, dry_run)
+    except IvrError as e:
+        raise fail(e) from e
+    verb = "would delete" if dry_run else "deleted"
+    click.echo(
+        f"{verb} {done.calls} call record(s) and {done.recordings} recording(s) that started "
+        f"before {before.isoformat()} (UTC), on {len(lines)} line number(s)"
+    )

@@ -1,0 +1,198 @@
+"""`ivr twilio purge-calls` against a local fake of Twilio's REST API."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from click.testing import CliRunner
+
+from ivr.commands.main import main
+from tests.conftest import local_server
+
+ACCOUNT = "AC" + "1" * 32
+TOKEN = "made-up-rest-token"
+LINE = "+441632960001"  # Ofcom drama range, as every number here
+HELPLINE = "+441632960002"
+CALLERS = ["+447700900101", "+447700900102", "+447700900103", "+447700900104"]
+
+
+def _sid(prefix: str, n: int) -> str:
+    return f"{prefix}{n:032x}"
+
+
+class Twilio:
+    """What the fake account holds: calls (with start times) and their recordings."""
+
+    def __init__(self) -> None:
+        now = datetime.now(UTC)
+        old, recent = now - timedelta(days=30), now - timedelta(hours=2)
+        self.calls = [
+            {"sid": _sid("CA", i), "to": LINE, "from": c, "start": old}
+            for i, c in enumerate(CALLERS[:3])
+        ]
+        self.calls += [
+            {"sid": _sid("CA", 10 + i), "to": HELPLINE, "from": LINE, "start": old}
+            for i in range(2)
+        ]
+        self.calls.append({"sid": _sid("CA", 20), "to": LINE, "from": CALLERS[3], "start": recent})
+        self.recordings = [{"sid": _sid("RE", 1), "call_sid": _sid("CA", 0)}]
+        self.refuse = False
+
+
+def handler(twilio: Twilio) -> type[BaseHTTPRequestHandler]:
+    base = f"/2010-04-01/Accounts/{ACCOUNT}"
+
+    class Handler(BaseHTTPRequestHandler):
+        def _authorised(self) -> bool:
+            expected = base64.b64encode(f"{ACCOUNT}:{TOKEN}".encode()).decode()
+            if twilio.refuse or self.headers.get("Authorization") != f"Basic {expected}":
+                self._json(401, {"code": 20003, "message": "Authenticate", "status": 401})
+                return False
+            return True
+
+        def _json(self, status: int, body: object) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:
+            if not self._authorised():
+                return
+            url = urlsplit(self.path)
+            query = {k: v[0] for k, v in parse_qs(url.query).items()}
+            if url.path == f"{base}/Calls.json":
+                before = datetime.fromisoformat(query["StartTime<"].replace("Z", "+00:00"))
+                found = [
+                    {
+                        "sid": c["sid"],
+                        "to": c["to"],
+                        "from": c["from"],
+                        "start_time": format_datetime(c["start"]),
+                        "account_sid": ACCOUNT,
+                    }
+                    for c in twilio.calls
+                    if c["start"] < before
+                    and query.get("To", c["to"]) == c["to"]
+                    and query.get("From", c["from"]) == c["from"]
+                ]
+                self._json(200, {"calls": found, "next_page_uri": None, "page": 0})
+            elif url.path == f"{base}/Recordings.json":
+                found = [r for r in twilio.recordings if r["call_sid"] == query.get("CallSid")]
+                self._json(200, {"recordings": found, "next_page_uri": None, "page": 0})
+            else:
+                self._json(404, {"code": 20404, "message": "not found", "status": 404})
+
+        def do_DELETE(self) -> None:
+            if not self._authorised():
+                return
+            match = re.fullmatch(rf"{base}/(Calls|Recordings)/(\w+)\.json", self.path)
+            if not match:
+                self._json(404, {"code": 20404, "message": "not found", "status": 404})
+                return
+            kind = twilio.calls if match.group(1) == "Calls" else twilio.recordings
+            kind[:] = [x for x in kind if x["sid"] != match.group(2)]
+            self.send_response(204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return Handler
+
+
+@pytest.fixture
+def twilio(monkeypatch: pytest.MonkeyPatch) -> Iterator[Twilio]:
+    account = Twilio()
+    with local_server(handler(account)) as url:
+        monkeypatch.setenv("TWILIO_API_BASE", url)
+        monkeypatch.setenv("TWILIO_ACCOUNT_SID", ACCOUNT)
+        monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
+        monkeypatch.delenv("TWILIO_LINE_NUMBERS", raising=False)
+        yield account
+
+
+def purge(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["twilio", "purge-calls", *args])
+    return result.exit_code, result.output
+
+
+def test_a_dry_run_counts_and_deletes_nothing(twilio: Twilio) -> None:
+    code, said = purge("--number", "01632 960001", "--dry-run")
+    cutoff = (datetime.now(UTC) - timedelta(days=7)).date().isoformat()
+    assert (code, said) == (
+        0,
+        f"would delete 5 call record(s) and 1 recording(s) that started before {cutoff} "
+        "(UTC), on 1 line number(s)\n",
+    )
+    assert len(twilio.calls) == 6 and len(twilio.recordings) == 1
+
+
+def test_old_calls_and_their_recordings_go_recent_ones_stay(
+    twilio: Twilio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TWILIO_LINE_NUMBERS", "01632 960001")
+    code, said = purge("--older-than", "7")
+    assert code == 0
+    assert said.startswith("deleted 5 call record(s) and 1 recording(s) that started before ")
+    assert [c["from"] for c in twilio.calls] == [CALLERS[3]]  # today's call is kept
+    assert twilio.recordings == []
+    # Nothing of a caller, and no Twilio id, is ever printed
+    for secret in [*CALLERS, "CA", "RE0"]:
+        assert secret not in said
+    assert purge("--number", LINE)[1].startswith("deleted 0 call record(s)")
+
+
+def test_refusals_say_what_is_missing(twilio: Twilio, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, said = purge()
+    assert code == 2 and "give the line's numbers: --number, or TWILIO_LINE_NUMBERS" in said
+    code, said = purge("--number", "not a number")
+    assert code == 2 and "'not a number' is not a phone number" in said
+    assert purge("--number", LINE, "--older-than", "0")[0] == 2
+    twilio.refuse = True
+    code, said = purge("--number", LINE)
+    assert (code, said) == (
+        1,
+        "Error: Twilio refused (HTTP 401) after 0 call record(s): check the "
+        "account SID and token; run it again to go on\n",
+    )
+    monkeypatch.delenv("TWILIO_AUTH_TOKEN")
+    code, said = purge("--number", LINE)
+    assert said == (
+        "Error: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set to delete Twilio's records\n"
+    )
+
+
+def test_a_call_from_the_line_to_itself_is_deleted_once(twilio: Twilio) -> None:
+    twilio.calls.append(
+        {
+            "sid": _sid("CA", 30),
+            "to": LINE,
+            "from": LINE,
+            "start": datetime(2026, 1, 1, tzinfo=UTC),
+        }
+    )
+    # Counted once though both lists (to and from the line) hold it
+    assert purge("--number", LINE, "--dry-run")[1].startswith("would delete 6 call record(s)")
+    assert purge("--number", LINE)[1].startswith("deleted 6 call record(s)")
+
+
+def test_the_real_api_unless_told_otherwise() -> None:
+    from twilio.base.exceptions import TwilioException, TwilioRestException
+
+    from ivr.staff.purge import _status, client
+
+    assert client(ACCOUNT, TOKEN).api.base_url == "https://api.twilio.com"
+    assert _status(TwilioException("no connection")) == "no answer"
+    assert _status(TwilioRestException(404, "/Calls.json")) == "404"
