@@ -45,6 +45,8 @@ class Twilio:
         self.calls.append({"sid": _sid("CA", 20), "to": LINE, "from": CALLERS[3], "start": recent})
         self.recordings = [{"sid": _sid("RE", 1), "call_sid": _sid("CA", 0)}]
         self.refuse = False
+        self.unfinished: set[str] = set()
+        self.refuse_delete = False
 
 
 def handler(twilio: Twilio) -> type[BaseHTTPRequestHandler]:
@@ -99,6 +101,13 @@ def handler(twilio: Twilio) -> type[BaseHTTPRequestHandler]:
             match = re.fullmatch(rf"{base}/(Calls|Recordings)/(\w+)\.json", self.path)
             if not match:
                 self._json(404, {"code": 20404, "message": "not found", "status": 404})
+                return
+            if twilio.refuse_delete:
+                self._json(403, {"code": 20403, "message": "Forbidden", "status": 403})
+                return
+            if match.group(2) in twilio.unfinished:
+                message = "Cannot delete this resource before it is complete"
+                self._json(400, {"code": 20009, "message": message, "status": 400})
                 return
             kind = twilio.calls if match.group(1) == "Calls" else twilio.recordings
             kind[:] = [x for x in kind if x["sid"] != match.group(2)]
@@ -196,3 +205,26 @@ def test_the_real_api_unless_told_otherwise() -> None:
     assert client(ACCOUNT, TOKEN).api.base_url == "https://api.twilio.com"
     assert _status(TwilioException("no connection")) == "no answer"
     assert _status(TwilioRestException(404, "/Calls.json")) == "404"
+
+
+def test_a_call_twilio_has_not_finished_with_is_left_for_the_next_run(twilio: Twilio) -> None:
+    twilio.unfinished.add(_sid("CA", 1))
+    code, said = purge("--number", LINE)
+    assert code == 0
+    assert said.splitlines()[1] == "1 call record(s) Twilio has not finished with: the next run"
+    assert said.startswith("deleted 4 call record(s)")
+    assert [c["sid"] for c in twilio.calls] == [_sid("CA", 1), _sid("CA", 20)]
+    twilio.unfinished.clear()
+    assert purge("--number", LINE)[1].startswith("deleted 1 call record(s)")
+
+
+def test_another_refusal_to_delete_stops_the_run(twilio: Twilio) -> None:
+    twilio.calls = twilio.calls[:1]
+    twilio.recordings = []
+    twilio.refuse_delete = True
+    code, said = purge("--number", LINE)
+    assert (code, said) == (
+        1,
+        "Error: Twilio refused (HTTP 403) after 0 call record(s): check the account SID and "
+        "token; run it again to go on\n",
+    )

@@ -64,3 +64,5 @@ def purge_calls_command(days: int, numbers: tuple[str, ...], dry_run: bool) -> N
         f"{verb} {done.calls} call record(s) and {done.recordings} recording(s) that started "
         f"before {before.isoformat()} (UTC), on {len(lines)} line number(s)"
     )
+    if done.not_yet:
+        click.echo(f"{done.not_yet} call record(s) Twilio has not finished with: the next run")

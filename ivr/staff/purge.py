@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from twilio.base.exceptions import TwilioException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
 from ivr.menu.source import IvrError
+
+NOT_FINISHED = 20009  # "Cannot delete this resource before it is complete"
 
 
 @dataclass
@@ -24,6 +26,7 @@ class Purged:
 
     calls: int = 0
     recordings: int = 0
+    not_yet: int = 0  # Twilio has not finished with these (error 20009): next run
 
 
 def client(account_sid: str, auth_token: str, api_base: str = "") -> Client:
@@ -60,8 +63,9 @@ def purge_calls(twilio: Client, numbers: Iterable[str], before: date, dry_run: b
                     if not dry_run:
                         recording.delete()
                     done.recordings += 1
-                if not dry_run:
-                    twilio.api.v2010.account.calls(call.sid).delete()
+                if not dry_run and not _deleted(twilio, call.sid):
+                    done.not_yet += 1
+                    continue
                 done.calls += 1
     except TwilioException as e:
         raise IvrError(
@@ -69,6 +73,18 @@ def purge_calls(twilio: Client, numbers: Iterable[str], before: date, dry_run: b
             "check the account SID and token; run it again to go on"
         ) from e
     return done
+
+
+def _deleted(twilio: Client, sid: str) -> bool:
+    """Delete a call record; False if Twilio is not finished with it yet (it can take up
+    to 14 days, Twilio's error 20009), so a later run deletes it."""
+    try:
+        twilio.api.v2010.account.calls(sid).delete()
+    except TwilioRestException as e:
+        if e.code == NOT_FINISHED:
+            return False
+        raise
+    return True
 
 
 def _status(error: TwilioException) -> str:
