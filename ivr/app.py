@@ -23,6 +23,8 @@ from ivr.fetch import DEADLINE_SECONDS
 from ivr.menu.load import load_menu, menu_from_text
 from ivr.menu.model import Menu
 from ivr.menu.source import IvrError
+from ivr.report.events import counter
+from ivr.report.tally import KEEP_DAYS, Tally
 from ivr.staff import phone as staff
 from ivr.staff.console import init_console
 from ivr.store.changes import Snapshot, Store
@@ -62,6 +64,8 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
         SECRET_KEY=os.environ.get("SECRET_KEY", ""),
         # A draft menu tried in the console: its own menu, not the published one
         FOLLOW_PUBLISHED=True,
+        # Hourly call counts older than this are deleted (the report's retention)
+        REPORT_KEEP_DAYS=os.environ.get("REPORT_KEEP_DAYS", str(KEEP_DAYS)),
     )
     if config:
         app.config.update(config)
@@ -125,9 +129,19 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     live = Live(app.extensions["ivr.store"], use)
     holder["live"] = live
     app.extensions["ivr.live"] = live
-    if app.config["FOLLOW_PUBLISHED"]:
+    after = None
+    if app.config["FOLLOW_PUBLISHED"]:  # (a draft tried in the console is not the line)
         live.start()
-    init_app(app, line, before=live.start if app.config["FOLLOW_PUBLISHED"] else lambda: None)
+        tally = Tally(engine, keep_days=_keep_days(app.config["REPORT_KEEP_DAYS"]))
+        tally.start()
+        app.extensions["ivr.tally"] = tally
+        after = counter(tally, lambda: line.renderer)
+    init_app(
+        app,
+        line,
+        before=live.start if app.config["FOLLOW_PUBLISHED"] else lambda: None,
+        after=after,
+    )
     proxies = _proxies(app.config["TRUSTED_PROXIES"])
     if proxies:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -146,4 +160,11 @@ def _proxies(value: object) -> int:
     text = str(value).strip()
     if not text.isdigit() or int(text) > 5:
         raise IvrError(f"TRUSTED_PROXIES must be a number of proxies, 0 to 5, got '{text}'")
+    return int(text)
+
+
+def _keep_days(value: object) -> int:
+    text = str(value).strip()
+    if not text.isdigit() or int(text) < 1:
+        raise IvrError(f"REPORT_KEEP_DAYS must be a number of days, 1 or more, got '{text}'")
     return int(text)

@@ -104,8 +104,11 @@ class Simulator:
         on_event: Callable[[Event], None] | None = None,
         caller: str = CALLER,
         quirks: frozenset[str] = frozenset(),
+        trial: bool = False,
     ) -> None:
         self.app = app
+        # A trial from the console: the line does not count it as a call
+        self.marks = {"X-IVR-Trial": "1"} if trial else {}
         self.client = app.test_client()
         self.validator = RequestValidator(app.config["TWILIO_AUTH_TOKEN"])
         self.menu = app.extensions["ivr"].renderer.menu
@@ -163,6 +166,7 @@ class Simulator:
             sep = "&" if "?" in full else "?"
             full += sep + "&".join(f"{k}={v}" for k, v in params.items())
         headers = {"X-Twilio-Signature": self.validator.compute_signature(full, signed)}
+        headers |= self.marks
         path = full.removeprefix(BASE)
         if method == "POST":
             response = self.client.post(path, data=signed, headers=headers)

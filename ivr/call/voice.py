@@ -150,11 +150,16 @@ class Webhooks:
     """
 
     def __init__(
-        self, flask_app: Any, line: Line, before: Callable[[], None] = lambda: None
+        self,
+        flask_app: Any,
+        line: Line,
+        before: Callable[[], None] = lambda: None,
+        after: Callable[[str, Params, Environ], None] | None = None,
     ) -> None:
         self.flask_app = flask_app
         self.line = line
         self.before = before
+        self.after = after  # told of each answered webhook (the report counts it)
 
     def __call__(self, environ: Environ, start_response: Any) -> Iterable[bytes]:
         path: str = environ.get("PATH_INFO", "")
@@ -170,6 +175,8 @@ class Webhooks:
                 return MethodNotAllowed(["POST"])(environ, start_response)
             p = Params.of(environ)
             text = answer(line.renderer, p)
+            if self.after is not None:
+                self._tell(path, p, environ)
         except Exception:  # noqa: BLE001 - a caller never hears an application error
             text = call_failed(line, path, _params_or_none(environ))
         body = text.encode()
@@ -177,6 +184,13 @@ class Webhooks:
             "200 OK", [("Content-Type", XML_HEADERS), ("Content-Length", str(len(body)))]
         )
         return [body]
+
+    def _tell(self, path: str, p: Params, environ: Environ) -> None:
+        """Whatever goes wrong in counting, the caller's answer stands."""
+        try:
+            self.after(path, p, environ)  # type: ignore[misc]
+        except Exception:  # noqa: BLE001
+            log.exception("counting %s failed; the call goes on", redact(path))
 
 
 def _params_or_none(environ: Environ) -> Params:
@@ -249,12 +263,18 @@ def health() -> Response:
     return Response("ok\n", mimetype="text/plain")
 
 
-def init_app(app: Flask, line: Line, before: Callable[[], None] = lambda: None) -> None:
+def init_app(
+    app: Flask,
+    line: Line,
+    before: Callable[[], None] = lambda: None,
+    after: Callable[[str, Params, Environ], None] | None = None,
+) -> None:
     """Answer the caller webhooks in front of app; attach the signature check and the
-    fail-safe to everything else. `before` runs ahead of every request."""
+    fail-safe to everything else. `before` runs ahead of every request; `after` is told
+    of each caller webhook answered."""
     app.extensions["ivr"] = line
     app.before_request(before)
     app.before_request(check_signature)
     app.register_error_handler(Exception, failsafe)
     app.register_blueprint(bp)
-    app.wsgi_app = Webhooks(app.wsgi_app, line, before)  # type: ignore[method-assign]
+    app.wsgi_app = Webhooks(app.wsgi_app, line, before, after)  # type: ignore[method-assign]

@@ -17,6 +17,7 @@ from ivr.commands import db as db_cli
 from ivr.commands import hours as hours_cli
 from ivr.commands import menu as menu_cli
 from ivr.commands import prompts as prompts_cli
+from ivr.commands import report as report_cli
 from ivr.commands import staff as staff_cli
 from ivr.commands import twilio as twilio_cli
 from ivr.commands.options import MENU_OPT, fail, menu_or_exit
@@ -142,6 +143,7 @@ def simulate(
         inputs = _typed()
     call = simulator.call(inputs)
     click.echo(f"call ended: {call.ending}")
+    app.extensions["ivr.tally"].flush()  # counted as a call (`ivr report`)
 
 
 def _typed() -> Any:
@@ -200,3 +202,4 @@ main.add_command(db_cli.db)
 main.add_command(menu_cli.menu)
 main.add_command(staff_cli.staff)
 main.add_command(twilio_cli.twilio)
+main.add_command(report_cli.report)

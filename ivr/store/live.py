@@ -8,12 +8,11 @@ the last snapshot, and the log says so once (and once more when it is back).
 from __future__ import annotations
 
 import logging
-import os
 import threading
-import weakref
 from collections.abc import Callable
 
 from ivr.store.changes import Snapshot, Store
+from ivr.store.repeat import Repeat
 
 log = logging.getLogger(__name__)
 INTERVAL_SECONDS = 1.0
@@ -35,8 +34,7 @@ class Live:
         self.interval = interval
         self.snapshot = EMPTY
         self.reachable = True
-        self._thread: threading.Thread | None = None
-        self._pid = 0  # the process the thread runs in: a fork has none until it starts one
+        self._poller = Repeat(Live.refresh, interval)
         self._lock = threading.Lock()
         self.refresh()
 
@@ -83,23 +81,8 @@ class Live:
         already up to date); every request calls it too, which costs one comparison and
         gives a worker forked after the build (gunicorn --preload) a thread of its own.
         """
-        if self._pid == os.getpid():
-            return
-        with self._lock:
-            if self._pid != os.getpid():
-                self._thread = threading.Thread(
-                    target=_poll, args=(weakref.ref(self), self.interval), daemon=True
-                )
-                self._thread.start()
-                self._pid = os.getpid()
+        self._poller.start(self)
 
-
-def _poll(ref: weakref.ref[Live], interval: float) -> None:
-    """Refresh every interval for as long as the Live object exists."""
-    stop = threading.Event()
-    while not stop.wait(interval):
-        live = ref()
-        if live is None:
-            return
-        live.refresh()
-        del live
+    @property
+    def _thread(self) -> threading.Thread | None:
+        return self._poller.thread

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -154,3 +164,16 @@ class SignInLock(Base):
 
     email: Mapped[str] = mapped_column(String(254), primary_key=True)
     until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CallCount(Base):
+    """How often something happened on the line in one hour: never who, never which call."""
+
+    __tablename__ = "call_count"
+    __table_args__ = (PrimaryKeyConstraint("hour", "line", "metric", "subject"),)
+
+    hour: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # its start, UTC
+    line: Mapped[str] = mapped_column(String(16))  # the line's own number, never a caller's
+    metric: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(120))  # a menu, option or helpline id
+    count: Mapped[int] = mapped_column(Integer)

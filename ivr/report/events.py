@@ -1,0 +1,113 @@
+"""What each caller webhook counts: derived from the call's state and Twilio's values,
+never from anything that names the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ivr.call import twiml
+from ivr.call.form import Environ, Params
+from ivr.call.twiml import SILENCE, Renderer
+from ivr.report.tally import Tally
+
+# Metrics, as `ivr report` names them
+CALL = "call"  # answered
+CHOICE = "choice"  # subject: menu.key
+BY_KEY, BY_SPEECH = "by key", "by speech"  # subject: menu
+SILENT, WRONG_KEY, NOT_UNDERSTOOD = "silence", "wrong key", "not understood"
+RETRY_LIMIT = "retry limit"  # subject: menu
+HEARD, LEFT = "menu heard", "menu left"  # subject: menu; heard, never left: hung up there
+DIALLED = "transfer"  # subject: helpline (each ring)
+# A dial's end, per helpline: accepted (pressed 1), declined (answered, no 1), busy...
+DIAL_ENDS = ("accepted", "declined", "answered", "busy", "no-answer", "failed", "canceled")
+NUMBERS = "numbers read"
+Counts = list[tuple[str, str]]
+
+
+def choose(renderer: Renderer, p: Params) -> Counts:
+    """A caller's answer to a menu: what they chose or missed, and the menu they hear
+    next (a menu heard and never left is where a caller hung up)."""
+    menu, settings = renderer.menu, renderer.settings
+    node_id = p("m")
+    node = menu.nodes.get(node_id)
+    if node is None:
+        return []
+    counts: Counts = [(LEFT, node_id)]
+    key = renderer.heard(node_id, p("Digits"), p("SpeechResult"), p("Confidence"))
+    if key == SILENCE:
+        if p.count("s") >= settings.no_input_retries:
+            return [*counts, (SILENT, node_id), (RETRY_LIMIT, node_id)]
+        return [*counts, (SILENT, node_id), (HEARD, node_id)]
+    everywhere = {settings.operator_key, settings.repeat_key, settings.back_key}
+    option = node.option(key) if key and key not in renderer.hidden(node_id) else None
+    if option is None and key not in everywhere:
+        counts.append((WRONG_KEY if p("Digits").strip() else NOT_UNDERSTOOD, node_id))
+        if p.count("i") >= settings.invalid_retries:
+            return [*counts, (RETRY_LIMIT, node_id)]
+        return [*counts, (HEARD, node_id)]
+    counts += [
+        (CHOICE, f"{node_id}.{key}"),
+        (BY_KEY if p("Digits").strip() else BY_SPEECH, node_id),
+    ]
+    if key == settings.operator_key:
+        return counts
+    if key == settings.repeat_key:
+        return [*counts, (HEARD, node_id)]
+    if key == settings.back_key:
+        return [*counts, (HEARD, node.parent or settings.home)]
+    return [*counts, (HEARD, option.goto)] if option and option.goto else counts
+
+
+def dialled(renderer: Renderer, p: Params) -> Counts:
+    """A dial to a helpline ended: how."""
+    chain = renderer.menu.chain(p("m"), p("k"))
+    step = p.count("n")
+    if step >= len(chain):
+        return []
+    helpline = chain[step]
+    status = p("DialCallStatus")
+    bridged = p("DialBridged").lower()
+    if bridged == "true":
+        end = "accepted"
+    elif status == "completed":
+        end = "declined" if bridged == "false" else "answered"
+    elif status in DIAL_ENDS:
+        end = status
+    else:
+        end = "failed"
+    return [(DIALLED, helpline), (end, helpline)]
+
+
+def answered(renderer: Renderer, p: Params) -> Counts:
+    return [(CALL, ""), (HEARD, renderer.settings.home)]
+
+
+def numbers(renderer: Renderer, p: Params) -> Counts:
+    return [(NUMBERS, "")]
+
+
+COUNTED: dict[str, Callable[[Renderer, Params], Counts]] = {
+    twiml.START: answered,
+    twiml.CHOOSE: choose,
+    twiml.DIALLED: dialled,
+    twiml.NUMBERS: numbers,
+}
+
+# A call made from the console's "Try the line": not a caller, never counted
+TRIAL_HEADER = "X-IVR-Trial"
+
+
+def counter(
+    tally: Tally, renderer: Callable[[], Renderer]
+) -> Callable[[str, Params, Environ], None]:
+    """What the webhooks tell after each answer: counted into tally."""
+
+    def count(path: str, p: Params, environ: Environ) -> None:
+        counted = COUNTED.get(path)
+        if counted is None or environ.get("HTTP_X_IVR_TRIAL"):
+            return
+        line = p.line_number()
+        for metric, subject in counted(renderer(), p):
+            tally.add(line, metric, subject)
+
+    return count

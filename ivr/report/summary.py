@@ -1,0 +1,196 @@
+"""Counts read back for a period, as tables with small numbers suppressed.
+
+Counts of 1 to 4 are shown as "<5". So that one cannot be worked out from a total, any
+row or column (with its total) left with exactly one hidden cell has a second cell
+hidden too, shown as "*", the smallest non-zero one, or else its total; this is repeated
+until no row or column gives one away, as health and crime statistics do.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from ivr.menu.hours import LONDON
+from ivr.report import events
+from ivr.store.changes import aware
+from ivr.store.models import CallCount
+
+SMALLEST_SHOWN = 5
+PERIODS = ("hour", "day", "week", "month")
+HEADLINE = (
+    (events.CALL, "calls"),
+    (events.CHOICE, "choices"),
+    (events.DIALLED, "transfers"),
+    ("accepted", "accepted"),
+    (events.SILENT, "silences"),
+    (events.WRONG_KEY, "wrong keys"),
+    (events.NOT_UNDERSTOOD, "not understood"),
+    (events.RETRY_LIMIT, "retry limits"),
+    (events.NUMBERS, "numbers read"),
+)
+OUTCOMES = ("accepted", "declined", "answered", "busy", "no-answer", "failed", "canceled")
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows × columns of counts, with totals; `shown` is what any output may print."""
+
+    title: str
+    rows: list[str]
+    columns: list[str]
+    shown: list[list[str]]  # (rows + total) × (columns + total)
+
+
+def suppress(cells: list[list[int]], row_totals: bool = True) -> list[list[str]]:
+    """The cells with a total row (and a total column, if row_totals), as text, small
+    numbers hidden. Without row totals (columns of different things) rows give nothing
+    away, and only columns are checked."""
+    width = len(cells[0]) if cells else 0
+    full = [[*row, sum(row)] for row in cells]
+    full.append([sum(row[j] for row in full) for j in range(width + 1)])
+    hidden = {
+        (i, j) for i, row in enumerate(full) for j, n in enumerate(row) if 0 < n < SMALLEST_SHOWN
+    }
+    lines = [[(i, j) for i in range(len(full))] for j in range(width + 1)]
+    if row_totals:
+        lines += [[(i, j) for j in range(width + 1)] for i in range(len(full))]
+    else:
+        hidden = {(i, j) for i, j in hidden if j < width}
+        lines = lines[:width]
+    primary = set(hidden)
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            if sum(cell in hidden for cell in line) != 1:
+                continue
+            total = line[-1]
+            choices = [c for c in line[:-1] if c not in hidden and full[c[0]][c[1]] > 0]
+            # (a hidden total has a hidden cell under it: never the one hidden in a line)
+            pick = min(choices, key=lambda c: full[c[0]][c[1]]) if choices else total
+            if pick not in hidden:
+                hidden.add(pick)
+                changed = True
+    return [
+        [
+            "<5" if (i, j) in primary else "*" if (i, j) in hidden else str(n)
+            for j, n in enumerate(row if row_totals else row[:-1])
+        ]
+        for i, row in enumerate(full)
+    ]
+
+
+def _start_of(moment: datetime, by: str) -> datetime:
+    local = moment.astimezone(LONDON)
+    if by == "hour":
+        return local.replace(minute=0, second=0, microsecond=0)
+    day = local.date()
+    if by == "week":
+        day -= timedelta(days=day.weekday())
+    elif by == "month":
+        day = day.replace(day=1)
+    return datetime.combine(day, time(), LONDON)
+
+
+def _label(start: datetime, by: str) -> str:
+    if by == "hour":
+        return f"{start:%Y-%m-%d %H:00}"
+    if by == "month":
+        return f"{start:%Y-%m}"
+    return f"{start:%Y-%m-%d}" + (" (week)" if by == "week" else "")
+
+
+def read(engine: Engine, first: date, last: date) -> list[CallCount]:
+    """Every counter of the London days first to last."""
+    since = datetime.combine(first, time(), LONDON)
+    before = datetime.combine(last + timedelta(days=1), time(), LONDON)
+    with Session(engine) as session:
+        query = select(CallCount).where(CallCount.hour >= since, CallCount.hour < before)
+        return list(session.scalars(query))
+
+
+def tables(counts: list[CallCount], by: str) -> list[Table]:
+    """The report: headline counts per period, transfers per helpline, menu choices."""
+    periods: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    helplines: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    choices: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    menus: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    starts: dict[str, datetime] = {}
+    for c in counts:
+        start = _start_of(aware(c.hour), by)
+        label = _label(start, by)
+        starts[label] = start
+        periods[label][c.metric] += c.count
+        if c.metric in OUTCOMES:
+            helplines[c.subject][c.metric] += c.count
+        elif c.metric == events.CHOICE:
+            menu, _, key = c.subject.rpartition(".")
+            choices[menu][key] += c.count
+        elif c.metric in (events.HEARD, events.LEFT):
+            menus[c.subject][c.metric] += c.count
+    found = []
+    rows = sorted(periods, key=lambda label: starts[label])
+    found.append(
+        _table(
+            "Calls",
+            rows,
+            [name for _, name in HEADLINE],
+            [[periods[r][m] for m, _ in HEADLINE] for r in rows],
+            row_totals=False,  # calls, choices and transfers do not add up
+        )
+    )
+    rows = sorted(helplines)
+    found.append(
+        _table(
+            "Transfers per helpline",
+            rows,
+            list(OUTCOMES),
+            [[helplines[r][o] for o in OUTCOMES] for r in rows],
+        )
+    )
+    rows = sorted(choices)
+    keys = sorted({k for menu in choices.values() for k in menu})
+    found.append(
+        _table(
+            "Menu choices (menu × key)", rows, keys, [[choices[r][k] for k in keys] for r in rows]
+        )
+    )
+    rows = sorted(menus)
+    cells = [[menus[r][events.LEFT], gave_up(menus[r])] for r in rows]
+    found.append(_table("Where callers hang up (menu heard)", rows, ["went on", "hung up"], cells))
+    return found
+
+
+def gave_up(menu: dict[str, int]) -> int:
+    """Times a menu was heard and never left: the caller hung up while in it."""
+    return max(menu[events.HEARD] - menu[events.LEFT], 0)
+
+
+def _table(
+    title: str,
+    rows: list[str],
+    columns: list[str],
+    cells: list[list[int]],
+    row_totals: bool = True,
+) -> Table:
+    width = len(columns) + (1 if row_totals else 0)
+    shown = suppress(cells, row_totals) if rows else [["0"] * width]
+    return Table(title, rows, columns + (["total"] if row_totals else []), shown)
+
+
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def week_by_hour(counts: list[CallCount]) -> Table:
+    """Calls by London weekday × hour of the day, over the whole period."""
+    cells = [[0] * 24 for _ in DAYS]
+    for c in counts:
+        if c.metric == events.CALL:
+            local = aware(c.hour).astimezone(LONDON)
+            cells[local.weekday()][local.hour] += c.count
+    return _table("Calls by day and hour", list(DAYS), [f"{h:02d}" for h in range(24)], cells)

@@ -1,0 +1,132 @@
+"""Each worker's counts: added in memory on the call's request, written in the background.
+
+A call never waits on the database for a count: `add` is a dictionary increment, and a
+thread writes what has built up every couple of seconds, one upsert per counter. If the
+database is down the counts wait in memory (up to MAX_WAITING counters, then new ones
+are dropped and the log says so once): a database that is down loses counts, never calls.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+import weakref
+from collections import Counter
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Engine, delete
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from ivr.store.changes import utc_now
+from ivr.store.models import CallCount
+from ivr.store.repeat import Repeat
+
+log = logging.getLogger(__name__)
+INTERVAL_SECONDS = 2.0
+MAX_WAITING = 10_000  # counters held while the database is down (a few days of a busy line)
+KEEP_DAYS = 730  # REPORT_KEEP_DAYS: counts older than this are deleted, once a day
+Key = tuple[datetime, str, str, str]  # hour (UTC), line, metric, subject
+
+
+def hour_of(moment: datetime) -> datetime:
+    """The start of moment's hour (London's offsets are whole hours: the same hour)."""
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+class Tally:
+    """Counts for the store, buffered in this worker."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Callable[[], datetime] = utc_now,
+        interval: float = INTERVAL_SECONDS,
+        keep_days: int = KEEP_DAYS,
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.interval = interval
+        self.keep_days = keep_days
+        self.swept: date | None = None  # the day old counts were last deleted
+        self.waiting: Counter[Key] = Counter()
+        self._lock = threading.Lock()
+        self._writer = Repeat(Tally.flush, interval)
+        self.dropped = 0
+        self.reachable = True
+
+    def add(self, line: str, metric: str, subject: str = "", n: int = 1) -> None:
+        """Count something that happened now (the hot path: no database)."""
+        key = (hour_of(self.clock()), line, metric, subject)
+        with self._lock:
+            if key not in self.waiting and len(self.waiting) >= MAX_WAITING:
+                self.dropped += n
+                return
+            self.waiting[key] += n
+
+    def flush(self) -> bool:
+        """Write what has built up; on failure keep it for the next time. Never raises."""
+        with self._lock:
+            taken, self.waiting = self.waiting, Counter()
+            dropped, self.dropped = self.dropped, 0
+        if dropped:
+            log.warning("%s counts were dropped while the store could not be reached", dropped)
+        try:
+            if taken:
+                self._write(taken)
+            self._sweep()
+        except Exception as e:  # noqa: BLE001 - counts wait; calls never notice
+            with self._lock:
+                self.waiting.update(taken)
+                while len(self.waiting) > MAX_WAITING:
+                    self.dropped += self.waiting.pop(next(iter(self.waiting)))
+            if self.reachable:
+                log.error("counts cannot be written (%s): they wait in memory", type(e).__name__)
+            self.reachable = False
+            return False
+        if not self.reachable:
+            log.warning("counts are written again")
+        self.reachable = True
+        return True
+
+    def _sweep(self) -> None:
+        """Once a day: delete counts older than keep_days."""
+        today = self.clock().date()
+        if self.swept == today:
+            return
+        oldest = hour_of(self.clock()) - timedelta(days=self.keep_days)
+        with self.engine.begin() as connection:
+            connection.execute(delete(CallCount).where(CallCount.hour < oldest))
+        self.swept = today
+
+    def _write(self, counts: Counter[Key]) -> None:
+        dialect = self.engine.dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        rows = [
+            {"hour": hour, "line": line, "metric": metric, "subject": subject, "count": n}
+            for (hour, line, metric, subject), n in counts.items()
+        ]
+        statement = insert(CallCount)
+        statement = statement.on_conflict_do_update(
+            index_elements=["hour", "line", "metric", "subject"],
+            set_={"count": CallCount.count + statement.excluded["count"]},
+        )
+        with self.engine.begin() as connection:
+            connection.execute(statement, rows)
+
+    def start(self) -> None:
+        """Write in the background, once per process (a fork starts its own)."""
+        self._writer.start(self)
+        _RUNNING.add(self)
+
+
+_RUNNING: weakref.WeakSet[Tally] = weakref.WeakSet()
+
+
+@atexit.register
+def _write_at_exit() -> None:
+    """A worker or command that stops writes what it still holds."""
+    for tally in list(_RUNNING):
+        tally.flush()

@@ -1,0 +1,271 @@
+"""The call report: anonymous hourly counts, exactly as calls went, small numbers hidden."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from csv import reader
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import MetaData, select
+from sqlalchemy.orm import Session
+
+from ivr import create_app
+from ivr.commands.main import main
+from ivr.report import tally as tally_module
+from ivr.report.summary import suppress
+from ivr.report.tally import Tally
+from ivr.simulate import Simulator
+from ivr.store.db import make_engine
+from ivr.store.models import CallCount
+from tests.conftest import TEST_DATABASE_URL, config
+
+LINE = "+441632960001"  # the simulator's line (Ofcom drama range)
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Flask:
+    return create_app(config(tmp_path))
+
+
+def counted(app: Flask) -> Counter[tuple[str, str]]:
+    """Every counter in the store, flushed first, as (metric, subject) -> count."""
+    app.extensions["ivr.tally"].flush()
+    with Session(app.extensions["ivr.store"].engine) as session:
+        rows = session.scalars(select(CallCount))
+        found: Counter[tuple[str, str]] = Counter()
+        for row in rows:
+            assert row.line == LINE
+            assert (row.hour.minute, row.hour.second, row.hour.microsecond) == (0, 0, 0)
+            found[row.metric, row.subject] += row.count
+        return found
+
+
+def test_journeys_give_exactly_the_counts_expected(app: Flask) -> None:
+    Simulator(app).call(["2", "1"])  # Derby City, Refuge: accepted
+    Simulator(app, answers={"refuge_derby": "busy"}).call(["2", "1"])  # busy, then the 24/7 line
+    Simulator(app, answers={"refuge_derby": "decline"}).call(["derby city", "1"])
+    Simulator(app).call([None, None, None])  # silence to the limit, then the 24/7 line
+    Simulator(app).call(["7", "hangup"])  # a wrong key, then hangs up
+    assert counted(app) == Counter(
+        {
+            ("call", ""): 5,
+            ("choice", "main.2"): 3,
+            ("choice", "derby_city.1"): 3,
+            ("by key", "main"): 2,
+            ("by speech", "main"): 1,
+            ("by key", "derby_city"): 3,
+            ("transfer", "refuge_derby"): 3,
+            ("accepted", "refuge_derby"): 1,
+            ("busy", "refuge_derby"): 1,
+            ("declined", "refuge_derby"): 1,
+            ("transfer", "national_24h"): 3,
+            ("accepted", "national_24h"): 3,
+            ("silence", "main"): 3,
+            ("retry limit", "main"): 1,
+            ("wrong key", "main"): 1,
+            # Heard 8 times (5 calls, 2 re-prompts after silence, 1 after the wrong key),
+            # left 7: one caller hung up in the main menu
+            ("menu heard", "main"): 8,
+            ("menu left", "main"): 7,
+            ("menu heard", "derby_city"): 3,
+            ("menu left", "derby_city"): 3,
+        }
+    )
+
+
+def test_a_trial_from_the_console_is_not_a_call(app: Flask) -> None:
+    Simulator(app, trial=True).call(["2", "1"])
+    assert counted(app) == Counter()
+
+
+def test_the_report_command_suppresses_small_numbers(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _ in range(6):
+        Simulator(app).call(["2", "1"])
+    Simulator(app, answers={"refuge_derby": "busy"}).call(["2", "1"])
+    counted(app)
+    monkeypatch.setenv("STATE_DIR", str(tmp_path / "state"))
+    if TEST_DATABASE_URL:
+        monkeypatch.setenv("DATABASE_URL", TEST_DATABASE_URL)
+    result = CliRunner().invoke(main, ["report", "--by", "month"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    month = lines[3].split()[0]
+    assert lines[2].split()[:4] == ["Calls", "calls", "choices", "transfers"]
+    assert lines[3].split()[:5] == [month, "7", "14", "8", "7"]
+    helplines = result.output.split("\n\n")[2]
+    assert [line.split() for line in helplines.splitlines()[1:]] == [
+        ["national_24h", "<5", "0", "0", "0", "0", "0", "0", "<5"],
+        # 6 and 7 hidden too: else 7 - 6 and 8 - 7 would give the two small ones away
+        ["refuge_derby", "*", "0", "0", "<5", "0", "0", "0", "*"],
+        ["total", "*", "0", "0", "<5", "0", "0", "0", "8"],
+    ]
+    csv = CliRunner().invoke(main, ["report", "--csv", "--by", "month"]).output
+    assert "refuge_derby,*,0,0,<5,0,0,0,*" in csv
+    titles = ("Calls", "Transfers per helpline", "Menu choices (menu × key)")
+    for row in reader(csv.splitlines()):
+        if row[0] not in titles:  # (a heading names the keys: 1, 2...)
+            assert not any(v.isdigit() and 0 < int(v) < 5 for v in row[1:]), row
+    bad = CliRunner().invoke(main, ["report", "--from", "yesterday"])
+    assert bad.exit_code == 2 and "'yesterday' is not a date like 2026-12-24" in bad.output
+    backwards = CliRunner().invoke(main, ["report", "--from", "2026-11-02", "--to", "2026-11-01"])
+    assert backwards.exit_code == 2 and "--from 2026-11-02 is after --to 2026-11-01" in (
+        backwards.output
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    cells=st.integers(1, 5).flatmap(
+        lambda width: st.lists(
+            st.lists(st.integers(0, 12), min_size=width, max_size=width), min_size=1, max_size=5
+        )
+    ),
+    row_totals=st.booleans(),
+)
+def test_no_small_number_can_be_seen_or_worked_out(
+    cells: list[list[int]], row_totals: bool
+) -> None:
+    shown = suppress(cells, row_totals)
+    width = len(cells[0])
+    full = [[*row, sum(row)] for row in cells]
+    full.append([sum(r[j] for r in full) for j in range(width + 1)])
+    if not row_totals:
+        full = [row[:-1] for row in full]
+    for i, row in enumerate(full):
+        for j, n in enumerate(row):
+            if 0 < n < 5:
+                assert shown[i][j] == "<5"
+            elif shown[i][j] not in ("<5", "*"):
+                assert shown[i][j] == str(n)
+    # No row or column (with its total) hides exactly one cell: it could be subtracted
+    columns = [[shown[i][j] for i in range(len(shown))] for j in range(len(shown[0]))]
+    lines = columns + (shown if row_totals else [])
+    for line in lines:
+        assert sum(v in ("<5", "*") for v in line) != 1, (cells, shown)
+
+
+def test_a_database_that_is_down_loses_counts_never_calls(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    down = Tally(make_engine("postgresql+psycopg://nobody:x@127.0.0.1:9/none"))
+    down.add(LINE, "call")
+    down.add(LINE, "call")
+    with caplog.at_level(logging.ERROR):
+        assert not down.flush()
+        assert not down.flush()  # said once
+    assert [r.getMessage() for r in caplog.records] == [
+        "counts cannot be written (OperationalError): they wait in memory"
+    ]
+    assert sum(down.waiting.values()) == 2  # kept for when it is back
+    monkeypatch.setattr(tally_module, "MAX_WAITING", 1)
+    down.add(LINE, "choice", "main.2")  # a new counter beyond the limit: dropped
+    assert down.dropped == 1
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        down.flush()
+    assert caplog.records[0].getMessage() == (
+        "1 counts were dropped while the store could not be reached"
+    )
+
+
+def test_counts_come_back_when_the_store_does(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from ivr.store.db import upgrade
+
+    url = f"sqlite:///{tmp_path / 'later.sqlite3'}"
+    counts = Tally(make_engine(url))
+    counts.add(LINE, "call")
+    assert not counts.flush()  # no schema yet: as good as down
+    upgrade(url)
+    with caplog.at_level(logging.WARNING):
+        assert counts.flush()
+    assert caplog.records[-1].getMessage() == "counts are written again"
+    with Session(counts.engine) as session:
+        assert session.scalar(select(CallCount.count)) == 1
+
+
+def test_a_hundred_calls_leave_no_number_or_call_id_anywhere(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    callers = [f"+4477009000{n:02d}" for n in range(100)]
+    sids = []
+    with caplog.at_level(logging.DEBUG):
+        for n, caller in enumerate(callers):
+            simulator = Simulator(app, caller=caller)
+            keys = [["2", "1"], ["3", "1"], [None, None, None], ["4", "hangup"]][n % 4]
+            call = simulator.call(keys)
+            assert call.urls
+            sids.append(f"CA{n + 1:032d}")
+    assert counted(app)["call", ""] == 100
+    engine = app.extensions["ivr.store"].engine
+    metadata = MetaData()
+    metadata.reflect(engine)
+    everything = []
+    with engine.connect() as connection:
+        for table in metadata.sorted_tables:
+            for row in connection.execute(table.select()):
+                everything.append(" ".join(str(v) for v in row))
+    stored = "\n".join(everything) + caplog.text
+    for caller in callers:
+        for form in (caller, caller.replace("+44", "0"), caller[1:]):
+            assert form not in stored
+    for sid in sids:
+        assert sid not in stored
+    assert "CA0000" not in stored
+
+
+def test_periods_by_hour_and_week(app: Flask) -> None:
+    from ivr.report.summary import read, tables
+
+    Simulator(app).call(["2", "1"])
+    counted(app)
+    engine = app.extensions["ivr.store"].engine
+    from datetime import datetime
+
+    from ivr.menu.hours import LONDON
+
+    today = datetime.now(LONDON).date()
+    by_hour = tables(read(engine, today, today), "hour")[0]
+    assert by_hour.rows == [f"{datetime.now(LONDON):%Y-%m-%d %H}:00"]
+    by_week = tables(read(engine, today, today), "week")[0]
+    assert by_week.rows[0].endswith(" (week)")
+
+
+def test_the_writer_runs_once_per_process_and_at_exit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ivr.store.db import upgrade
+
+    url = f"sqlite:///{tmp_path / 'c.sqlite3'}"
+    upgrade(url)
+    counts = Tally(make_engine(url), interval=60)
+    counts.start()
+    counts.start()  # once is enough
+    assert counts in tally_module._RUNNING
+    counts.add(LINE, "call")
+    tally_module._write_at_exit()  # as the process stops: nothing held is lost
+    assert counts.waiting == Counter()
+    first = counts._writer.thread
+    monkeypatch.setattr("ivr.store.repeat.os.getpid", lambda: -7)  # a fork: a writer of its own
+    counts.start()
+    assert counts._writer.thread is not first
+
+
+def test_counts_over_the_limit_are_dropped_when_they_cannot_be_written(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    down = Tally(make_engine("postgresql+psycopg://nobody:x@127.0.0.1:9/none"))
+    for n in range(3):
+        down.add(LINE, "choice", f"main.{n}")
+    monkeypatch.setattr(tally_module, "MAX_WAITING", 2)
+    assert not down.flush()
+    assert len(down.waiting) == 2 and down.dropped == 1
