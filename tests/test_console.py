@@ -9,6 +9,7 @@ import re
 import shutil
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -325,6 +326,7 @@ def test_every_page_passes_axe(page: Page, console: Console) -> None:
         "/console/hours",
         "/console/menu",
         "/console/try",
+        "/console/report",
         "/console/staff",
         "/console/audit",
         "/console/account",
@@ -334,3 +336,26 @@ def test_every_page_passes_axe(page: Page, console: Console) -> None:
         check(path)
     assert found == {name: [] for name in found}
     assert len(found) == len(pages) + 2
+
+
+def test_the_report_shows_the_calls_made(page: Page, console: Console) -> None:
+    from ivr.simulate import Simulator
+
+    for _ in range(6):
+        Simulator(console.app).call(["2", "1"])
+    Simulator(console.app).call(["4", "hangup"])
+    console.app.extensions["ivr.tally"].flush()
+    console.add("vic@example.org", "viewer")
+    sign_in(page, console, "vic@example.org")
+    page.get_by_role("link", name="Report").click()
+    page.get_by_label("From").fill("2026-01-01")
+    page.get_by_label("To").fill(f"{datetime.now(UTC):%Y-%m-%d}")
+    page.get_by_label("By").select_option("month")
+    page.get_by_role("button", name="Show").click()
+    calls = page.locator("table").first.locator("tbody tr").first.locator("td")
+    assert calls.all_inner_texts()[:3] == ["7", "13", "6"]  # calls, choices, transfers
+    assert page.locator("svg.chart rect").count() == 1
+    assert (page.locator("svg.chart title").first.text_content() or "").endswith(": 7 calls")
+    # The caller who chose 4 hung up in the men's menu
+    hung_up = page.get_by_role("row", name=re.compile("^men ")).last.inner_text().split()
+    assert hung_up[0] == "men" and hung_up[2] in ("<5", "*")

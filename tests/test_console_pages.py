@@ -609,3 +609,48 @@ def test_attention_names_prompts_without_audio(tmp_path: Path, small_app: Flask)
 
     found = dict(attention(small_app.extensions["ivr.prompts"], small_app.extensions["ivr.store"]))
     assert found["greeting"] == "no audio: callers hear Twilio's voice"
+
+
+def test_report_page_and_csv(app: Flask, accounts: Accounts) -> None:
+    from ivr.simulate import Simulator
+
+    for _ in range(5):
+        Simulator(app).call(["2", "1"])
+    app.extensions["ivr.tally"].flush()
+    viewer = signed_in(app, accounts, "viewer")
+    today = f"{datetime.now(LONDON):%Y-%m-%d}"
+    swapped = viewer.text(viewer.get(f"/console/report?from={today}&to=2026-01-01&by=year"))
+    assert f"{today} is after 2026-01-01: the two are swapped." in html.unescape(swapped)
+    bad = viewer.text(viewer.get("/console/report?from=soon"))
+    assert "'soon' is not a date like 2026-12-24" in html.unescape(bad)
+    csv = viewer.get(f"/console/report.csv?from=2026-01-01&to={today}&by=month")
+    text = csv.get_data(as_text=True)
+    assert csv.mimetype == "text/csv" and "Calls by day and hour" in text
+    assert "refuge_derby,5,0,0,0,0,0,0,5" in text
+
+
+def test_old_counts_are_deleted_once_a_day(tmp_path: Path) -> None:
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from ivr.report.tally import Tally
+    from ivr.store.db import make_engine, upgrade
+    from ivr.store.models import CallCount
+
+    url = f"sqlite:///{tmp_path / 'counts.sqlite3'}"
+    upgrade(url)
+    moments = [NOON - timedelta(days=40), NOON]
+    counts = Tally(make_engine(url), clock=lambda: moments[0], keep_days=30)
+    counts.add("+441632960001", "call")
+    assert counts.flush()
+    moments[0] = NOON
+    counts.add("+441632960001", "call")
+    assert counts.flush()
+    with Session(counts.engine) as session:
+        assert session.scalar(select(func.count()).select_from(CallCount)) == 1
+    assert counts.swept == NOON.date()
+
+
+def test_report_keep_days_must_be_days(tmp_path: Path) -> None:
+    with pytest.raises(IvrError, match="REPORT_KEEP_DAYS must be a number of days, 1 or more"):
+        create_app(config(tmp_path, REPORT_KEEP_DAYS="forever"))

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from ivr.staff.console import admin, auth, hours, menu, now, prompts, trial, words
+from ivr.staff.console import admin, auth, hours, menu, now, prompts, report, trial, words
 from ivr.staff.console.web import bp, init_security
 
 __all__ = ["init_console"]
 
-PAGES = (auth, now, prompts, words, hours, menu, trial, admin)
+PAGES = (auth, now, prompts, words, hours, menu, trial, report, admin)
 for _page in PAGES:  # once: the blueprint is shared by every app made in this process
     _page.register(bp)
 

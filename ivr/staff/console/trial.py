@@ -101,7 +101,7 @@ def trial() -> Any:
     call = None
     try:
         app = _draft_app(draft) if draft.strip() else current_app._get_current_object()  # type: ignore[attr-defined]
-        simulator = Simulator(app, answers=answers)
+        simulator = Simulator(app, answers=answers, trial=True)
         call = simulator.call(inputs, stop=True)
     except MenuError as e:
         problems = [str(p) for p in e.problems]

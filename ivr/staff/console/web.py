@@ -102,6 +102,7 @@ def init_security(app: Flask) -> None:
     login.init_app(app)
     login.user_loader(_load)
     app.add_template_filter(london)
+    app.jinja_env.globals["zip"] = zip
 
 
 def london(moment: datetime) -> str:

@@ -1,0 +1,108 @@
+"""Report: how the line is used, for a period: the same counts and suppression as
+`ivr report`, as tables, an SVG chart and a week × hour heat map; CSV to download."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from typing import Any
+
+from flask import Blueprint, Response, current_app, flash, render_template, request
+
+from ivr.menu.hours import LONDON
+from ivr.report.summary import PERIODS, Table, read, tables, week_by_hour
+from ivr.staff.console.web import needs, store
+
+CHART_WIDTH, CHART_HEIGHT = 640, 180
+
+
+def register(bp: Blueprint) -> None:
+    bp.add_url_rule("/report", "report", needs("viewer")(page))
+    bp.add_url_rule("/report.csv", "report_csv", needs("viewer")(download))
+
+
+def _day(name: str, default: date) -> date:
+    text = request.args.get(name, "")
+    try:
+        return date.fromisoformat(text) if text else default
+    except ValueError:
+        flash(f"'{text}' is not a date like 2026-12-24: {default} is used.", "error")
+        return default
+
+
+def _chosen() -> tuple[date, date, str]:
+    today = current_app.config["CLOCK"]().astimezone(LONDON).date()
+    end = _day("to", today)
+    start = _day("from", end - timedelta(days=27))
+    if start > end:
+        flash(f"{start} is after {end}: the two are swapped.", "error")
+        start, end = end, start
+    by = request.args.get("by", "day")
+    return start, end, by if by in PERIODS else "day"
+
+
+def chart(table: Table) -> dict[str, Any]:
+    """Bars of calls per period, as numbers the template draws; hidden counts draw none."""
+    rows = list(zip(table.rows, table.shown, strict=False))
+    values = [int(row[0]) if row[0].isdigit() else 0 for _, row in rows]
+    top = max(values, default=0) or 1
+    step = CHART_WIDTH / max(len(rows), 1)
+    bars = []
+    for i, ((name, row), v) in enumerate(zip(rows, values, strict=True)):
+        height = round(v / top * (CHART_HEIGHT - 20), 1)
+        bars.append(
+            {
+                "x": round(i * step + 2, 1),
+                "y": round(CHART_HEIGHT - height, 1),
+                "width": round(max(step - 4, 1), 1),
+                "height": height,
+                "label": f"{name}: {row[0]} calls",
+            }
+        )
+    return {"bars": bars, "width": CHART_WIDTH, "height": CHART_HEIGHT, "top": top}
+
+
+def heat(value: str, top: int) -> str:
+    """A cell's shade class, 0 (none) to 4 (busiest); hidden cells shade as hidden."""
+    if not value.isdigit():
+        return "heat-hidden"
+    n = int(value)
+    return f"heat-{0 if n == 0 else min(4, 1 + 3 * n // max(top, 1))}"
+
+
+def page() -> str:
+    start, end, by = _chosen()
+    counts = read(store().engine, start, end)
+    found = tables(counts, by)
+    week = week_by_hour(counts)
+    top = max((int(v) for row in week.shown[:-1] for v in row[:-1] if v.isdigit()), default=0)
+    return render_template(
+        "console/report.html",
+        start=start,
+        end=end,
+        by=by,
+        periods=PERIODS,
+        tables=found,
+        chart=chart(found[0]),
+        week=week,
+        shade=lambda v: heat(v, top),
+    )
+
+
+def download() -> Response:
+    start, end, by = _chosen()
+    counts = read(store().engine, start, end)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for table in [*tables(counts, by), week_by_hour(counts)]:
+        writer.writerow([table.title, *table.columns])
+        for name, row in zip([*table.rows, "total"], table.shown, strict=True):
+            writer.writerow([name, *row])
+        writer.writerow([])
+    name = f"line-report-{start}-to-{end}.csv"
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
