@@ -69,6 +69,8 @@ def test_journeys_give_exactly_the_counts_expected(app: Flask) -> None:
             ("silence", "main"): 3,
             ("retry limit", "main"): 1,
             ("wrong key", "main"): 1,
+            # Refuge busy or declined: on to the 24/7 line
+            ("on to the 24/7 line", "refuge_derby"): 2,
             # Heard 8 times (5 calls, 2 re-prompts after silence, 1 after the wrong key),
             # left 7: one caller hung up in the main menu
             ("menu heard", "main"): 8,
@@ -269,3 +271,42 @@ def test_counts_over_the_limit_are_dropped_when_they_cannot_be_written(
     monkeypatch.setattr(tally_module, "MAX_WAITING", 2)
     assert not down.flush()
     assert len(down.waiting) == 2 and down.dropped == 1
+
+
+def test_where_a_transfer_goes_when_a_helpline_does_not_answer(app: Flask) -> None:
+    from datetime import timedelta
+
+    from ivr.store.changes import ClosureRow, Who
+    from tests.conftest import NOON, sign
+
+    store = app.extensions["ivr.store"]
+    store.set_closure(
+        "refuge_derby", ClosureRow("closed", NOON + timedelta(days=1)), Who("t", "cli")
+    )
+    app.extensions["ivr.live"].refresh()
+    Simulator(app, answers={"national_24h": "busy"}).call(["2", "1"])
+    from tests.conftest import call_params
+
+    path = "/voice/dialled?m=derby_city&k=1&n=0"
+    params = call_params(DialCallStatus="completed", CallStatus="completed")
+    app.test_client().post(
+        path, data=params, headers={"X-Twilio-Signature": sign("http://localhost" + path, params)}
+    )
+    found = counted(app)
+    assert found["skipped: closed", "refuge_derby"] == 1
+    assert found["busy", "national_24h"] == 1
+    assert found["on to numbers", "national_24h"] == 1
+    assert found["numbers read", ""] == 1
+    assert found["caller hung up while ringing", "refuge_derby"] == 1
+
+
+def test_staff_recording_calls_are_counted(app: Flask) -> None:
+    from tests.conftest import call_params, sign
+
+    params = call_params()
+    app.test_client().post(
+        "/staff",
+        data=params,
+        headers={"X-Twilio-Signature": sign("http://localhost/staff", params)},
+    )
+    assert counted(app)["staff recording call", ""] == 1

@@ -20,7 +20,13 @@ HEARD, LEFT = "menu heard", "menu left"  # subject: menu; heard, never left: hun
 DIALLED = "transfer"  # subject: helpline (each ring)
 # A dial's end, per helpline: accepted (pressed 1), declined (answered, no 1), busy...
 DIAL_ENDS = ("accepted", "declined", "answered", "busy", "no-answer", "failed", "canceled")
-NUMBERS = "numbers read"
+NUMBERS = "numbers read"  # nobody could be reached: the numbers to call were read out
+NUMBERS_AGAIN = "numbers read again"
+SKIPPED = "skipped: closed"  # subject: helpline
+# After a helpline (subject) did not take the call: where the caller went
+ON_TO_NEXT, ON_TO_24_7, ON_TO_NUMBERS = "on to the next", "on to the 24/7 line", "on to numbers"
+HUNG_UP_RINGING = "caller hung up while ringing"  # subject: helpline
+STATUS_GONE = frozenset({"completed", "canceled", "failed", "busy", "no-answer"})
 Counts = list[tuple[str, str]]
 
 
@@ -50,12 +56,34 @@ def choose(renderer: Renderer, p: Params) -> Counts:
         (BY_KEY if p("Digits").strip() else BY_SPEECH, node_id),
     ]
     if key == settings.operator_key:
-        return counts
+        return counts + onward(renderer, node_id, key, 0)
     if key == settings.repeat_key:
         return [*counts, (HEARD, node_id)]
     if key == settings.back_key:
         return [*counts, (HEARD, node.parent or settings.home)]
-    return [*counts, (HEARD, option.goto)] if option and option.goto else counts
+    if option is None:
+        return counts
+    if option.goto:
+        return [*counts, (HEARD, option.goto)]
+    return counts + onward(renderer, node_id, option.key, 0)
+
+
+def onward(renderer: Renderer, node_id: str, key: str, step: int, after: str = "") -> Counts:
+    """A transfer from chain[step] on, as the renderer makes it: closed helplines skipped,
+    then a helpline rung, or the numbers read. after: the helpline that did not answer."""
+    menu, availability = renderer.menu, renderer.availability
+    chain = menu.chain(node_id, key)
+    now = availability.clock()
+    counts: Counts = []
+    while step < len(chain) and not availability.is_open(menu.helplines[chain[step]], now):
+        counts.append((SKIPPED, chain[step]))
+        step += 1
+    if step >= len(chain):
+        return counts + [(ON_TO_NUMBERS, after)] * bool(after) + [(NUMBERS, "")]
+    if after:
+        going = ON_TO_24_7 if chain[step] == renderer.settings.operator else ON_TO_NEXT
+        counts.append((going, after))
+    return counts
 
 
 def dialled(renderer: Renderer, p: Params) -> Counts:
@@ -65,6 +93,8 @@ def dialled(renderer: Renderer, p: Params) -> Counts:
     if step >= len(chain):
         return []
     helpline = chain[step]
+    if p("CallStatus") in STATUS_GONE:
+        return [(DIALLED, helpline), (HUNG_UP_RINGING, helpline)]
     status = p("DialCallStatus")
     bridged = p("DialBridged").lower()
     if bridged == "true":
@@ -75,7 +105,12 @@ def dialled(renderer: Renderer, p: Params) -> Counts:
         end = status
     else:
         end = "failed"
-    return [(DIALLED, helpline), (end, helpline)]
+    counts = [(DIALLED, helpline), (end, helpline)]
+    if end in ("accepted", "answered"):
+        # answered: Twilio did not say whether it was accepted. Only the helpline's note
+        # knows, and it is read once, by the call itself: where it went is not counted
+        return counts
+    return counts + onward(renderer, p("m"), p("k"), step + 1, after=helpline)
 
 
 def answered(renderer: Renderer, p: Params) -> Counts:
@@ -83,7 +118,7 @@ def answered(renderer: Renderer, p: Params) -> Counts:
 
 
 def numbers(renderer: Renderer, p: Params) -> Counts:
-    return [(NUMBERS, "")]
+    return [(NUMBERS_AGAIN, "")]
 
 
 COUNTED: dict[str, Callable[[Renderer, Params], Counts]] = {

@@ -22,6 +22,7 @@ from ivr.store.pins import PinLockout
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 TRIES_PER_CALL = 3
 ENTER_NUMBER = "Enter the prompt number, then press hash."
+STAFF_CALL = "staff recording call"
 GONE = "That recording is no longer here. Nothing has changed. Goodbye."
 # Who, in the audit log: the phone line knows a PIN, not a person
 PHONE = Who("phone", "phone")
@@ -29,6 +30,11 @@ SID = {
     "AccountSid": re.compile(r"^AC[0-9a-f]{32}$"),
     "RecordingSid": re.compile(r"^RE[0-9a-f]{32}$"),
 }
+
+
+def _line_number() -> str:
+    to = request.values.get("To", "")
+    return to if to.startswith("+") and to[1:].isdigit() and len(to) <= 16 else ""
 
 
 def _store() -> PromptStore:
@@ -76,6 +82,9 @@ def _prompt_id(number: str) -> str | None:
 @bp.route("", methods=["POST"])
 def start() -> Response:
     """A member of staff calls the recording number."""
+    tally = current_app.extensions.get("ivr.tally")
+    if tally is not None:  # how often staff record by phone: a count, nothing more
+        tally.add(_line_number(), STAFF_CALL)
     if not current_app.config.get("STAFF_PIN"):
         return _bye("Recording prompts by phone is not set up on this line. Goodbye.")
     if _lock().locked():
