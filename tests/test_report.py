@@ -310,3 +310,28 @@ def test_staff_recording_calls_are_counted(app: Flask) -> None:
         headers={"X-Twilio-Signature": sign("http://localhost/staff", params)},
     )
     assert counted(app)["staff recording call", ""] == 1
+
+
+def test_ivr_simulate_is_counted_as_calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The terminal's simulated call writes its counts before the command ends."""
+    from ivr.report.summary import read, tables
+    from ivr.store.db import shared_engine
+    from tests.conftest import REPO_MENU
+
+    monkeypatch.setenv("STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("PROMPTS_DIR", str(REPO_MENU.parent / "prompts"))
+    if TEST_DATABASE_URL:
+        monkeypatch.setenv("DATABASE_URL", TEST_DATABASE_URL)
+    for _ in range(5):
+        result = CliRunner().invoke(main, ["simulate", "--menu", str(REPO_MENU), "--keys", "2, 1"])
+        assert result.exit_code == 0, result.output
+    from ivr.store.db import database_url
+
+    engine = shared_engine(database_url())
+    from datetime import datetime
+
+    from ivr.menu.hours import LONDON
+
+    today = datetime.now(LONDON).date()
+    calls = tables(read(engine, today, today), "day")[0]
+    assert calls.shown[0][:4] == ["5", "10", "5", "5"]  # calls, choices, transfers, accepted
