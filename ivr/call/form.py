@@ -81,6 +81,7 @@ class Params:
         for name, value in parse_pairs(query.encode("latin-1").decode("utf-8", "replace")):
             values[name] = value  # the URL's state wins over anything posted
         self.values = values
+        self.memo: dict[str, object] = {}  # what more than one part of a request works out
 
     @classmethod
     def of(cls, environ: Environ) -> Params:

@@ -70,9 +70,18 @@ def start(renderer: Renderer, p: Params) -> str:
     return renderer.start()
 
 
+def heard(renderer: Renderer, p: Params) -> str | None:
+    """The key a caller's answer stands for, worked out once per request: the answer and
+    its count (the report) both need it."""
+    if "heard" not in p.memo:
+        p.memo["heard"] = renderer.heard(p("m"), p("Digits"), p("SpeechResult"), p("Confidence"))
+    key = p.memo["heard"]
+    return key if isinstance(key, str) else None
+
+
 def choose(renderer: Renderer, p: Params) -> str:
     """The caller's answer to a menu, or their silence."""
-    key = renderer.heard(p("m"), p("Digits"), p("SpeechResult"), p("Confidence"))
+    key = heard(renderer, p)
     return renderer.choose(p("m"), p.count("s"), p.count("i"), key, p.line_number())
 
 

@@ -4,5 +4,5 @@ Owns: tally (each worker's counts, written to the store in the background), even
 webhook counts), summary (counts read back, small numbers suppressed).
 Counts are per hour and per line (the line's own number): never a caller's number, a
 Twilio id, speech, a time finer than the hour or a row per call.
-May import: ivr.menu, ivr.call (twiml's SILENCE), ivr.store.
+May import: ivr.menu, ivr.call (the answers' reading of a caller's key), ivr.store.
 """

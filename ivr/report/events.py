@@ -8,6 +8,7 @@ from collections.abc import Callable
 from ivr.call import twiml
 from ivr.call.form import Environ, Params
 from ivr.call.twiml import SILENCE, Renderer
+from ivr.call.voice import heard
 from ivr.report.tally import Tally
 
 # Metrics, as `ivr report` names them
@@ -39,7 +40,7 @@ def choose(renderer: Renderer, p: Params) -> Counts:
     if node is None:
         return []
     counts: Counts = [(LEFT, node_id)]
-    key = renderer.heard(node_id, p("Digits"), p("SpeechResult"), p("Confidence"))
+    key = heard(renderer, p)  # as the answer worked it out
     if key == SILENCE:
         if p.count("s") >= settings.no_input_retries:
             return [*counts, (SILENT, node_id), (RETRY_LIMIT, node_id)]
