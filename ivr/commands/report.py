@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from datetime import date, datetime, timedelta
 
@@ -10,7 +9,7 @@ import click
 
 from ivr.commands.options import cli_store, saving
 from ivr.menu.hours import LONDON
-from ivr.report.summary import PERIODS, Table, read, tables
+from ivr.report.summary import PERIODS, Table, read, tables, week_by_hour, write_csv
 
 
 def _day(value: str | None, default: date) -> date:
@@ -36,13 +35,10 @@ def report(first: str | None, last: str | None, by: str, as_csv: bool) -> None:
     if start > end:
         raise click.BadParameter(f"--from {start} is after --to {end}")
     with saving():
-        found = tables(read(cli_store().engine, start, end), by)
+        counts = read(cli_store().engine, start, end)
+    found = [*tables(counts, by), week_by_hour(counts)]
     if as_csv:
-        writer = csv.writer(sys.stdout)
-        for table in found:
-            writer.writerow([table.title, *table.columns])
-            for name, row in zip([*table.rows, "total"], table.shown, strict=True):
-                writer.writerow([name, *row])
+        write_csv(found, sys.stdout)
         return
     click.echo(f"{start} to {end} (London), by {by}; counts 1-4 shown as <5, * hidden with them")
     for table in found:

@@ -8,9 +8,11 @@ until no row or column gives one away, as health and crime statistics do.
 
 from __future__ import annotations
 
+import csv
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TextIO
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -194,3 +196,13 @@ def week_by_hour(counts: list[CallCount]) -> Table:
             local = aware(c.hour).astimezone(LONDON)
             cells[local.weekday()][local.hour] += c.count
     return _table("Calls by day and hour", list(DAYS), [f"{h:02d}" for h in range(24)], cells)
+
+
+def write_csv(found: list[Table], out: TextIO) -> None:
+    """Tables as CSV, one after another: what both the command and the console export."""
+    writer = csv.writer(out)
+    for table in found:
+        writer.writerow([table.title, *table.columns])
+        for name, row in zip([*table.rows, "total"], table.shown, strict=True):
+            writer.writerow([name, *row])
+        writer.writerow([])

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date, timedelta
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, flash, render_template, request
 
 from ivr.menu.hours import LONDON
-from ivr.report.summary import PERIODS, Table, read, tables, week_by_hour
+from ivr.report.summary import PERIODS, Table, read, tables, week_by_hour, write_csv
 from ivr.staff.console.web import needs, store
 
 CHART_WIDTH, CHART_HEIGHT = 640, 180
@@ -94,12 +93,7 @@ def download() -> Response:
     start, end, by = _chosen()
     counts = read(store().engine, start, end)
     out = io.StringIO()
-    writer = csv.writer(out)
-    for table in [*tables(counts, by), week_by_hour(counts)]:
-        writer.writerow([table.title, *table.columns])
-        for name, row in zip([*table.rows, "total"], table.shown, strict=True):
-            writer.writerow([name, *row])
-        writer.writerow([])
+    write_csv([*tables(counts, by), week_by_hour(counts)], out)
     name = f"line-report-{start}-to-{end}.csv"
     return Response(
         out.getvalue(),
