@@ -16,7 +16,7 @@ from ivr.call.availability import (
     utc_now,
 )
 from ivr.commands.options import MENU_OPT, cli_store, cli_who, menu_or_exit, saving
-from ivr.menu.hours import LONDON, written_when
+from ivr.menu.hours import LONDON, london_time, written_when
 from ivr.menu.model import Menu
 from ivr.menu.source import IvrError
 
@@ -32,10 +32,9 @@ class When(click.ParamType[datetime]):
         if isinstance(value, datetime):
             return value
         try:
-            moment = datetime.fromisoformat(str(value))
-        except ValueError:
-            self.fail(f"'{value}' is not a date and time like 2026-12-24 09:00", param, ctx)
-        return moment if moment.tzinfo else moment.replace(tzinfo=LONDON)
+            return london_time(str(value))
+        except IvrError as e:
+            self.fail(str(e), param, ctx)
 
 
 WHEN = When()

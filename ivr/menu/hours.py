@@ -9,6 +9,8 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ivr.menu.source import IvrError
+
 LONDON = ZoneInfo("Europe/London")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_GROUPS = {"daily": DAYS, "weekdays": DAYS[:5], "weekends": DAYS[5:]}
@@ -170,6 +172,16 @@ def spoken_when(at: datetime, now: datetime) -> str:
     if days < 7:
         return f"on {local:%A} at {clock}"
     return f"on {local:%A} {local.day} {local:%B} at {clock}"
+
+
+def london_time(text: str) -> datetime:
+    """'2026-12-24 09:00', '2026-12-24T09:00' or '2026-12-24', in London unless it says
+    otherwise; IvrError saying how to write it."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError as e:
+        raise IvrError(f"'{text}' is not a date and time like 2026-12-24 09:00") from e
+    return moment if moment.tzinfo else moment.replace(tzinfo=LONDON)
 
 
 def written_when(at: datetime, now: datetime) -> str:

@@ -22,7 +22,7 @@ from ivr.call.availability import (
     states,
 )
 from ivr.call.twiml import closed_text
-from ivr.menu.hours import DAYS, LONDON, Hours, bank_holidays, written_when
+from ivr.menu.hours import DAYS, LONDON, Hours, bank_holidays, london_time, written_when
 from ivr.menu.model import Menu
 from ivr.menu.source import IvrError
 from ivr.staff.console.web import live, live_menu, needs, saved, store, who
@@ -99,14 +99,6 @@ def _availability(extra: dict[str, Override] | None = None) -> Availability:
     return Availability(live_menu(), Closures(lambda: closures), current_app.config["CLOCK"])
 
 
-def _read_until(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError as e:
-        raise IvrError(f"'{text}' is not a date and time like 2026-12-24 09:00") from e
-    return moment if moment.tzinfo else moment.replace(tzinfo=LONDON)
-
-
 def _override(form: Any) -> tuple[str, Override]:
     """The helpline and override a form asks for, or IvrError saying what is allowed."""
     menu, now = live_menu(), _now()
@@ -120,7 +112,7 @@ def _override(form: Any) -> tuple[str, Override]:
             "at most"
         )
     helpline = check_helpline(menu, form.get("helpline", ""), closing=state == "closed")
-    until = check_until(_read_until(form.get("until", "")), now)
+    until = check_until(london_time(form.get("until", "")), now)
     return helpline.id, Override(state, until, reason if state == "closed" else "")
 
 
