@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from ivr.audio.journeys import before_999, journeys  # noqa: E402
 from ivr.audio.prompts import PromptStore  # noqa: E402
-from ivr.menu.model import load_menu  # noqa: E402
+from ivr.menu.load import load_menu  # noqa: E402
 from ivr.store.changes import Store  # noqa: E402
 from ivr.store.db import shared_engine, upgrade  # noqa: E402
 

@@ -1,10 +1,11 @@
 """Mutation testing of the call flow (mutmut): how many planted bugs the tests catch.
 
-    python bench/mutation.py [MODULE ...]   (default: twiml.py, voice.py, form.py of ivr/call)
+    python bench/mutation.py [--diffs] [MODULE ...]   (default: twiml.py, voice.py, form.py)
 
 Runs in a copy of the project (mutmut writes a mutants/ folder beside the code), with the
 tests that drive calls end to end. Prints killed / survived / other for each module and
-the score; the surviving mutants are listed for a person to read. Slow: not part of CI.
+the score; the surviving mutants are listed for a person to read (with --diffs, each
+with the change mutmut made). Slow: not part of CI.
 """
 
 from __future__ import annotations
@@ -47,7 +48,9 @@ def config(modules: list[str]) -> str:
 
 
 def main() -> None:
-    modules = sys.argv[1:] or DEFAULT
+    arguments = sys.argv[1:]
+    diffs = "--diffs" in arguments
+    modules = [a for a in arguments if a != "--diffs"] or DEFAULT
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / "project"
         work.mkdir()
@@ -68,6 +71,16 @@ def main() -> None:
             capture_output=True,
             text=True,
         ).stdout
+        shown = [
+            subprocess.run(
+                [sys.executable, "-m", "mutmut", "show", name],
+                cwd=work,
+                capture_output=True,
+                text=True,
+            ).stdout
+            for name in re.findall(r"(\S+): survived", results)
+            if diffs
+        ]
     states: dict[str, dict[str, int]] = {}
     survivors = []
     for line in results.splitlines():
@@ -94,6 +107,8 @@ def main() -> None:
     print(f"\n{len(survivors)} surviving mutants (mutmut show NAME in the copy to read one):")
     for line in survivors:
         print(" ", line)
+    for diff in shown:
+        print(diff)
 
 
 if __name__ == "__main__":
