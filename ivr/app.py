@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr import logs, paths
 from ivr.audio import prompts
+from ivr.audio.journeys import prompt_seconds
 from ivr.call import availability as overrides
 from ivr.call import media
 from ivr.call.twiml import Renderer, render_failsafe
@@ -135,7 +136,8 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
         tally = Tally(engine, keep_days=_keep_days(app.config["REPORT_KEEP_DAYS"]))
         tally.start()
         app.extensions["ivr.tally"] = tally
-        after = counter(tally, lambda: line.renderer)
+        # The status callback's "hung up in the greeting": a call shorter than it
+        after = counter(tally, lambda: line.renderer, lambda: prompt_seconds(store, "greeting"))
     init_app(
         app,
         line,

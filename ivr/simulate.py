@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import wave
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -11,6 +13,7 @@ from typing import TYPE_CHECKING
 from twilio.request_validator import RequestValidator
 
 from ivr.audio.prompts import AUDIO_PATH, PromptStore
+from ivr.call.twiml import START, STATUS
 from ivr.menu.source import IvrError
 
 if TYPE_CHECKING:
@@ -58,6 +61,7 @@ class Call:
     urls: list[str] = field(default_factory=list)
     live: bool = False  # events are shown as they happen (the caller's leg, not a whisper)
     waiting: bool = False  # stopped where the line waits for the caller's next input
+    seconds: float = 0.0  # how long the caller's leg has lasted: prompts heard, rings
 
     def heard(self) -> str:
         """Everything the caller heard, in order, as one text."""
@@ -150,6 +154,12 @@ class Simulator:
             )
         except StopIteration:
             call.waiting = True
+            return call
+        if start != START:
+            return call  # (the staff line's number has no status callback)
+        # As Twilio does when the line's number has a status callback: the call ended
+        ended = {"CallStatus": "completed", "CallDuration": str(int(call.seconds))}
+        self.request(STATUS, "POST", params | ended)
         return call
 
     def _record(self, call: Call, kind: str, text: str = "", url: str = "") -> None:
@@ -214,11 +224,14 @@ class Simulator:
             if verb.tag in ("Say", "Play", "Pause"):
                 self._speak(call, verb)
             elif verb.tag == "Gather":
+                began = call.seconds
                 for child in verb:
                     self._speak(call, child)
                 said = next_input()
                 if said == HANG_UP:
-                    # Mid-prompt: Twilio requests nothing more of a call that has ended
+                    # As the prompts began: Twilio requests nothing more of a call that
+                    # has ended (but its status callback)
+                    call.seconds = began
                     self._record(call, "caller-hung-up")
                     return "hangup"
                 self._record(call, "gather", "(silence)" if said is None else said)
@@ -266,33 +279,42 @@ class Simulator:
         )
         return {"SpeechResult": said} | ({"Confidence": confidence} if confidence else {})
 
-    def _fetch_audio(self, url: str) -> str | None:
-        """Fetch <Play> audio as Twilio does (a plain GET); what it says, None if it failed."""
+    def _fetch_audio(self, url: str) -> tuple[str, float] | None:
+        """Fetch <Play> audio as Twilio does (a plain GET): what it says and its length in
+        seconds, None if it failed."""
         if not url.startswith(AUDIO_PATH + "/"):
-            return url
+            return url, 0.0
         if "audio-404" in self.quirks:
             return None
         with self.client.get(url) as response:
             answer = (response.status_code, response.mimetype)
+            audio = response.get_data()
         if answer != (200, "audio/wav"):
             return None
+        with wave.open(io.BytesIO(audio)) as wav:
+            seconds = wav.getnframes() / wav.getframerate()
         found = self.store.find(url.rpartition("/")[2])
         if found and found.kind == "pending":
-            return f"(the take of {found.prompt_id} just recorded)"
-        return self.menu.prompts[found.prompt_id] if found else url
+            return f"(the take of {found.prompt_id} just recorded)", seconds
+        return (self.menu.prompts[found.prompt_id] if found else url), seconds
 
     def _speak(self, call: Call, verb: ET.Element) -> None:
         if verb.tag == "Say":
-            self._record(call, "say", verb.text or "")
+            text = verb.text or ""
+            call.seconds += len(text.split()) / (self.menu.settings.speech_rate / 60)
+            self._record(call, "say", text)
         elif verb.tag == "Play":
             heard = self._fetch_audio(verb.text or "")
             if heard is None:
                 # Twilio skips audio it cannot fetch and goes on with the next verb
                 self._record(call, "play-failed", verb.text or "")
             else:
-                self._record(call, "play", heard, verb.text or "")
+                call.seconds += heard[1]
+                self._record(call, "play", heard[0], verb.text or "")
         else:
-            self._record(call, "pause", verb.get("length", "1"))
+            length = verb.get("length", "1")
+            call.seconds += int(length) if length.isdigit() else 1
+            self._record(call, "pause", length)
 
     def _dial(self, call: Call, dial: ET.Element, params: dict[str, str]) -> dict[str, str]:
         """Ring the number; if it answers, run the whisper on its own leg."""
@@ -303,6 +325,7 @@ class Simulator:
         rings = int(dial.get("timeout", "30")) + DIAL_EXTRA_SECONDS
         self._record(call, "dial", f"{number.text} (they see {shown}; rings up to {rings} s)")
         answer = self.answer_for(number.text)
+        call.seconds += rings if answer == "no-answer" else 0  # else: a moment
         if answer in NOT_ANSWERED:
             self._record(call, "not-answered", answer)
             return self._dial_result(answer, False)

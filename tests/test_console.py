@@ -338,24 +338,87 @@ def test_every_page_passes_axe(page: Page, console: Console) -> None:
     assert len(found) == len(pages) + 2
 
 
-def test_the_report_shows_the_calls_made(page: Page, console: Console) -> None:
+# Each made five times, so no count is hidden: (inputs, how helplines answer)
+JOURNEYS: list[tuple[list[str | None], dict[str, str]]] = [
+    (["2", "1"], {}),  # Refuge accepts
+    ([None, "3", "1"], {"elm_helpline": "busy"}),  # silence once; then the 24/7 line
+    (["4", "1"], {"mankind": "no-answer", "national_24h": "decline"}),  # the numbers read
+    (["4", "2"], {"respect": "failed", "national_24h": "voicemail"}),
+    (["5", "hangup"], {}),  # hangs up in the LGBT+ menu
+    (["6", "2", "hangup"], {}),  # hangs up on the Ask for ANI page
+    (["hangup"], {}),  # hangs up during the greeting
+]
+
+
+def report_tables(page: Page) -> dict[str, dict[str, list[str]]]:
+    """Every table on the report page: its heading -> row name -> cells."""
+    found: dict[str, dict[str, list[str]]] = page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll('main table')].map(t => [
+            t.previousElementSibling.textContent.trim(),
+            Object.fromEntries([...t.tBodies[0].rows].map(r => [
+                r.cells[0].textContent.trim(),
+                [...r.cells].slice(1).map(c => c.textContent.trim())]))]))"""
+    )
+    return found
+
+
+def test_the_report_shows_exactly_the_calls_made(
+    page: Page, console: Console, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from ivr.commands.main import main
     from ivr.simulate import Simulator
 
-    for _ in range(6):
-        Simulator(console.app).call(["2", "1"])
-    Simulator(console.app).call(["4", "hangup"])
+    for inputs, answers in JOURNEYS:
+        for _ in range(5):
+            Simulator(console.app, answers=answers).call(inputs)
     console.app.extensions["ivr.tally"].flush()
     console.add("vic@example.org", "viewer")
     sign_in(page, console, "vic@example.org")
     page.get_by_role("link", name="Report").click()
-    page.get_by_label("From").fill("2026-01-01")
-    page.get_by_label("To").fill(f"{datetime.now(UTC):%Y-%m-%d}")
-    page.get_by_label("By").select_option("month")
+    today = f"{datetime.now(UTC):%Y-%m-%d}"
+    page.get_by_label("From", exact=True).fill("2026-01-01")
+    page.get_by_label("To", exact=True).fill(today)
+    page.get_by_label("By", exact=True).select_option("month")
     page.get_by_role("button", name="Show").click()
-    calls = page.locator("table").first.locator("tbody tr").first.locator("td")
-    assert calls.all_inner_texts()[:3] == ["7", "13", "6"]  # calls, choices, transfers
-    assert page.locator("svg.chart rect").count() == 1
-    assert (page.locator("svg.chart title").first.text_content() or "").endswith(": 7 calls")
-    # The caller who chose 4 hung up in the men's menu
-    hung_up = page.get_by_role("row", name=re.compile("^men ")).last.inner_text().split()
-    assert hung_up[0] == "men" and hung_up[2] in ("<5", "*")
+    tables = report_tables(page)
+    calls = tables["Calls"]
+    month = next(iter(calls))
+    # calls, ended, hung up in greeting, not answered, choices, transfers, accepted
+    assert calls[month][:7] == ["35", "35", "5", "0", "55", "35", "10"]
+    assert tables["Transfers per helpline"] == {
+        # accepted, declined, answered, busy, no-answer, failed, canceled, total
+        "elm_helpline": ["0", "0", "0", "5", "0", "0", "0", "5"],
+        "mankind": ["0", "0", "0", "0", "5", "0", "0", "5"],
+        "national_24h": ["5", "10", "0", "0", "0", "0", "0", "15"],
+        "refuge_derby": ["5", "0", "0", "0", "0", "0", "0", "5"],
+        "respect": ["0", "0", "0", "0", "0", "5", "0", "5"],
+        "total": ["10", "10", "0", "5", "5", "5", "0", "35"],
+    }
+    hang_ups = tables["Where callers hang up (menu heard)"]
+    # went on, hung up in the greeting, hung up, heard
+    assert hang_ups["main"] == ["35", "5", "0", "40"]
+    assert hang_ups["lgbt"] == ["0", "0", "5", "5"]
+    assert hang_ups["ask_for_ani"] == ["0", "0", "5", "5"]
+    assert tables["Time to connect (answer to a helpline pressing 1)"] == {
+        "national_24h": ["5", "0", "0", "0", "0", "5"],
+        "refuge_derby": ["5", "0", "0", "0", "0", "5"],
+        "total": ["10", "0", "0", "0", "0", "10"],
+    }
+    # Three charts, each bar's label the table's number
+    assert page.locator("svg.chart").count() == 3
+    assert f"{month}: 35 calls" in page.locator("svg.chart").first.inner_html()
+    # The CSV download and `ivr report --csv` give the same numbers as the page
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download as CSV").click()
+    downloaded = Path(download.value.path()).read_text()
+    monkeypatch.setenv("STATE_DIR", str(tmp_path / "state"))
+    database = console.app.config.get("DATABASE_URL")
+    if database:
+        monkeypatch.setenv("DATABASE_URL", database)
+    command = ["report", "--from", "2026-01-01", "--to", today, "--by", "month", "--csv"]
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 0, result.output
+    assert downloaded.replace("\r\n", "\n") == result.output.replace("\r\n", "\n")
+    assert "Transfers per helpline,accepted,declined" in downloaded

@@ -55,7 +55,7 @@ def choose(app: Flask, body: bytes, content_type: str, **headers: str) -> list[s
 def test_a_charset_in_the_content_type_takes_the_fast_path(app: Flask) -> None:
     body = urlencode(call_params(Digits="2")).encode()
     actions = choose(app, body, "application/x-www-form-urlencoded; charset=utf-8")
-    assert actions == ["/voice/choose?m=derby_city&s=0&i=0"]
+    assert actions == ["/voice/choose?m=derby_city&s=0&i=0&a="]
 
 
 def test_multipart_goes_through_werkzeug(app: Flask) -> None:
@@ -66,7 +66,7 @@ def test_multipart_goes_through_werkzeug(app: Flask) -> None:
     )
     body = (parts + f"--{boundary}--\r\n").encode()
     actions = choose(app, body, f"multipart/form-data; boundary={boundary}")
-    assert actions == ["/voice/choose?m=derby_city&s=0&i=0"]
+    assert actions == ["/voice/choose?m=derby_city&s=0&i=0&a="]
 
 
 def test_a_body_over_the_limit_goes_through_werkzeug(app: Flask) -> None:
@@ -74,7 +74,7 @@ def test_a_body_over_the_limit_goes_through_werkzeug(app: Flask) -> None:
     body = urlencode(call_params(Digits="2", Padding=padding)).encode()
     assert len(body) > MAX_FORM_BYTES
     actions = choose(app, body, "application/x-www-form-urlencoded")
-    assert actions == ["/voice/choose?m=derby_city&s=0&i=0"]
+    assert actions == ["/voice/choose?m=derby_city&s=0&i=0&a="]
 
 
 def test_a_body_at_the_limit_takes_the_fast_path(
@@ -96,7 +96,7 @@ def test_a_body_at_the_limit_takes_the_fast_path(
 def test_invalid_utf8_is_replaced_not_refused(app: Flask) -> None:
     body = urlencode(call_params(Digits="2")).encode() + b"&SpeechResult=%FF%FE"
     actions = choose(app, body, "application/x-www-form-urlencoded")
-    assert actions == ["/voice/choose?m=derby_city&s=0&i=0"]
+    assert actions == ["/voice/choose?m=derby_city&s=0&i=0&a="]
 
 
 def test_the_form_is_read_once_and_werkzeug_can_still_read_it(app: Flask) -> None:

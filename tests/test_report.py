@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from csv import reader
+from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner
@@ -17,13 +19,14 @@ from sqlalchemy.orm import Session
 
 from ivr import create_app
 from ivr.commands.main import main
+from ivr.report import events
 from ivr.report import tally as tally_module
-from ivr.report.summary import suppress
+from ivr.report.summary import read, suppress, tables
 from ivr.report.tally import Tally
-from ivr.simulate import Simulator
+from ivr.simulate import Event, Simulator
 from ivr.store.db import make_engine
 from ivr.store.models import CallCount
-from tests.conftest import TEST_DATABASE_URL, config
+from tests.conftest import BASE, NOON, TEST_DATABASE_URL, call_params, config, sign
 
 LINE = "+441632960001"  # the simulator's line (Ofcom drama range)
 
@@ -52,9 +55,13 @@ def test_journeys_give_exactly_the_counts_expected(app: Flask) -> None:
     Simulator(app, answers={"refuge_derby": "decline"}).call(["derby city", "1"])
     Simulator(app).call([None, None, None])  # silence to the limit, then the 24/7 line
     Simulator(app).call(["7", "hangup"])  # a wrong key, then hangs up
+    Simulator(app).call(["hangup"])  # hangs up during the greeting
     assert counted(app) == Counter(
         {
-            ("call", ""): 5,
+            ("call", ""): 6,
+            # Twilio's status callback: every call ended, one before the greeting could have
+            ("call ended", ""): 6,
+            ("hung up in the greeting", "main"): 1,
             ("choice", "main.2"): 3,
             ("choice", "derby_city.1"): 3,
             ("by key", "main"): 2,
@@ -66,19 +73,140 @@ def test_journeys_give_exactly_the_counts_expected(app: Flask) -> None:
             ("declined", "refuge_derby"): 1,
             ("transfer", "national_24h"): 3,
             ("accepted", "national_24h"): 3,
+            # No time passes in a simulated call
+            ("connected <30 s", "refuge_derby"): 1,
+            ("connected <30 s", "national_24h"): 3,
             ("silence", "main"): 3,
             ("retry limit", "main"): 1,
             ("wrong key", "main"): 1,
             # Refuge busy or declined: on to the 24/7 line
             ("on to the 24/7 line", "refuge_derby"): 2,
-            # Heard 8 times (5 calls, 2 re-prompts after silence, 1 after the wrong key),
-            # left 7: one caller hung up in the main menu
-            ("menu heard", "main"): 8,
+            # Heard 9 times (6 calls, 2 re-prompts after silence, 1 after the wrong key),
+            # left 7: one caller hung up in the main menu, one in the greeting before it
+            ("menu heard", "main"): 9,
             ("menu left", "main"): 7,
             ("menu heard", "derby_city"): 3,
             ("menu left", "derby_city"): 3,
         }
     )
+
+
+def test_the_time_until_a_helpline_accepts_is_counted_in_bands(tmp_path: Path) -> None:
+    now = [NOON]
+    app = create_app(config(tmp_path, CLOCK=lambda: now[0]))
+
+    def ring(event: Event) -> None:
+        if event.kind == "dial":  # each helpline rings for 40 s before it answers
+            now[0] += timedelta(seconds=40)
+
+    Simulator(app, on_event=ring).call(["2", "1"])  # 40 s
+    Simulator(app, answers={"refuge_derby": "busy"}, on_event=ring).call(["2", "1"])  # 80 s
+    for _ in range(2):  # Refuge declines, the 24/7 line busy, then the numbers: never
+        Simulator(app, answers={"refuge_derby": "decline", "national_24h": "busy"}).call(
+            ["2", "1"]
+        )
+    times = {k: n for k, n in counted(app).items() if k[0].startswith("connected")}
+    assert times == {
+        ("connected 30-60 s", "refuge_derby"): 1,
+        ("connected 60-90 s", "national_24h"): 1,
+    }
+
+
+@pytest.mark.parametrize(
+    ("waited", "band"),
+    [
+        (0, "connected <30 s"),
+        (29, "connected <30 s"),
+        (30, "connected 30-60 s"),
+        (89, "connected 60-90 s"),
+        (119, "connected 90-120 s"),
+        (120, "connected >120 s"),
+        (4 * 3600, "connected >120 s"),
+    ],
+)
+def test_the_bands_of_time_to_connect(waited: int, band: str) -> None:
+    assert events.connected_in(waited) == band
+
+
+def test_the_answer_time_travels_in_the_calls_urls_and_reaches_the_accept(app: Flask) -> None:
+    answered = str(int(NOON.timestamp()))
+    call = Simulator(app).call(["2", "1"])
+    choose, dialled, whisper, accept = call.urls[1], call.urls[2], call.urls[3], call.urls[4]
+    assert f"a={answered}" in choose and f"a={answered}" in dialled
+    assert whisper.startswith("/voice/whisper?") and f"a={answered}&l=%2B441632960001" in whisper
+    assert accept.startswith("/voice/whisper/accept?")
+    assert f"h=refuge_derby&a={answered}&l=%2B441632960001" in accept
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        {"h": "refuge_derby", "l": LINE},  # a URL from before the line sent answer times
+        {"h": "refuge_derby", "a": "soon", "l": LINE},
+        {"h": "refuge_derby", "a": str(int(NOON.timestamp()) + 60), "l": LINE},  # future
+        {"h": "refuge_derby", "a": "1", "l": LINE},  # 1970
+        {"h": "nobody", "a": str(int(NOON.timestamp())), "l": LINE},
+        {"h": "refuge_derby", "a": str(int(NOON.timestamp())), "Digits": "2", "l": LINE},
+    ],
+)
+def test_an_accept_without_a_sound_answer_time_counts_nothing(
+    app: Flask, state: dict[str, str]
+) -> None:
+    digits = state.pop("Digits", "1")
+    query = "&".join(f"{k}={quote(v)}" for k, v in state.items())
+    path = f"/voice/whisper/accept?t=0123456789abcdef&{query}"
+    data = call_params(Digits=digits, To="+441332000000", From=LINE, Direction="outbound-dial")
+    headers = {"X-Twilio-Signature": sign(BASE + path, data)}
+    assert app.test_client().post(path, data=data, headers=headers).status_code == 200
+    assert counted(app) == Counter()
+
+
+def test_an_accept_counts_under_the_line_not_the_helplines_number(app: Flask) -> None:
+    path = f"/voice/whisper/accept?h=refuge_derby&a={int(NOON.timestamp()) - 95}&l={quote(LINE)}"
+    data = call_params(Digits="1", To="+441332000000", From=LINE, Direction="outbound-dial")
+    headers = {"X-Twilio-Signature": sign(BASE + path, data)}
+    assert app.test_client().post(path, data=data, headers=headers).status_code == 200
+    assert counted(app) == Counter({("connected 90-120 s", "refuge_derby"): 1})
+
+
+@pytest.mark.parametrize(
+    ("ended", "counts"),
+    [
+        # The greeting plays for 7.0 s
+        ({"CallDuration": "2"}, {("call ended", ""): 1, ("hung up in the greeting", "main"): 1}),
+        ({"CallDuration": "6"}, {("call ended", ""): 1, ("hung up in the greeting", "main"): 1}),
+        ({"CallDuration": "8"}, {("call ended", ""): 1}),
+        ({"CallDuration": "1800"}, {("call ended", ""): 1}),
+        ({"CallDuration": "six"}, {("call ended", ""): 1}),
+        ({}, {("call ended", ""): 1}),
+        ({"CallStatus": "canceled"}, {("not answered", "canceled"): 1}),
+        ({"CallStatus": "no-answer"}, {("not answered", "no-answer"): 1}),
+        ({"CallStatus": "in-progress"}, {}),
+        # A helpline's leg ending is not the caller's call
+        ({"CallDuration": "2", "Direction": "outbound-dial"}, {}),
+        ({"CallDuration": "2", "ParentCallSid": "CA" + "1" * 32}, {}),
+    ],
+)
+def test_twilios_status_callback_counts_how_calls_end(
+    app: Flask, ended: dict[str, str], counts: dict[tuple[str, str], int]
+) -> None:
+    data = call_params(**({"CallStatus": "completed"} | ended))
+    headers = {"X-Twilio-Signature": sign(BASE + "/voice/status", data)}
+    answer = app.test_client().post("/voice/status", data=data, headers=headers)
+    assert (answer.status_code, answer.mimetype) == (200, "text/xml")
+    assert "<Response" in answer.get_data(as_text=True)
+    assert counted(app) == Counter(counts)
+
+
+def test_hang_ups_in_the_greeting_are_not_counted_again_in_the_home_menu(app: Flask) -> None:
+    for _ in range(5):
+        Simulator(app).call(["hangup"])  # during the greeting
+        Simulator(app).call([None, "hangup"])  # in the main menu, heard after silence
+    counted(app)
+    found = tables(read(app.extensions["ivr.store"].engine, NOON.date(), date.today()), "month")
+    where = found[3]
+    assert where.columns == ["went on", "hung up in the greeting", "hung up", "total"]
+    assert dict(zip(where.rows, where.shown, strict=False)) == {"main": ["5", "5", "5", "15"]}
 
 
 def test_a_trial_from_the_console_is_not_a_call(app: Flask) -> None:
@@ -100,8 +228,9 @@ def test_the_report_command_suppresses_small_numbers(
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     month = lines[3].split()[0]
-    assert lines[2].split()[:4] == ["Calls", "calls", "choices", "transfers"]
-    assert lines[3].split()[:5] == [month, "7", "14", "8", "7"]
+    heading = "calls  ended  hung up in greeting  not answered  choices  transfers  accepted"
+    assert lines[2].startswith("Calls ") and heading in lines[2]
+    assert lines[3].split()[:8] == [month, "7", "7", "0", "0", "14", "8", "7"]
     helplines = result.output.split("\n\n")[2]
     assert [line.split() for line in helplines.splitlines()[1:]] == [
         ["national_24h", "<5", "0", "0", "0", "0", "0", "0", "<5"],
@@ -335,4 +464,5 @@ def test_ivr_simulate_is_counted_as_calls(tmp_path: Path, monkeypatch: pytest.Mo
 
     today = datetime.now(LONDON).date()
     calls = tables(read(engine, today, today), "day")[0]
-    assert calls.shown[0][:4] == ["5", "10", "5", "5"]  # calls, choices, transfers, accepted
+    # calls, ended, hung up in the greeting, not answered, choices, transfers, accepted
+    assert calls.shown[0][:7] == ["5", "5", "0", "0", "10", "5", "5"]

@@ -33,7 +33,7 @@ def test_a_menu(renderer: Renderer) -> None:
     hints = gather.attrib.pop("hints")
     assert gather.attrib == {
         "input": "dtmf speech",
-        "action": "/voice/choose?m=main&s=0&i=0",
+        "action": "/voice/choose?m=main&s=0&i=0&a=ANSWEREDAT",
         "method": "POST",
         "actionOnEmptyResult": "true",
         "timeout": "8",
@@ -45,18 +45,19 @@ def test_a_menu(renderer: Renderer) -> None:
     }
     assert hints.startswith("emergency, ") and hints.endswith(", back, go back, previous")
     assert [v.tag for v in gather] == ["Play", "Play"]
-    assert (root[1].text, root[1].attrib) == ("/voice/choose?m=main&s=0&i=0", {"method": "POST"})
+    action = "/voice/choose?m=main&s=0&i=0&a=ANSWEREDAT"
+    assert (root[1].text, root[1].attrib) == (action, {"method": "POST"})
 
 
 def test_retries_count_in_the_url(renderer: Renderer) -> None:
     silent = parse(renderer.choose("main", 0, 0, "", ""))
-    assert silent[0].get("action") == "/voice/choose?m=main&s=1&i=0"
+    assert silent[0].get("action") == "/voice/choose?m=main&s=1&i=0&a=ANSWEREDAT"
     wrong = parse(renderer.choose("main", 1, 0, None, ""))
-    assert wrong[0].get("action") == "/voice/choose?m=main&s=1&i=1"
+    assert wrong[0].get("action") == "/voice/choose?m=main&s=1&i=1&a=ANSWEREDAT"
     repeat = parse(renderer.choose("derby_city", 1, 1, "9", ""))
-    assert repeat[0].get("action") == "/voice/choose?m=derby_city&s=0&i=0"
+    assert repeat[0].get("action") == "/voice/choose?m=derby_city&s=0&i=0&a=ANSWEREDAT"
     back = parse(renderer.choose("derby_city", 1, 1, "*", ""))
-    assert back[0].get("action") == "/voice/choose?m=main&s=0&i=0"
+    assert back[0].get("action") == "/voice/choose?m=main&s=0&i=0&a=ANSWEREDAT"
 
 
 def test_after_the_retries_a_person(renderer: Renderer) -> None:
@@ -71,10 +72,10 @@ def test_a_transfer(renderer: Renderer) -> None:
     root = parse(renderer.choose("derby_city", 0, 0, "1", "+441632960001"))
     assert [v.tag for v in root] == ["Play", "Dial"]
     dial = root[1]
-    token = dial.get("action", "").rpartition("t=")[2]
+    token = dial.get("action", "").partition("t=")[2].partition("&")[0]
     assert len(token) == 16
     assert dial.attrib == {
-        "action": f"/voice/dialled?m=derby_city&k=1&n=0&t={token}",
+        "action": f"/voice/dialled?m=derby_city&k=1&n=0&t={token}&a=ANSWEREDAT",
         "method": "POST",
         "answerOnBridge": "true",
         "ringTone": "uk",
@@ -84,7 +85,7 @@ def test_a_transfer(renderer: Renderer) -> None:
     number = dial[0]
     assert (number.tag, number.text) == ("Number", "+448000853481")
     assert number.attrib == {
-        "url": f"/voice/whisper?m=derby_city&k=1&n=0&t={token}",
+        "url": f"/voice/whisper?m=derby_city&k=1&n=0&t={token}&a=ANSWEREDAT&l=%2B441632960001",
         "method": "POST",
     }
     # A fresh token for every ring
@@ -104,6 +105,12 @@ def test_the_whisper(renderer: Renderer) -> None:
     }
     assert [v.tag for v in root[0]] == ["Play", "Play"]
     assert root[0][0].text == root[0][1].text
+    # With the call's answer time: passed on to the accept, with the helpline and line
+    line = "+441632960001"
+    timed = parse(renderer.whisper("derby_city", "1", 0, "0123456789abcdef", "1795521600", line))
+    assert timed[0].get("action") == (
+        "/voice/whisper/accept?t=0123456789abcdef&h=refuge_derby&a=1795521600&l=%2B441632960001"
+    )
     bad = parse(renderer.whisper("derby_city", "1", 0, "not a token"))
     assert bad[0].get("action") == "/voice/whisper/accept"
 
@@ -185,7 +192,7 @@ def test_every_transfer_shows_the_line_not_the_caller(
 
 def test_a_submenu_starts_its_counts_afresh(renderer: Renderer) -> None:
     root = parse(renderer.choose("main", 1, 1, "2", ""))
-    assert root[0].get("action") == "/voice/choose?m=derby_city&s=0&i=0"
+    assert root[0].get("action") == "/voice/choose?m=derby_city&s=0&i=0&a=ANSWEREDAT"
 
 
 def test_the_next_in_a_chain_keeps_the_lines_number(renderer: Renderer) -> None:

@@ -97,12 +97,22 @@ class Params:
 
     def line_number(self) -> str:
         """The number the caller dialled: the line's own, shown to helplines as caller ID."""
-        to = self("To")
-        return to if to.startswith("+") and to[1:].isdigit() and len(to) <= 16 else ""
+        return line_number(self("To"))
+
+    def answered(self) -> str:
+        """When the call was answered (seconds since 1970), as its URLs carry it, or ""."""
+        value = self("a")
+        return value if value.isascii() and value.isdigit() and len(value) <= 12 else ""
 
     def on_helpline_leg(self) -> bool:
         """Twilio marks the leg a <Dial> made (the helpline's phone), on any path."""
         return self("Direction").startswith("outbound-dial") or bool(self("ParentCallSid"))
+
+
+def line_number(value: str) -> str:
+    """value if it is a phone number as Twilio writes one (E.164), else ""."""
+    plausible = value.isascii() and value[1:].isdigit() and len(value) <= 16
+    return value if value.startswith("+") and plausible else ""
 
 
 def public_url(environ: Environ, base: str) -> str:

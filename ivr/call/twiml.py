@@ -27,6 +27,8 @@ DIALLED = "/voice/dialled"
 WHISPER = "/voice/whisper"
 ACCEPT = "/voice/whisper/accept"
 NUMBERS = "/voice/numbers"
+# Twilio's status callback for the line's numbers ("call status changes"): the report's
+STATUS = "/voice/status"
 SILENCE = ""
 ACCEPT_KEY = "1"
 # Twilio lets a <Dial> ring about 5 s longer than its timeout: asked for less, so a caller
@@ -35,6 +37,10 @@ DIAL_EXTRA_SECONDS = 5
 DIAL_MIN_TIMEOUT = 5
 # Stands in a cached <Dial> for the token each ring gets afresh (see AcceptedDials)
 DIAL_TOKEN = "DIALTOKEN"
+# Stands in cached TwiML for when the call was answered (seconds since 1970): it rides in
+# the call's URLs, so the time until a helpline accepts can be counted (the report), and
+# ends with the call; `stamp` puts each call's own in
+ANSWERED = "ANSWEREDAT"
 
 AudioLookup = Callable[[str], "str | None"]
 
@@ -120,7 +126,7 @@ class Renderer:
         hidden: frozenset[str],
         version: Hashable,
     ) -> str:
-        action = _url(CHOOSE, m=node_id, s=no_input, i=invalid)
+        action = _url(CHOOSE, m=node_id, s=no_input, i=invalid, a=ANSWERED)
         response = VoiceResponse()
         gather = response.gather(
             input="dtmf speech",
@@ -254,7 +260,7 @@ class Renderer:
     ) -> None:
         helpline = self.menu.helplines[self.menu.chain(node_id, key)[step]]
         self.speak(response, f"connecting.{helpline.id}")
-        state = {"m": node_id, "k": key, "n": step, "t": DIAL_TOKEN}
+        state = {"m": node_id, "k": key, "n": step, "t": DIAL_TOKEN, "a": ANSWERED}
         # The helpline sees the line's own number unless it asked to see the caller's
         caller_id = None if helpline.show_caller_number else (self.settings.caller_id or line)
         dial = Dial(
@@ -265,7 +271,9 @@ class Renderer:
             timeout=dial_timeout(self.settings.ring_seconds),
             caller_id=caller_id or None,
         )
-        dial.number(helpline.e164, url=_url(WHISPER, **state), method="POST")
+        # The helpline's leg is told the line's number: its own To is the helpline's
+        whisper = _url(WHISPER, **state, l=line)
+        dial.number(helpline.e164, url=whisper, method="POST")
         response.append(dial)
 
     def closed(self, helpline: Helpline, now: datetime) -> str:
@@ -313,15 +321,31 @@ class Renderer:
             log.exception("could not read whether a helpline accepted; trying the next one")
             return False
 
-    def whisper(self, node_id: str, key: str, step: int, token: str = "") -> str:
-        """On the helpline's leg: who is calling and why; only a 1 bridges the call."""
+    def whisper(
+        self,
+        node_id: str,
+        key: str,
+        step: int,
+        token: str = "",
+        answered: str = "",
+        line: str = "",
+    ) -> str:
+        """On the helpline's leg: who is calling and why; only a 1 bridges the call.
+
+        answered, line: when the call was answered and the line's number, passed on for
+        the report's time to connect (counted when the helpline accepts).
+        """
         prompt_id = whisper_id(node_id, key)
         if prompt_id not in self.menu.prompts:
             prompt_id = "whisper.operator"
+        chain = self.menu.chain(node_id, key)
+        state = {"t": token} if TOKEN.match(token) else {}
+        if step < len(chain) and answered:
+            state |= {"h": chain[step], "a": answered, "l": line}
         response = VoiceResponse()
         gather = response.gather(
             input="dtmf",
-            action=_url(ACCEPT, t=token) if TOKEN.match(token) else ACCEPT,
+            action=_url(ACCEPT, **state) if state else ACCEPT,
             method="POST",
             num_digits=1,
             timeout=self.settings.accept_seconds,
@@ -379,6 +403,11 @@ class Renderer:
     def _goodbye(self, response: VoiceResponse) -> None:
         self.speak(response, "goodbye")
         response.hangup()
+
+
+def stamp(text: str, answered: str) -> str:
+    """The TwiML with the call's answer time in its URLs ("" where it is not known)."""
+    return text.replace(ANSWERED, answered)
 
 
 def _unsure(confidence: str, minimum: float) -> bool:

@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAll
 
 from ivr.audio.prompts import AUDIO_PATH
 from ivr.call import twiml
-from ivr.call.form import Environ, Params, form_pairs, signed_by_twilio
+from ivr.call.form import Environ, Params, form_pairs, line_number, signed_by_twilio
 from ivr.call.twiml import Renderer
 from ivr.logs import redact
 
@@ -66,8 +66,9 @@ def _xml(text: str) -> Response:
 
 
 def start(renderer: Renderer, p: Params) -> str:
-    """A new call."""
-    return renderer.start()
+    """A new call: answered now."""
+    answered = str(int(renderer.availability.clock().timestamp()))
+    return twiml.stamp(renderer.start(), answered)
 
 
 def heard(renderer: Renderer, p: Params) -> str | None:
@@ -82,7 +83,8 @@ def heard(renderer: Renderer, p: Params) -> str | None:
 def choose(renderer: Renderer, p: Params) -> str:
     """The caller's answer to a menu, or their silence."""
     key = heard(renderer, p)
-    return renderer.choose(p("m"), p.count("s"), p.count("i"), key, p.line_number())
+    text = renderer.choose(p("m"), p.count("s"), p.count("i"), key, p.line_number())
+    return twiml.stamp(text, p.answered())
 
 
 def dialled(renderer: Renderer, p: Params) -> str:
@@ -93,12 +95,14 @@ def dialled(renderer: Renderer, p: Params) -> str:
     bridged = {"true": True, "false": False}.get(said)
     gone = p("CallStatus") in STATUS_GONE
     state = (p("m"), p("k"), p.count("n"))
-    return renderer.dialled(*state, bridged, p.line_number(), p("t"), gone)
+    text = renderer.dialled(*state, bridged, p.line_number(), p("t"), gone)
+    return twiml.stamp(text, p.answered())
 
 
 def whisper(renderer: Renderer, p: Params) -> str:
     """On the helpline's leg, before it is bridged."""
-    return renderer.whisper(p("m"), p("k"), p.count("n"), p("t"))
+    state = (p("m"), p("k"), p.count("n"), p("t"))
+    return renderer.whisper(*state, p.answered(), line_number(p("l")))
 
 
 def accept(renderer: Renderer, p: Params) -> str:
@@ -111,6 +115,11 @@ def numbers(renderer: Renderer, p: Params) -> str:
     return renderer.numbers(p.count("r"))
 
 
+def status(renderer: Renderer, p: Params) -> str:
+    """Twilio's status callback: a call ended. Twilio reads no answer; the report counts it."""
+    return str(VoiceResponse())
+
+
 ANSWERS: dict[str, Callable[[Renderer, Params], str]] = {
     twiml.START: start,
     twiml.CHOOSE: choose,
@@ -118,6 +127,7 @@ ANSWERS: dict[str, Callable[[Renderer, Params], str]] = {
     twiml.WHISPER: whisper,
     twiml.ACCEPT: accept,
     twiml.NUMBERS: numbers,
+    twiml.STATUS: status,
 }
 
 

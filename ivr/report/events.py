@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ivr.call import twiml
-from ivr.call.form import Environ, Params
+from ivr.call.form import Environ, Params, line_number
 from ivr.call.twiml import SILENCE, Renderer
 from ivr.call.voice import heard
 from ivr.report.tally import Tally
@@ -18,6 +18,12 @@ BY_KEY, BY_SPEECH = "by key", "by speech"  # subject: menu
 SILENT, WRONG_KEY, NOT_UNDERSTOOD = "silence", "wrong key", "not understood"
 RETRY_LIMIT = "retry limit"  # subject: menu
 HEARD, LEFT = "menu heard", "menu left"  # subject: menu; heard, never left: hung up there
+# From Twilio's status callback, when a call ends: a caller who hung up before the
+# greeting could have ended (subject: the home menu, which was counted as heard)
+HUNG_UP_GREETING = "hung up in the greeting"
+ENDED = "call ended"
+MISSED = "not answered"  # subject: Twilio's CallStatus (a caller gone before the answer)
+MISSED_STATUSES = frozenset({"busy", "failed", "no-answer", "canceled"})
 DIALLED = "transfer"  # subject: helpline (each ring)
 # A dial's end, per helpline: accepted (pressed 1), declined (answered, no 1), busy...
 DIAL_ENDS = ("accepted", "declined", "answered", "busy", "no-answer", "failed", "canceled")
@@ -27,6 +33,12 @@ SKIPPED = "skipped: closed"  # subject: helpline
 # After a helpline (subject) did not take the call: where the caller went
 ON_TO_NEXT, ON_TO_24_7, ON_TO_NUMBERS = "on to the next", "on to the 24/7 line", "on to numbers"
 HUNG_UP_RINGING = "caller hung up while ringing"  # subject: helpline
+# Seconds from the call's answer to a helpline pressing 1, per helpline (subject)
+# metric: "connected " + a band, below each limit in seconds (the last: the rest)
+CONNECTED = "connected "
+WAIT_BANDS = ("<30 s", "30-60 s", "60-90 s", "90-120 s", ">120 s")
+WAIT_LIMITS = (30, 60, 90, 120)
+LONGEST_CALL = 24 * 60 * 60  # Twilio ends a call after 4 hours: anything longer is garbage
 STATUS_GONE = frozenset({"completed", "canceled", "failed", "busy", "no-answer"})
 Counts = list[tuple[str, str]]
 
@@ -114,8 +126,47 @@ def dialled(renderer: Renderer, p: Params) -> Counts:
     return counts + onward(renderer, p("m"), p("k"), step + 1, after=helpline)
 
 
+def connected(renderer: Renderer, p: Params) -> Counts:
+    """A helpline pressed 1: how long the caller had waited since the line answered."""
+    helpline, answered = p("h"), p.answered()
+    if p("Digits").strip() != twiml.ACCEPT_KEY or helpline not in renderer.menu.helplines:
+        return []
+    if not answered:
+        return []
+    seconds = renderer.availability.clock().timestamp() - int(answered)
+    if not 0 <= seconds <= LONGEST_CALL:
+        return []
+    return [(connected_in(seconds), helpline)]
+
+
+def connected_in(seconds: float) -> str:
+    """The time-to-connect metric for a wait of seconds."""
+    below = [band for band, most in zip(WAIT_BANDS, WAIT_LIMITS, strict=False) if seconds < most]
+    return CONNECTED + (below[0] if below else WAIT_BANDS[-1])
+
+
 def answered(renderer: Renderer, p: Params) -> Counts:
     return [(CALL, ""), (HEARD, renderer.settings.home)]
+
+
+def ended(renderer: Renderer, p: Params, greeting_seconds: float) -> Counts:
+    """Twilio's status callback: the caller's call ended (or was never answered).
+
+    It carries no state of the call, only its length: one shorter than the greeting
+    means the caller hung up during it (a caller who pressed a key in the greeting and
+    hung up before its length was up is counted there too: rare, and not knowable).
+    """
+    if p.on_helpline_leg():
+        return []
+    status = p("CallStatus")
+    if status in MISSED_STATUSES:
+        return [(MISSED, status)]
+    if status != "completed":
+        return []
+    seconds = p("CallDuration")
+    if seconds.isascii() and seconds.isdigit() and int(seconds) < greeting_seconds:
+        return [(ENDED, ""), (HUNG_UP_GREETING, renderer.settings.home)]
+    return [(ENDED, "")]
 
 
 def numbers(renderer: Renderer, p: Params) -> Counts:
@@ -127,6 +178,7 @@ COUNTED: dict[str, Callable[[Renderer, Params], Counts]] = {
     twiml.CHOOSE: choose,
     twiml.DIALLED: dialled,
     twiml.NUMBERS: numbers,
+    twiml.ACCEPT: connected,
 }
 
 # A call made from the console's "Try the line": not a caller, never counted
@@ -134,16 +186,27 @@ TRIAL_HEADER = "X-IVR-Trial"
 
 
 def counter(
-    tally: Tally, renderer: Callable[[], Renderer]
+    tally: Tally,
+    renderer: Callable[[], Renderer],
+    greeting_seconds: Callable[[], float] = lambda: 0.0,
 ) -> Callable[[str, Params, Environ], None]:
-    """What the webhooks tell after each answer: counted into tally."""
+    """What the webhooks tell after each answer: counted into tally.
+
+    greeting_seconds: how long the greeting now plays (for the status callback).
+    """
 
     def count(path: str, p: Params, environ: Environ) -> None:
-        counted = COUNTED.get(path)
-        if counted is None or environ.get("HTTP_X_IVR_TRIAL"):
+        if environ.get("HTTP_X_IVR_TRIAL"):
             return
-        line = p.line_number()
-        for metric, subject in counted(renderer(), p):
+        if path == twiml.STATUS:
+            counts = ended(renderer(), p, greeting_seconds())
+        elif path in COUNTED:
+            counts = COUNTED[path](renderer(), p)
+        else:
+            return
+        # On the helpline's leg To is the helpline: the whisper passed the line's on
+        line = line_number(p("l")) if path == twiml.ACCEPT else p.line_number()
+        for metric, subject in counts:
             tally.add(line, metric, subject)
 
     return count

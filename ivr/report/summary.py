@@ -26,6 +26,9 @@ SMALLEST_SHOWN = 5
 PERIODS = ("hour", "day", "week", "month")
 HEADLINE = (
     (events.CALL, "calls"),
+    (events.ENDED, "ended"),
+    (events.HUNG_UP_GREETING, "hung up in greeting"),
+    (events.MISSED, "not answered"),
     (events.CHOICE, "choices"),
     (events.DIALLED, "transfers"),
     ("accepted", "accepted"),
@@ -35,6 +38,8 @@ HEADLINE = (
     (events.RETRY_LIMIT, "retry limits"),
     (events.NUMBERS, "numbers read"),
 )
+# Time-to-connect metrics and their column headings ("connected <30 s": "<30 s")
+WAITS = {events.CONNECTED + band: band for band in events.WAIT_BANDS}
 OUTCOMES = ("accepted", "declined", "answered", "busy", "no-answer", "failed", "canceled")
 
 
@@ -122,6 +127,7 @@ def tables(counts: list[CallCount], by: str) -> list[Table]:
     helplines: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     choices: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     menus: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    waits: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     starts: dict[str, datetime] = {}
     for c in counts:
         start = _start_of(aware(c.hour), by)
@@ -133,8 +139,10 @@ def tables(counts: list[CallCount], by: str) -> list[Table]:
         elif c.metric == events.CHOICE:
             menu, _, key = c.subject.rpartition(".")
             choices[menu][key] += c.count
-        elif c.metric in (events.HEARD, events.LEFT):
+        elif c.metric in (events.HEARD, events.LEFT, events.HUNG_UP_GREETING):
             menus[c.subject][c.metric] += c.count
+        elif c.metric in WAITS:
+            waits[c.subject][c.metric] += c.count
     found = []
     rows = sorted(periods, key=lambda label: starts[label])
     found.append(
@@ -163,14 +171,28 @@ def tables(counts: list[CallCount], by: str) -> list[Table]:
         )
     )
     rows = sorted(menus)
-    cells = [[menus[r][events.LEFT], gave_up(menus[r])] for r in rows]
-    found.append(_table("Where callers hang up (menu heard)", rows, ["went on", "hung up"], cells))
+    cells = [
+        [menus[r][events.LEFT], menus[r][events.HUNG_UP_GREETING], gave_up(menus[r])] for r in rows
+    ]
+    columns = ["went on", "hung up in the greeting", "hung up"]
+    found.append(_table("Where callers hang up (menu heard)", rows, columns, cells))
+    rows = sorted(waits)
+    found.append(
+        _table(
+            "Time to connect (answer to a helpline pressing 1)",
+            rows,
+            list(WAITS.values()),
+            [[waits[r][metric] for metric in WAITS] for r in rows],
+        )
+    )
     return found
 
 
 def gave_up(menu: dict[str, int]) -> int:
-    """Times a menu was heard and never left: the caller hung up while in it."""
-    return max(menu[events.HEARD] - menu[events.LEFT], 0)
+    """Times a menu was heard and never left: the caller hung up while in it (the home
+    menu's first hearing is counted as the call is answered: less those who hung up
+    during the greeting before it, as the status callback told)."""
+    return max(menu[events.HEARD] - menu[events.LEFT] - menu[events.HUNG_UP_GREETING], 0)
 
 
 def _table(

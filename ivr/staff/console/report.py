@@ -14,6 +14,7 @@ from ivr.report.summary import PERIODS, Table, read, tables, week_by_hour, write
 from ivr.staff.console.web import needs, store
 
 CHART_WIDTH, CHART_HEIGHT = 640, 180
+NAMED_BARS = 12  # up to this many bars have their names written under them
 
 
 def register(bp: Blueprint) -> None:
@@ -41,14 +42,14 @@ def _chosen() -> tuple[date, date, str]:
     return start, end, by if by in PERIODS else "day"
 
 
-def chart(table: Table) -> dict[str, Any]:
-    """Bars of calls per period, as numbers the template draws; hidden counts draw none."""
-    rows = list(zip(table.rows, table.shown, strict=False))
-    values = [int(row[0]) if row[0].isdigit() else 0 for _, row in rows]
+def chart(title: str, names: list[str], shown: list[str], unit: str) -> dict[str, Any]:
+    """Bars of shown counts, one per name, as numbers the template draws; a hidden count
+    draws no bar (the table beside it says "<5" or "*")."""
+    values = [int(v) if v.isdigit() else 0 for v in shown]
     top = max(values, default=0) or 1
-    step = CHART_WIDTH / max(len(rows), 1)
+    step = CHART_WIDTH / max(len(names), 1)
     bars = []
-    for i, ((name, row), v) in enumerate(zip(rows, values, strict=True)):
+    for i, (name, text, v) in enumerate(zip(names, shown, values, strict=True)):
         height = round(v / top * (CHART_HEIGHT - 20), 1)
         bars.append(
             {
@@ -56,10 +57,32 @@ def chart(table: Table) -> dict[str, Any]:
                 "y": round(CHART_HEIGHT - height, 1),
                 "width": round(max(step - 4, 1), 1),
                 "height": height,
-                "label": f"{name}: {row[0]} calls",
+                "label": f"{name}: {text} {unit}",
+                "name": name if len(names) <= NAMED_BARS else "",
+                "middle": round(i * step + step / 2, 1),
             }
         )
-    return {"bars": bars, "width": CHART_WIDTH, "height": CHART_HEIGHT, "top": top}
+    return {"title": title, "bars": bars, "width": CHART_WIDTH, "height": CHART_HEIGHT, "top": top}
+
+
+def charts(found: list[Table], by: str) -> list[dict[str, Any]]:
+    """Calls per period, hang-ups per menu, and the time to connect (all helplines)."""
+    calls, _, _, menus, waits = found
+    return [
+        chart(f"Calls per {by}", calls.rows, [row[0] for row in calls.shown[:-1]], "calls"),
+        chart(
+            "Callers who hung up, per menu",
+            menus.rows,
+            [row[1] for row in menus.shown[:-1]],
+            "hung up",
+        ),
+        chart(
+            "Time to connect, all helplines",
+            waits.columns[:-1],
+            waits.shown[-1][:-1],
+            "calls connected",
+        ),
+    ]
 
 
 def heat(value: str, top: int) -> str:
@@ -83,7 +106,7 @@ def page() -> str:
         by=by,
         periods=PERIODS,
         tables=found,
-        chart=chart(found[0]),
+        charts=charts(found, by),
         week=week,
         shade=lambda v: heat(v, top),
     )
