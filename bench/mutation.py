@@ -30,6 +30,8 @@ TESTS = [
     "tests/test_form.py",
     "tests/test_cli.py",
     "tests/test_staff.py",
+    "tests/test_report.py",
+    "tests/test_console_pages.py",
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import xml.etree.ElementTree as ET
 from urllib.parse import parse_qsl, urlencode
 
@@ -9,10 +10,12 @@ import pytest
 from flask import Flask
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import MultiDict
 
 from ivr.call import form
 from ivr.call.form import MAX_FORM_BYTES, Params, form_pairs, parse_pairs
-from tests.conftest import BASE, call_params, sign
+from tests.conftest import BASE, TOKEN, call_params, sign
 
 FIELD = st.text(st.sampled_from("ab=&+%2B%20%zz é0"), max_size=12)
 
@@ -138,3 +141,73 @@ def test_no_content_length_goes_through_werkzeug(app: Flask) -> None:
         del context.request.environ["CONTENT_LENGTH"]
         # werkzeug reads no body it was not told the length of
         assert form_pairs(context.request.environ) == []
+
+
+def test_raw_bytes_that_are_not_utf8_are_replaced_not_refused(app: Flask) -> None:
+    body = urlencode(call_params(Digits="2")).encode() + b"&SpeechResult=\xff\xfe"
+    actions = choose(app, body, "application/x-www-form-urlencoded")
+    assert actions == ["/voice/choose?m=derby_city&s=0&i=0&a="]
+
+
+def test_a_query_string_that_is_not_utf8_is_replaced_not_refused() -> None:
+    # WSGI gives the query's bytes as latin-1 text: here "m=é" in UTF-8, then a stray byte
+    environ = {
+        "QUERY_STRING": "m=\xc3\xa9\xff&s=1",
+        "REQUEST_METHOD": "POST",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "CONTENT_LENGTH": "0",
+        "wsgi.input": io.BytesIO(b""),
+    }
+    params = Params.of(environ)
+    assert (params("m"), params.count("s")) == ("é\ufffd", 1)
+
+
+def test_every_value_of_a_repeated_name_is_signed_when_werkzeug_reads_the_form(
+    app: Flask,
+) -> None:
+    path = "/voice/choose?m=main&s=0&i=0"
+    fields = [*call_params().items(), ("Digits", "2"), ("Digits", "3")]
+    signed = form.SignedForm({k: [v] for k, v in call_params().items()} | {"Digits": ["2", "3"]})
+    signature = RequestValidator(TOKEN).compute_signature(BASE + path, signed)
+    with app.test_request_context(
+        path,
+        method="POST",
+        data=MultiDict(fields),
+        content_type="multipart/form-data",
+    ) as context:
+        environ = context.request.environ
+        environ["HTTP_X_TWILIO_SIGNATURE"] = signature
+        assert form.signed_by_twilio(environ, RequestValidator(TOKEN), "")
+        assert [v for k, v in form_pairs(environ) if k == "Digits"] == ["2", "3"]
+
+
+@pytest.mark.parametrize(
+    ("value", "line"),
+    [
+        ("+441632960001", "+441632960001"),
+        ("+" + "1" * 15, "+" + "1" * 15),  # E.164's longest
+        ("+" + "1" * 16, ""),
+        ("+x441632960001", ""),
+        ("441632960001", ""),
+        ("+٤٤1632960001", ""),  # digits, but not ASCII
+        ("", ""),
+    ],
+)
+def test_a_line_number_is_e164_or_nothing(value: str, line: str) -> None:
+    assert form.line_number(value) == line
+    assert Params([("To", value)], "").line_number() == line
+
+
+@pytest.mark.parametrize(
+    ("value", "counted"), [("0", 0), ("7", 7), ("99", 99), ("100", 99), ("x", 0), ("%D9%A3", 0)]
+)
+def test_counts_in_the_url_are_bounded(value: str, counted: int) -> None:
+    assert Params([], f"s={value}").count("s") == counted
+
+
+@pytest.mark.parametrize(
+    ("value", "answered"),
+    [("1795521600", "1795521600"), ("", ""), ("soon", ""), ("1" * 13, ""), ("%D9%A1%D9%A2", "")],
+)
+def test_the_answer_time_in_the_url_is_digits_or_nothing(value: str, answered: str) -> None:
+    assert Params([], f"a={value}").answered() == answered

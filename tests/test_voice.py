@@ -345,3 +345,45 @@ def test_sha256_signatures(client: FlaskClient) -> None:
         "X-Twilio-Webhooks-Signature-Settings": "key=webhooks_sharedkey_x,algorithm=HMAC_SHA256",
     }
     assert client.post("/voice", data=params, headers=headers).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("bridged", "noted", "next_ring"),
+    [
+        ("true", False, None),  # Twilio says so: finished, whatever the note
+        ("TRUE", False, None),
+        ("false", True, "+448082000247"),  # Twilio says not: the 24/7 line next
+        ("", True, None),  # Twilio did not say: the helpline's note decides
+        ("", False, "+448082000247"),
+    ],
+)
+def test_twilios_dial_bridged_wins_over_the_helplines_note(
+    app: Flask, post: Post, bridged: str, noted: bool, next_ring: str | None
+) -> None:
+    token = "0123456789abcdef"
+    if noted:
+        app.extensions["ivr"].renderer.accepted.mark(token)
+    said = {"DialBridged": bridged} if bridged else {}
+    path = f"/voice/dialled?m=derby_city&k=1&n=0&t={token}"
+    root = twiml(post(path, DialCallStatus="completed", **said))
+    rung = [n.text for n in root.iter("Number")]
+    assert rung == ([next_ring] if next_ring else [])
+    assert root[-1].tag == ("Dial" if next_ring else "Hangup")
+
+
+def test_the_whisper_at_each_step_names_its_own_helpline(post: Post) -> None:
+    path = "/voice/whisper?m=derby_city&k=1&n={}&t=0123456789abcdef&a=1795521600&l=%2B441632960001"
+    for step, helpline in ((0, "refuge_derby"), (1, "national_24h")):
+        root = twiml(post(path.format(step), Direction="outbound-dial"))
+        assert f"h={helpline}&a=1795521600" in root[0].get("action", "")
+
+
+def test_a_refused_method_says_which_is_allowed(client: FlaskClient) -> None:
+    answer = client.get("/voice", headers={"X-Twilio-Signature": sign(BASE + "/voice", {})})
+    assert (answer.status_code, answer.headers["Allow"]) == (405, "POST")
+
+
+def test_the_answer_says_its_own_length(post: Post) -> None:
+    answer = post("/voice")
+    assert answer.headers["Content-Length"] == str(len(answer.get_data()))
+    assert answer.headers["Content-Type"] == "text/xml; charset=utf-8"
