@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ivr.menu import engines
 from ivr.menu.check import check_source
 from ivr.menu.load import load_menu
 from ivr.menu.source import MenuError, parse_source
@@ -67,7 +68,7 @@ CASES = {
             "operator, language, say_voice, timeout, no_input_retries, invalid_retries, "
             "after_retries, min_confidence, speech_model, speech_timeout, ring_seconds, "
             "accept_seconds, readout_repeats, "
-            "operator_key, repeat_key, back_key, caller_id, speech_rate, tts_voice)",
+            "operator_key, repeat_key, back_key, caller_id, speech_rate, tts_engine, tts_voice)",
             "menus.yaml:2: settings.timeout: expected a number, got text",
             "menus.yaml:3: settings.no_input_retries: 9 is out of range (allowed: 0 to 5)",
             "menus.yaml:4: settings.after_retries: unknown value 'hangup' "
@@ -336,8 +337,41 @@ UNCONFIRMED = (
 
 def test_the_shipped_menu_warns_only_of_unconfirmed_hours() -> None:
     assert messages(Path("menus.yaml").read_text(encoding="utf-8")) == [
-        UNCONFIRMED.format(43, "elm_helpline", "elm_helpline"),
-        UNCONFIRMED.format(54, "mankind", "mankind"),
+        UNCONFIRMED.format(48, "elm_helpline", "elm_helpline"),
+        UNCONFIRMED.format(59, "mankind", "mankind"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (
+            "  tts_engine: festival\n",
+            "menus.yaml:2: settings.tts_engine: tts_engine 'festival' is not one of: espeak, flite",
+        ),
+        (
+            "  tts_engine: flite\n  tts_voice: gmw/en\n",
+            "menus.yaml:3: settings.tts_voice: tts_voice 'gmw/en' is not a flite voice "
+            "(one of: awb, kal16, slt, rms, kal)",
+        ),
+        (  # the default voice is espeak's: a flite engine needs a voice of its own
+            "  tts_engine: flite\n",
+            "menus.yaml:1: settings: tts_voice 'gmw/en' is not a flite voice "
+            "(one of: awb, kal16, slt, rms, kal)",
+        ),
+    ],
+)
+def test_an_unknown_engine_or_voice_is_refused(settings: str, message: str) -> None:
+    assert messages("settings:\n" + settings + SMALL_MENU) == [message]
+
+
+def test_an_engine_not_installed_here_is_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engines.shutil, "which", lambda name: None)
+    text = "settings:\n  tts_engine: flite\n  tts_voice: awb\n" + SMALL_MENU
+    assert messages(text) == [
+        "menus.yaml:2: settings.tts_engine: warning: flite is not installed here: prompts "
+        "cannot be built in this voice until it is (`apt-get install flite`); the line "
+        "plays what is built already"
     ]
 
 

@@ -581,6 +581,7 @@ def test_words_of_a_helpline_text_and_when_speech_cannot_be_made(
         raise IvrError("espeak-ng is missing")
 
     monkeypatch.setattr(tts.FreshSpeaker, "__init__", no_espeak)
+    monkeypatch.setattr(tts.FliteSpeaker, "__init__", no_espeak)
     quiet = editor.text(editor.post("/console/words/goodbye", {"words": "Bye now."}))
     assert "No preview: espeak-ng is missing" in quiet
     admin = signed_in(app, accounts, "admin")

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import tempfile
 import wave
+from array import array
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,8 +18,16 @@ from flask import Flask
 
 from ivr import IvrError, create_app
 from ivr.audio import tts
-from ivr.audio.prompts import PromptStore
-from ivr.audio.tts import FreshSpeaker, Pyttsx3Speaker, build, check_recording, to_telephony
+from ivr.audio.prompts import PromptStore, source_key, wav_seconds
+from ivr.audio.tts import (
+    FliteSpeaker,
+    FreshSpeaker,
+    Pyttsx3Speaker,
+    build,
+    check_recording,
+    speaker_for,
+    to_telephony,
+)
 from ivr.commands.main import main
 from ivr.menu.load import load_menu
 from tests.conftest import REPO_MENU, SMALL_MENU, TOKEN, prompt_store, tone
@@ -23,6 +35,8 @@ from tests.conftest import REPO_MENU, SMALL_MENU, TOKEN, prompt_store, tone
 
 class FakeSpeaker:
     """Writes a tone whose length follows the text; counts what it was asked to say."""
+
+    pauses: tuple[str, ...] = ()
 
     def __init__(self) -> None:
         self.said: list[str] = []
@@ -235,3 +249,111 @@ def test_rebuilt_audio_keeps_its_old_url_answering(store: PromptStore) -> None:
     build(store, Louder, force=True)
     assert store.audio_url("greeting") != old
     assert store.find(old.rpartition("/")[2]) is not None
+
+
+needs_flite = pytest.mark.skipif(
+    shutil.which("flite") is None, reason="Flite: `apt-get install flite` (.ci/run does)"
+)
+
+
+def flite_store(
+    tmp_path: Path, write_menu: Callable[[str], Path], voice: str = "awb"
+) -> PromptStore:
+    settings = f"settings:\n  tts_engine: flite\n  tts_voice: {voice}\n"
+    return prompt_store(load_menu(write_menu(settings + SMALL_MENU)), tmp_path / "prompts")
+
+
+def samples_of(wav: Path) -> array[int]:
+    with wave.open(str(wav), "rb") as w:
+        assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (8000, 1, 2)
+        return array("h", w.readframes(w.getnframes()))
+
+
+@needs_flite
+def test_real_flite_build_is_phone_audio_at_one_level(
+    tmp_path: Path, write_menu: Callable[[str], Path]
+) -> None:
+    store = flite_store(tmp_path, write_menu)
+    rows = build(store, lambda: speaker_for(store.menu.settings))
+    assert {r.action for r in rows} == {"built"}
+    for prompt_id in ("greeting", "numbers"):
+        wav = store.generated / f"{prompt_id}.wav"
+        check_recording(wav, prompt_id)  # not silent, not clipped
+        samples = samples_of(wav)
+        rms = (sum(x * x for x in samples) / len(samples)) ** 0.5
+        # One level (a little under where peaks allow it), peaks under -1 dBFS
+        assert tts.TARGET_RMS * 0.6 < rms <= tts.TARGET_RMS * 1.01
+        assert max(max(samples), -min(samples)) <= tts.MAX_PEAK
+        # 8 kHz 16-bit: 16 kB a second, and no more
+        assert wav.stat().st_size / wav_seconds(wav) <= 16_000 + 100
+    # The greeting says "999" within its first six seconds: a real voice, not a tone
+    assert 4 < wav_seconds(store.generated / "greeting.wav") < 12
+
+
+def low_share(wav: Path) -> float:
+    """The share of a WAV's energy below 200 Hz (sox's own filter, asked separately)."""
+    low = wav.with_suffix(".low.wav")
+    subprocess.run(["sox", str(wav), str(low), "lowpass", "200", "lowpass", "200"], check=True)
+    energy = sum(x * x for x in samples_of(wav))
+    return sum(x * x for x in samples_of(low)) / energy
+
+
+@needs_flite
+def test_generated_speech_keeps_to_the_phone_band(tmp_path: Path) -> None:
+    raw = tmp_path / "raw.wav"
+    FliteSpeaker("awb", 175).synthesise("Call 0808 2000 247.", raw)
+    plain, phone = tmp_path / "plain.wav", tmp_path / "phone.wav"
+    to_telephony(raw, plain)
+    to_telephony(raw, phone, FliteSpeaker("awb", 175))
+    assert low_share(phone) < low_share(plain) / 3
+
+
+@needs_flite
+def test_real_flite_is_byte_identical_and_a_new_voice_rebuilds_it(
+    tmp_path: Path, write_menu: Callable[[str], Path]
+) -> None:
+    store = flite_store(tmp_path, write_menu)
+    build(store, lambda: speaker_for(store.menu.settings))
+    first = {p: (store.generated / f"{p}.wav").read_bytes() for p in store.menu.prompts}
+    again = build(store, lambda: speaker_for(store.menu.settings), force=True)
+    assert {r.action for r in again} == {"built"}
+    assert {p: (store.generated / f"{p}.wav").read_bytes() for p in store.menu.prompts} == first
+    # Another voice: every prompt is stale until built in it, and then differs
+    other = flite_store(tmp_path, write_menu, voice="kal16")
+    assert {other.status(p) for p in other.menu.prompts} == {"stale"}
+    build(other, lambda: speaker_for(other.menu.settings))
+    assert (other.generated / "greeting.wav").read_bytes() != first["greeting"]
+
+
+def test_the_engine_is_part_of_the_source_key() -> None:
+    keys = {
+        source_key("Hello.", "awb", 175, "flite"),
+        source_key("Hello.", "awb", 175, "espeak"),
+        source_key("Hello.", "kal16", 175, "flite"),
+        source_key("Hello.", "awb", 160, "flite"),
+        source_key("Hello!", "awb", 175, "flite"),
+    }
+    assert len(keys) == 5
+
+
+def test_flite_missing_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tts.shutil, "which", lambda name: None)
+    with pytest.raises(IvrError, match="apt-get install flite"):
+        FliteSpeaker("awb", 175)
+
+
+@needs_flite
+def test_a_flite_failure_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(IvrError, match="'no_such_voice' is not a flite voice"):
+        FliteSpeaker("no_such_voice", 175)
+    # Flite exits 0 when it cannot write; the missing file tells
+    with pytest.raises(IvrError, match="flite failed: .*can.t open file"):
+        FliteSpeaker("awb", 175).synthesise("Hello.", tmp_path / "nowhere" / "out.wav")
+
+
+def test_the_engine_named_in_settings_speaks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tts.shutil, "which", lambda name: f"/usr/bin/{name}")
+    menu = load_menu(REPO_MENU)
+    assert isinstance(speaker_for(menu.settings), FliteSpeaker)
+    espeak = replace(menu.settings, tts_engine="espeak", tts_voice="gmw/en")
+    assert isinstance(speaker_for(espeak), FreshSpeaker)

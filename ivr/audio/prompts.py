@@ -26,9 +26,15 @@ KEEP_OLD_SECONDS = 24 * 3600
 Manifest = dict[str, dict[str, object]]
 
 
-def source_key(text: str, voice: str, rate: int) -> str:
-    """What generated audio was made from; a new text, voice or rate gives a new key."""
-    return hashlib.sha256(f"{voice}\n{rate}\n{text}".encode()).hexdigest()
+# Bumped whenever the conversion to telephony audio changes: every prompt is rebuilt
+CONVERSION = "phone-band-3"
+
+
+def source_key(text: str, voice: str, rate: int, engine: str = "espeak") -> str:
+    """What generated audio was made from; a new text, engine, voice, rate or conversion
+    gives a new key, so exactly the prompts it changes are built again."""
+    made = f"{CONVERSION}\n{engine}\n{voice}\n{rate}\n{text}"
+    return hashlib.sha256(made.encode()).hexdigest()
 
 
 def file_hash(path: Path) -> str:
@@ -95,7 +101,8 @@ class PromptStore:
     def key(self, prompt_id: str) -> str:
         """The source key the prompt's generated audio must have."""
         settings = self.menu.settings
-        return source_key(self.menu.prompts[prompt_id], settings.tts_voice, settings.speech_rate)
+        text = self.menu.prompts[prompt_id]
+        return source_key(text, settings.tts_voice, settings.speech_rate, settings.tts_engine)
 
     def manifest(self) -> Manifest:
         """Generated audio: prompt id -> source key, file hash, seconds, bytes."""

@@ -1,4 +1,9 @@
-"""Offline speech: pyttsx3 driving espeak-ng, converted by sox to telephony WAV."""
+"""Offline speech, converted by sox to telephony WAV.
+
+Two engines: pyttsx3 driving espeak-ng (a formant synthesiser: every language, installs
+anywhere) and Flite (voices made from recorded speech, far clearer on a phone line:
+bench/intelligibility.py). menus.yaml's settings choose: `tts_engine`, `tts_voice`.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ivr.audio.prompts import PromptStore, file_hash, wav_seconds
+from ivr.menu.engines import engine_problem
+from ivr.menu.model import Settings
 from ivr.menu.source import IvrError
 from ivr.store.changes import Who
 
@@ -36,16 +43,35 @@ ESPEAK_MISSING = (
     "then run `ivr prompts build` again. Until then the line says prompts with Twilio's <Say>."
 )
 SOX_MISSING = "sox is not installed: install it with `sudo apt-get install sox libsox-fmt-mp3`"
+FLITE_MISSING = (
+    "Flite is not installed, so prompts cannot be generated in its voices. Install it with "
+    "`sudo apt-get install flite` (Debian, Ubuntu) or `brew install flite` (macOS), then "
+    "run `ivr prompts build` again. Until then the line says changed prompts with <Say>."
+)
+# Flite's voices speak at about this many words a minute; speech_rate stretches them
+FLITE_WORDS_PER_MINUTE = 175
+# The phone band, and the level every generated prompt is brought to (16-bit RMS, about
+# -20 dBFS, with peaks kept below -1 dBFS): the same loudness prompt after prompt
+# (two-pole filters: a brick wall rings, and was heard worse; bench/intelligibility.py)
+PHONE_BAND = ("highpass", "300", "lowpass", "3400")
+TARGET_RMS = 3277
+MAX_PEAK = 29204
 
 
 class Speaker(Protocol):
     """Writes speech for a text to a WAV file (any rate)."""
+
+    # sox's silence effect that shortens this engine's pauses (see to_telephony)
+    pauses: tuple[str, ...]
 
     def synthesise(self, text: str, out: Path) -> None: ...
 
 
 class Pyttsx3Speaker:
     """pyttsx3 with the espeak-ng driver, one utterance per runAndWait()."""
+
+    # espeak-ng pauses long at every full stop: silence at the start cut, pauses to 0.3 s
+    pauses: tuple[str, ...] = ("silence", "-l", "1", "0.05", "0.5%", "-1", "0.3", "0.5%")
 
     def __init__(self, voice: str, rate: int) -> None:
         if shutil.which("espeak-ng") is None:
@@ -86,6 +112,8 @@ class FreshSpeaker:
     prompt makes the audio depend on its text alone, so rebuilds are byte-identical.
     """
 
+    pauses = Pyttsx3Speaker.pauses
+
     def __init__(self, voice: str, rate: int, timeout: float = 60) -> None:
         if shutil.which("espeak-ng") is None:
             raise IvrError(ESPEAK_MISSING)
@@ -106,11 +134,54 @@ class FreshSpeaker:
             raise IvrError(f"espeak-ng failed: {reason}")
 
 
-def to_telephony(source: Path, target: Path, tighten: bool = False) -> None:
+class FliteSpeaker:
+    """Flite, one process per text: its output depends on text, voice and pace alone."""
+
+    # Pauses to 0.2 s, its start left alone: cutting into it cost words heard (the bench)
+    pauses: tuple[str, ...] = ("silence", "-l", "0", "-1", "0.2", "0.5%")
+
+    def __init__(self, voice: str, rate: int, timeout: float = 60) -> None:
+        if shutil.which("flite") is None:
+            raise IvrError(FLITE_MISSING)
+        # Flite says an unknown voice in its default one, without a word: refuse it here
+        if problem := engine_problem("flite", voice):
+            raise IvrError(problem)
+        self.voice, self.timeout = voice, timeout
+        self.stretch = f"{FLITE_WORDS_PER_MINUTE / rate:.3f}"
+
+    def synthesise(self, text: str, out: Path) -> None:
+        """Speak text into out (Flite reads it from a file: no text is taken as an option)."""
+        command = ["flite", "-voice", self.voice, "--setf", f"duration_stretch={self.stretch}"]
+        with tempfile.TemporaryDirectory() as tmp:
+            words = Path(tmp) / "text.txt"
+            words.write_text(text, encoding="utf-8")
+            try:
+                result = subprocess.run(
+                    [*command, "-f", str(words), "-o", str(out)],
+                    capture_output=True,
+                    text=True,
+                    timeout=self.timeout,
+                )
+            except subprocess.TimeoutExpired as e:
+                raise IvrError(f"flite did not finish within {self.timeout:.0f} s") from e
+        if result.returncode != 0 or not out.is_file() or out.stat().st_size <= 44:
+            reason = (result.stderr.strip().splitlines() or ["it wrote no audio"])[-1]
+            raise IvrError(f"flite failed: {reason}")
+
+
+def speaker_for(settings: Settings) -> Speaker:
+    """The engine menus.yaml's settings name, with their voice and pace."""
+    if settings.tts_engine == "flite":
+        return FliteSpeaker(settings.tts_voice, settings.speech_rate)
+    return FreshSpeaker(settings.tts_voice, settings.speech_rate)
+
+
+def to_telephony(source: Path, target: Path, spoken_by: Speaker | None = None) -> None:
     """Any audio sox reads -> 8 kHz mono 16-bit WAV; -D (no dither) keeps it byte-identical.
 
-    tighten: cut silence at the start and shorten pauses to 0.3 s. espeak-ng pauses
-    long at every full stop, and callers wait through every one of them.
+    spoken_by: the engine that made this speech, which is then shaped for the ear on a
+    phone: its pauses shortened (callers wait through every one of them), the phone band
+    kept (what the network drops would only blur the rest), and brought to one level.
     """
     if shutil.which("sox") is None:
         raise IvrError(SOX_MISSING)
@@ -129,7 +200,7 @@ def to_telephony(source: Path, target: Path, tighten: bool = False) -> None:
         "-b",
         "16",
     ]
-    effects = ["silence", "-l", "1", "0.05", "0.5%", "-1", "0.3", "0.5%"] if tighten else []
+    effects = [*spoken_by.pauses, *PHONE_BAND] if spoken_by is not None else []
     result = subprocess.run(
         [*command, "-e", "signed-integer", str(target), *effects], capture_output=True, text=True
     )
@@ -143,6 +214,27 @@ def to_telephony(source: Path, target: Path, tighten: bool = False) -> None:
             f"{source.name} is cut short: it stops before its end (a damaged or unfinished "
             "file); nothing was changed"
         )
+    if spoken_by is not None:
+        level(target)
+
+
+def level(wav: Path) -> None:
+    """Bring a WAV to TARGET_RMS, peaks no higher than MAX_PEAK (integer maths: the same
+    file in gives the same file out)."""
+    with wave.open(str(wav), "rb") as w:
+        params = w.getparams()
+        samples = array("h", w.readframes(w.getnframes()))
+    if not samples:
+        return
+    rms = (sum(s * s for s in samples) / len(samples)) ** 0.5
+    peak = max(max(samples), -min(samples))
+    if rms == 0 or peak == 0:
+        return
+    gain = min(TARGET_RMS / rms, MAX_PEAK / peak)
+    leveled = array("h", (round(s * gain) for s in samples))
+    with wave.open(str(wav), "wb") as w:
+        w.setparams(params)
+        w.writeframes(leveled.tobytes())
 
 
 def check_recording(wav: Path, name: str, spoken_seconds: float = 0.0) -> float:
@@ -204,7 +296,7 @@ def build(
                 engine.synthesise(store.menu.prompts[prompt_id], raw)
                 # Converted beside its target: a rename across filesystems fails
                 temporary = store.generated / f".{prompt_id}.wav.tmp"
-                to_telephony(raw, temporary, tighten=True)
+                to_telephony(raw, temporary, engine)
                 if store.status(prompt_id) == "generated":
                     store.retire(prompt_id)
                 os.replace(temporary, target)
@@ -253,7 +345,7 @@ def build_into_store(prompts: PromptStore, speaker: Callable[[], Speaker], who: 
         for prompt_id in todo:
             raw, wav = Path(tmp) / "speech.wav", Path(tmp) / "telephony.wav"
             engine.synthesise(prompts.menu.prompts[prompt_id], raw)
-            to_telephony(raw, wav, tighten=True)
+            to_telephony(raw, wav, engine)
             prompts.store.add_take(
                 prompt_id,
                 wav.read_bytes(),

@@ -10,7 +10,7 @@ import click
 from ivr import paths
 from ivr.audio.journeys import before_999, journeys, prompt_seconds
 from ivr.audio.prompts import PromptStore
-from ivr.audio.tts import FreshSpeaker, build, check_recording, to_telephony
+from ivr.audio.tts import build, check_recording, speaker_for, to_telephony
 from ivr.commands.options import DIR_OPT, MENU_OPT, cli_store, cli_who, fail, menu_or_exit, saving
 from ivr.menu.hours import LONDON
 from ivr.menu.source import IvrError
@@ -41,7 +41,7 @@ def build_command(menu_file: str, prompts_dir: str, force: bool) -> None:
         try:
             rows = build(
                 store,
-                lambda: FreshSpeaker(settings.tts_voice, settings.speech_rate),
+                lambda: speaker_for(settings),
                 force,
                 lambda prompt_id: bar.update(1),
             )

@@ -8,6 +8,7 @@ from dataclasses import fields
 from typing import Any
 
 from ivr.menu import speech
+from ivr.menu.engines import engine_missing, engine_problem
 from ivr.menu.hours import Hours, hours_from
 from ivr.menu.model import DEFAULT_PROMPTS, KEYS, Settings, build_menu
 from ivr.menu.numbers import number_problem
@@ -182,7 +183,24 @@ class _Checker:
             self.error(
                 ("settings",), f"operator_key, repeat_key and back_key must differ, got {keys}"
             )
+        self.check_engine(clean, data, defaults)
         return clean
+
+    def check_engine(
+        self, clean: dict[str, Any], data: dict[str, Any], defaults: dict[str, Any]
+    ) -> None:
+        """The speech engine and voice exist; a missing engine only warns (what is built
+        already plays, and a changed text is said with <Say> until it is installed)."""
+        engine = clean.get("tts_engine", defaults["tts_engine"])
+        voice = clean.get("tts_voice", defaults["tts_voice"])
+        problem = engine_problem(engine, voice)
+        missing = "" if problem else engine_missing(engine)
+        where = "tts_voice" if problem.startswith("tts_voice") else "tts_engine"
+        path: Path_ = ("settings", where) if where in data else ("settings",)
+        if problem:
+            self.error(path, problem)
+        elif missing:
+            self.error(path, missing, warning=True)
 
     def setting_value(self, path: Path_, name: str, value: Any) -> bool:
         """Report a setting outside what is allowed; True if it was."""

@@ -39,6 +39,7 @@ class Settings:
     back_key: str = "*"
     caller_id: str = ""
     speech_rate: int = 175
+    tts_engine: str = "espeak"  # espeak (pyttsx3 + espeak-ng) or flite (recorded voices)
     tts_voice: str = "gmw/en"
 
 

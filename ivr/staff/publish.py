@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ivr.audio.prompts import PromptStore
-from ivr.audio.tts import FreshSpeaker, build_into_store
+from ivr.audio.tts import build_into_store, speaker_for
 from ivr.menu.load import menu_from_text
 from ivr.menu.model import Menu
 from ivr.menu.source import IvrError
@@ -38,9 +38,7 @@ def publish(
     built: list[str] = []
     warning = ""
     try:
-        built = build_into_store(
-            prompts, lambda: FreshSpeaker(settings.tts_voice, settings.speech_rate), who
-        )
+        built = build_into_store(prompts, lambda: speaker_for(settings), who)
     except IvrError as e:
         # Publishing still helps: until speech is built, callers hear Twilio's <Say>
         warning = str(e)

@@ -24,7 +24,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from ivr.audio.tts import FreshSpeaker, to_telephony
+from ivr.audio.tts import speaker_for, to_telephony
 from ivr.menu.check import COMMON, PLACEHOLDERS
 from ivr.menu.edit import set_prompt_text
 from ivr.menu.model import DEFAULT_PROMPTS, Menu
@@ -141,8 +141,9 @@ def heard(text: str) -> tuple[str, str]:
     with tempfile.TemporaryDirectory(prefix="ivr-preview-") as tmp:
         raw, wav = Path(tmp) / "speech.wav", Path(tmp) / "telephony.wav"
         try:
-            FreshSpeaker(settings.tts_voice, settings.speech_rate).synthesise(text, raw)
-            to_telephony(raw, wav, tighten=True)
+            speaker = speaker_for(settings)
+            speaker.synthesise(text, raw)
+            to_telephony(raw, wav, speaker)
         except IvrError as e:
             return "", str(e)
         data = base64.b64encode(wav.read_bytes()).decode()
