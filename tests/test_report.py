@@ -21,7 +21,7 @@ from ivr import create_app
 from ivr.commands.main import main
 from ivr.report import events
 from ivr.report import tally as tally_module
-from ivr.report.summary import read, suppress, tables
+from ivr.report.summary import OUTCOMES, read, suppress, tables
 from ivr.report.tally import Tally
 from ivr.simulate import Event, Simulator
 from ivr.store.db import make_engine
@@ -466,3 +466,53 @@ def test_ivr_simulate_is_counted_as_calls(tmp_path: Path, monkeypatch: pytest.Mo
     calls = tables(read(engine, today, today), "day")[0]
     # calls, ended, hung up in the greeting, not answered, choices, transfers, accepted
     assert calls.shown[0][:7] == ["5", "5", "0", "0", "10", "5", "5"]
+
+
+def test_every_option_of_every_menu_is_counted_once(app: Flask) -> None:
+    """A call per option, reached by its menu's key path: each choice counted exactly once."""
+    menu = app.extensions["ivr"].renderer.menu
+    home = menu.settings.home
+    paths: dict[str, list[str]] = {home: []}  # menu -> the keys that reach it
+    queue = [home]
+    while queue:  # breadth first: the shortest path to each menu
+        node_id = queue.pop(0)
+        for o in menu.nodes[node_id].options:
+            if o.goto and o.goto not in paths:
+                paths[o.goto] = [*paths[node_id], o.key]
+                queue.append(o.goto)
+    expected: Counter[tuple[str, str]] = Counter()
+    for node_id, keys in paths.items():
+        for o in menu.nodes[node_id].options:
+            Simulator(app).call([*keys, o.key, "hangup"])
+            where = home
+            for key in [*keys, o.key]:
+                expected["choice", f"{where}.{key}"] += 1
+                where = menu.nodes[where].option(key).goto or where  # type: ignore[union-attr]
+    found = {k: n for k, n in counted(app).items() if k[0] == "choice"}
+    assert found == expected
+    every = {f"{n}.{o.key}" for n in paths for o in menu.nodes[n].options}
+    assert {subject for _, subject in found} == every
+
+
+@pytest.mark.parametrize(
+    ("answer", "outcome", "quirks"),
+    [
+        ("accept", "accepted", frozenset()),
+        ("decline", "declined", frozenset()),
+        ("voicemail", "declined", frozenset()),
+        ("busy", "busy", frozenset()),
+        ("no-answer", "no-answer", frozenset()),
+        ("failed", "failed", frozenset()),
+        ("canceled", "canceled", frozenset()),
+        # Twilio did not say whether it was bridged: counted as answered
+        ("accept", "answered", frozenset({"no-dial-bridged"})),
+    ],
+)
+def test_every_helpline_outcome_is_counted(
+    app: Flask, answer: str, outcome: str, quirks: frozenset[str]
+) -> None:
+    Simulator(app, answers={"refuge_derby": answer}, quirks=quirks).call(["2", "1"])
+    found = counted(app)
+    assert found["transfer", "refuge_derby"] == 1
+    ends = {m for m, s in found if s == "refuge_derby" and m in OUTCOMES}
+    assert ends == {outcome}
