@@ -25,6 +25,7 @@ from ivr import create_app
 from ivr.audio.prompts import PromptStore
 from ivr.menu.hours import LONDON
 from ivr.menu.model import Menu
+from ivr.report import tally as tally_module
 from ivr.simulate import CALLER, LINE, Simulator
 from ivr.store.changes import Store
 from ivr.store.db import make_engine, shared_engine, upgrade
@@ -92,7 +93,13 @@ def _postgres_schema() -> None:
 
 @pytest.fixture(autouse=True)
 def _empty_store() -> None:
-    """Each test starts with an empty store; on SQLite each has a file of its own."""
+    """Each test starts with an empty store; on SQLite each has a file of its own.
+
+    Counts an earlier test's calls left in memory are written first (each app's tally
+    writes every 2 s), so none of them lands in this test's store.
+    """
+    for tally in list(tally_module._RUNNING):
+        tally.flush()
     if TEST_DATABASE_URL:
         engine = make_engine(TEST_DATABASE_URL)
         with engine.begin() as connection:
