@@ -15,6 +15,7 @@ from twilio.request_validator import RequestValidator
 from ivr.audio.prompts import AUDIO_PATH, PromptStore
 from ivr.call.twiml import START, STATUS
 from ivr.menu.source import IvrError
+from ivr.menu.texts import spoken_estimate
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -301,7 +302,7 @@ class Simulator:
     def _speak(self, call: Call, verb: ET.Element) -> None:
         if verb.tag == "Say":
             text = verb.text or ""
-            call.seconds += len(text.split()) / (self.menu.settings.speech_rate / 60)
+            call.seconds += spoken_estimate(text, self.menu.settings.speech_rate)
             self._record(call, "say", text)
         elif verb.tag == "Play":
             heard = self._fetch_audio(verb.text or "")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from ivr.audio.prompts import PromptStore, wav_seconds
+from ivr.audio.prompts import Audio, PromptStore, wav_seconds
 from ivr.menu.model import Menu
-from ivr.menu.texts import spoken_key
+from ivr.menu.texts import spoken_estimate, spoken_key
 
 
 @dataclass(frozen=True)
@@ -22,9 +23,15 @@ def prompt_seconds(store: PromptStore, prompt_id: str) -> float:
     """The audio's length, or an estimate from the words when there is no audio yet."""
     audio = store.current().get(prompt_id)
     if audio:
-        return wav_seconds(store.local(audio).path)
-    words = len(store.menu.prompts[prompt_id].split())
-    return words / (store.menu.settings.speech_rate / 60)
+        return audio_seconds(store, audio)
+    return spoken_estimate(store.menu.prompts[prompt_id], store.menu.settings.speech_rate)
+
+
+@lru_cache(maxsize=256)
+def audio_seconds(store: PromptStore, audio: Audio) -> float:
+    """A prompt audio's length: read once per content (its hash is part of the Audio),
+    not every time a call ends (the report's status callback asks for the greeting's)."""
+    return wav_seconds(store.local(audio).path)
 
 
 def _until(store: PromptStore, prompt_id: str, phrase: str) -> float:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ivr.menu.model import Menu
 from ivr.menu.source import IvrError
+from ivr.menu.texts import spoken_estimate
 from ivr.store.changes import Snapshot, Store, TakeRow, Who
 
 PROMPT_ID = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_*#]+)*$")
@@ -236,8 +237,7 @@ class PromptStore:
         generated = self.generated_audio(prompt_id, self.manifest())
         if generated:
             return wav_seconds(generated.path)
-        words = len(self.menu.prompts[prompt_id].split())
-        return words / (self.menu.settings.speech_rate / 60)
+        return spoken_estimate(self.menu.prompts[prompt_id], self.menu.settings.speech_rate)
 
     def status(self, prompt_id: str) -> str:
         """recorded, generated, stale (made from an older text) or missing."""

@@ -13,6 +13,7 @@ from ivr.menu.hours import Hours, hours_from
 from ivr.menu.model import DEFAULT_PROMPTS, KEYS, Settings, build_menu
 from ivr.menu.numbers import number_problem
 from ivr.menu.source import Path_, Problem, Source
+from ivr.menu.texts import spoken_estimate
 
 SECTIONS = ("settings", "prompts", "helplines", "menus")
 ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -457,9 +458,8 @@ class _Checker:
 
     def check_lengths(self) -> None:
         menu = build_menu(self.clean, self.source.name)
-        rate = menu.settings.speech_rate / 60
         for pid, text in menu.prompts.items():
-            seconds = len(text.split()) / rate
+            seconds = spoken_estimate(text, menu.settings.speech_rate)
             if seconds > LONG_PROMPT_SECONDS:
                 kind, _, rest = pid.partition(".")
                 path = ("menus", rest) if kind == "node" else ("prompts", kind)

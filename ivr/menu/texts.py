@@ -20,6 +20,11 @@ def speakable(text: str) -> str:
     return _NUMBER.sub(lambda m: " ".join(m.group()), " ".join(text.split()))
 
 
+def spoken_estimate(text: str, words_a_minute: int) -> float:
+    """Seconds text takes to say at that pace, from its words (where no audio tells)."""
+    return len(text.split()) / (words_a_minute / 60)
+
+
 def spoken_key(key: str) -> str:
     """How a key is said: '*' -> 'star'."""
     return {"*": "star", "#": "hash"}.get(key, key)

@@ -195,18 +195,16 @@ def counter(
     greeting_seconds: how long the greeting now plays (for the status callback).
     """
 
+    counted = dict(COUNTED)
+    counted[twiml.STATUS] = lambda renderer, p: ended(renderer, p, greeting_seconds())
+
     def count(path: str, p: Params, environ: Environ) -> None:
-        if environ.get("HTTP_X_IVR_TRIAL"):
-            return
-        if path == twiml.STATUS:
-            counts = ended(renderer(), p, greeting_seconds())
-        elif path in COUNTED:
-            counts = COUNTED[path](renderer(), p)
-        else:
+        counts = counted.get(path)
+        if counts is None or environ.get("HTTP_X_IVR_TRIAL"):
             return
         # On the helpline's leg To is the helpline: the whisper passed the line's on
         line = line_number(p("l")) if path == twiml.ACCEPT else p.line_number()
-        for metric, subject in counts:
+        for metric, subject in counts(renderer(), p):
             tally.add(line, metric, subject)
 
     return count
