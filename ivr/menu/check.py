@@ -8,23 +8,17 @@ from dataclasses import fields
 from typing import Any
 
 from ivr.menu import speech
+from ivr.menu.check_languages import LanguageChecks, split_translations
 from ivr.menu.engines import engine_missing, engine_problem
 from ivr.menu.hours import Hours, hours_from
 from ivr.menu.model import DEFAULT_PROMPTS, KEYS, Settings, build_menu
 from ivr.menu.numbers import number_problem
 from ivr.menu.source import Path_, Problem, Source
-from ivr.menu.texts import spoken_estimate
+from ivr.menu.speech import SPEECH_MODELS
+from ivr.menu.texts import COMMON, spoken_estimate
 
-SECTIONS = ("settings", "prompts", "helplines", "menus")
+SECTIONS = ("settings", "languages", "prompts", "helplines", "menus")
 ID = re.compile(r"^[a-z][a-z0-9_]*$")
-COMMON = (
-    "service_name",
-    "operator_name",
-    "operator_number",
-    "operator_key",
-    "repeat_key",
-    "back_key",
-)
 KEY_NAMES = ("operator_key", "repeat_key", "back_key")
 KEPT_FOR = {
     "operator_key": "speaking to someone now",
@@ -37,6 +31,8 @@ PLACEHOLDERS = {
     "not_available": ("name",),
     "whisper": ("choice",),
     "closed": ("name", "reason", "opens"),
+    "opens": ("when",),
+    "speaks": ("language",),
 }
 RANGES: dict[str, tuple[float, float]] = {
     "timeout": (2, 30),
@@ -50,16 +46,8 @@ RANGES: dict[str, tuple[float, float]] = {
     "readout_repeats": (0, 5),
     "speech_rate": (80, 300),
 }
-# Twilio's generic speech models; each needs a whole-number speechTimeout (not "auto")
-SPEECH_MODELS = (
-    "phone_call",
-    "numbers_and_commands",
-    "default",
-    "experimental_conversations",
-    "experimental_utterances",
-)
 CHOICES = {"after_retries": ("transfer", "goodbye"), "speech_model": SPEECH_MODELS}
-HELPLINE_KEYS = ("name", "number", "dial", "show_caller_number", "hours")
+HELPLINE_KEYS = ("name", "number", "dial", "show_caller_number", "interpreter", "hours")
 MENU_KEYS = ("title", "say", "options")
 OPTION_KEYS = ("label", "keywords", "goto", "transfer", "when_closed")
 LONG_PROMPT_SECONDS = 30
@@ -127,6 +115,10 @@ class _Checker:
         if not isinstance(data, dict):
             self.error((), f"expected a mapping with {', '.join(SECTIONS)}, got {_kind(data)}")
             return
+        languages = data.get("languages")
+        codes = list(languages) if isinstance(languages, dict) else []
+        data, translations = split_translations(data, codes)
+        checks = LanguageChecks(self, translations)
         self.unknown_keys((), data, SECTIONS)
         for section in ("helplines", "menus"):
             if not data.get(section):
@@ -147,6 +139,12 @@ class _Checker:
             self.mapping(("menus",), data.get("menus"), "a mapping"), settings, helplines
         )
         self.check_references(settings, helplines, self.clean["menus"])
+        languages = checks.languages(data.get("languages"), settings, data.get("menus"))
+        if languages:
+            self.clean["languages"] = languages
+            self.clean["translated"] = {
+                code: checks.texts(lang, self.clean) for code, lang in languages.items()
+            }
         if not any(not p.warning for p in self.problems):
             self.check_lengths()
 
@@ -232,7 +230,7 @@ class _Checker:
             name = self.text((*path, "name"), h.get("name"))
             number = self.text((*path, "number"), h.get("number"))
             entry: dict[str, Any] = {"name": name, "number": number}
-            for flag in ("dial", "show_caller_number"):
+            for flag in ("dial", "show_caller_number", "interpreter"):
                 if flag in h:
                     if isinstance(h[flag], bool):
                         entry[flag] = h[flag]
@@ -461,12 +459,21 @@ class _Checker:
         for pid, text in menu.prompts.items():
             seconds = spoken_estimate(text, menu.settings.speech_rate)
             if seconds > LONG_PROMPT_SECONDS:
-                kind, _, rest = pid.partition(".")
-                path = ("menus", rest) if kind == "node" else ("prompts", kind)
                 self.error(
-                    path,
+                    _written_at(pid, menu.translations),
                     f"prompt '{pid}' takes about {seconds:.0f} s to say "
                     f"(callers may give up over {LONG_PROMPT_SECONDS} s: "
                     "shorten it or split the menu)",
                     warning=True,
                 )
+
+
+def _written_at(prompt_id: str, languages: Any) -> Path_:
+    """Where a prompt's words are written: 'pl.node.main' -> menus.main.say.pl."""
+    code, _, rest = prompt_id.partition(".")
+    suffix = f".{code}" if code in languages else ""
+    pid = rest if suffix else prompt_id
+    kind, _, rest = pid.partition(".")
+    if kind == "node":
+        return ("menus", rest, f"say{suffix}")
+    return ("prompts", f"{kind}{suffix}")

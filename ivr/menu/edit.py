@@ -24,9 +24,19 @@ def _block(key: str, words: str, indent: int) -> str:
 
 def set_prompt_text(text: str, key: str, words: str) -> str:
     """The menu file with prompts.<key> set to words (added if it was not there)."""
+    return set_text(text, ("prompts", key), words)
+
+
+def set_text(text: str, path: tuple[str, ...], words: str) -> str:
+    """The menu file with the text at path set to words, keeping everything else.
+
+    A text that is not there yet is added beside the one it translates (`say.pl` after
+    `say`), else at the end of its mapping; only the last mapping may be missing (a file
+    without `prompts:` gets one).
+    """
     words = " ".join(words.split())
     if not words:
-        raise IvrError(f"the words for '{key}' are empty: a caller would hear nothing")
+        raise IvrError(f"the words for '{path[-1]}' are empty: a caller would hear nothing")
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as e:
@@ -36,20 +46,42 @@ def set_prompt_text(text: str, key: str, words: str) -> str:
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
-    for name, section in root.value:
-        if name.value != "prompts":
-            continue
-        if not isinstance(section, yaml.MappingNode) or section.flow_style:
-            raise IvrError("prompts: in the live menu is not a block of texts")
-        for item_key, item_value in section.value:
-            if item_key.value == key:
-                start, indent = item_key.start_mark.line, item_key.start_mark.column
-                end = item_value.end_mark.line + (1 if item_value.end_mark.column else 0)
-                # Keep comments and blank lines after the value (they belong to what follows)
-                while end > start + 1 and not lines[end - 1].strip():
-                    end -= 1
-                return "".join(lines[:start] + [_block(key, words, indent)] + lines[end:])
-        indent = section.value[0][0].start_mark.column if section.value else 2
-        at = name.start_mark.line + 1
-        return "".join(lines[:at] + [_block(key, words, indent)] + lines[at:])
-    return "".join(lines) + "\nprompts:\n" + _block(key, words, 2)
+    node: yaml.Node = root
+    for depth, name in enumerate(path[:-1]):
+        child = _item(node, name)
+        if child is None:
+            if depth < len(path) - 2:
+                raise IvrError(f"{'.'.join(path[: depth + 1])} is not in the live menu")
+            return "".join(lines) + f"\n{name}:\n" + _block(path[-1], words, 2)
+        node = child[1]
+        if not isinstance(node, yaml.MappingNode) or node.flow_style:
+            raise IvrError(f"{'.'.join(path[: depth + 1])}: in the live menu is not a block")
+    key = path[-1]
+    found = _item(node, key)
+    if found is not None:
+        item_key, item_value = found
+        start, indent = item_key.start_mark.line, item_key.start_mark.column
+        return "".join(lines[:start] + [_block(key, words, indent)] + lines[_end(lines, found) :])
+    beside = _item(node, key.rpartition(".")[0]) if "." in key else None
+    last = beside or (node.value[-1] if node.value else None)
+    if last is None:
+        raise IvrError(f"{'.'.join(path[:-1])}: in the live menu is empty")
+    indent = last[0].start_mark.column
+    at = _end(lines, last)
+    return "".join(lines[:at] + [_block(key, words, indent)] + lines[at:])
+
+
+def _item(node: yaml.Node, name: str) -> tuple[yaml.Node, yaml.Node] | None:
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    return next(((k, v) for k, v in node.value if str(k.value) == name), None)
+
+
+def _end(lines: list[str], item: tuple[yaml.Node, yaml.Node]) -> int:
+    """The line after an item's value; comments and blank lines after it are kept for
+    what follows."""
+    start = item[0].start_mark.line
+    end = item[1].end_mark.line + (1 if item[1].end_mark.column else 0)
+    while end > start + 1 and not lines[end - 1].strip():
+        end -= 1
+    return end

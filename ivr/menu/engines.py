@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+from functools import lru_cache
 
 # Engine -> the voices it offers (espeak-ng's are many: any it knows, checked when used)
 ENGINES: dict[str, tuple[str, ...] | None] = {
@@ -31,3 +33,20 @@ def engine_missing(engine: str) -> str:
             f"it is (`apt-get install {command}`); the line plays what is built already"
         )
     return ""
+
+
+@lru_cache(maxsize=1)
+def espeak_voices() -> frozenset[str]:
+    """The voices espeak-ng has here, by language and by file ('pl', 'zlw/pl'); empty
+    when it is not installed."""
+    if shutil.which("espeak-ng") is None:
+        return frozenset()
+    listing = subprocess.run(
+        ["espeak-ng", "--voices"], capture_output=True, text=True, timeout=10, check=False
+    ).stdout
+    names: set[str] = set()
+    for line in listing.splitlines()[1:]:
+        parts = line.split()
+        if len(parts) >= 5:
+            names.update((parts[1], parts[4]))
+    return frozenset(names)

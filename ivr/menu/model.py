@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from ivr.menu import speech
 from ivr.menu.hours import Hours
+from ivr.menu.languages import Language
 from ivr.menu.numbers import e164, spoken_number
 from ivr.menu.source import Problem
 from ivr.menu.texts import Composer, compose_prompts
@@ -23,6 +26,7 @@ class Settings:
     home: str = "main"
     operator: str = "national_24h"
     language: str = "en-GB"
+    say_language: str = ""  # Twilio's <Say language> when it differs from the speech's
     say_voice: str = "Polly.Amy"
     timeout: int = 8
     no_input_retries: int = 2
@@ -65,6 +69,10 @@ DEFAULT_PROMPTS = {
     "fallback_numbers": "If you did not get through, please call {operator_name} on "
     "{operator_number}. It is free and open day and night. In an emergency, dial 999.",
     "closed": "{name} is closed now{reason}. {opens}",
+    "opens": "It opens {when}.",
+    "speaks": "The caller speaks {language}.",
+    "star": "star",
+    "hash": "hash",
     "goodbye": "Thank you for calling {service_name}. Take care. Goodbye.",
     "error": "Sorry, something has gone wrong on this line. Connecting you to {operator_name}.",
 }
@@ -81,6 +89,7 @@ class Helpline:
     spoken: str
     dial: bool = True
     show_caller_number: bool = False
+    interpreter: bool = False  # the helpline can get an interpreter (callers are told)
     hours: Hours | None = None  # None: unknown, so always tried
 
 
@@ -123,6 +132,24 @@ class Menu:
     composer: Composer
     source: str = "menus.yaml"
     warnings: tuple[Problem, ...] = field(default=())
+    languages: dict[str, Language] = field(default_factory=dict)
+    language: Language | None = None  # None: English
+    # Each other language as a whole menu of its own: same keys, helplines and hours
+    translations: dict[str, Menu] = field(default_factory=dict)
+
+    def speaking(self, code: str) -> Menu:
+        """The menu in a language (its code, as call URLs carry it); English otherwise."""
+        return self.translations.get(code, self)
+
+    def settings_for(self, prompt_id: str) -> Settings:
+        """The settings a prompt is spoken with: 'pl.greeting' in Polish's voice."""
+        code, _, rest = prompt_id.partition(".")
+        translation = self.translations.get(code)
+        return translation.settings if translation and rest else self.settings
+
+    def language_of(self, key: str) -> Language | None:
+        """The language a key at the home menu chooses, if any."""
+        return next((lang for lang in self.languages.values() if lang.key == key), None)
 
     @property
     def operator(self) -> Helpline:
@@ -146,13 +173,73 @@ def build_menu(data: dict[str, Any], name: str, warnings: tuple[Problem, ...] = 
         # As staff write it ("01332 985111"), dialled as Twilio needs it
         given["caller_id"] = e164(str(given["caller_id"]))
     settings = Settings(**given)
+    languages: dict[str, Language] = data.get("languages") or {}
+    english = _build(data, settings, name, warnings, languages)
+    if not languages:
+        return english
+    translations = {
+        code: _build(
+            _translated(data, code), _settings_in(settings, lang), name, (), languages, lang
+        )
+        for code, lang in languages.items()
+    }
+    prompts = dict(english.prompts)
+    for code, lang in languages.items():
+        prompts[f"speaks.{code}"] = english.composer.fill("speaks", language=lang.name)
+        for pid, text in translations[code].prompts.items():
+            if not pid.startswith("whisper."):  # the helpline hears English
+                prompts[f"{code}.{pid}"] = text
+    return replace(english, prompts=prompts, translations=translations)
+
+
+def _build(
+    data: dict[str, Any],
+    settings: Settings,
+    name: str,
+    warnings: tuple[Problem, ...],
+    languages: dict[str, Language],
+    language: Language | None = None,
+) -> Menu:
     helplines = {hid: _helpline(hid, h) for hid, h in data["helplines"].items()}
     nodes = {nid: _node(nid, n) for nid, n in data["menus"].items()}
     nodes = _with_parents(nodes, settings.home)
-    nodes = {nid: _with_phrases(n, settings) for nid, n in nodes.items()}
+    reserved = dict(language.key_words) if language else speech.RESERVED_WORDS
+    nodes = {nid: _with_phrases(n, settings, reserved, languages) for nid, n in nodes.items()}
     composer = Composer(settings, helplines, {**DEFAULT_PROMPTS, **(data.get("prompts") or {})})
-    prompts = compose_prompts(composer, helplines, nodes)
-    return Menu(settings, helplines, nodes, prompts, composer, name, warnings)
+    prompts = compose_prompts(composer, helplines, nodes, language)
+    return Menu(
+        settings, helplines, nodes, prompts, composer, name, warnings, languages, language=language
+    )
+
+
+def _settings_in(english: Settings, lang: Language) -> Settings:
+    """A language's own voice and hearing; everything else as in English."""
+    return replace(
+        english,
+        language=lang.speech,
+        say_language=lang.say_language,
+        say_voice=lang.say_voice,
+        speech_model=lang.speech_model,
+        tts_engine="espeak",
+        tts_voice=lang.tts_voice,
+    )
+
+
+def _translated(data: dict[str, Any], code: str) -> dict[str, Any]:
+    """The menu data with every text in the language (check_source found them all)."""
+    texts = data["translated"][code]
+    out = copy.deepcopy({k: data[k] for k in ("settings", "helplines", "menus")})
+    out["prompts"] = dict(texts["prompts"])
+    for hid, helpline in out["helplines"].items():
+        helpline["name"] = texts["helplines"][hid]
+    for nid, node in out["menus"].items():
+        said = texts["menus"].get(nid, {})
+        if "say" in node:
+            node["say"] = said["say"]
+        for key, option in node["options"].items():
+            option["label"] = said["options"][key]["label"]
+            option["keywords"] = said["options"][key].get("keywords", [])
+    return out
 
 
 def _helpline(hid: str, h: dict[str, Any]) -> Helpline:
@@ -165,6 +252,7 @@ def _helpline(hid: str, h: dict[str, Any]) -> Helpline:
         spoken_number(number),
         dial=h.get("dial", True),
         show_caller_number=h.get("show_caller_number", False),
+        interpreter=h.get("interpreter", False),
         hours=h.get("hours"),
     )
 
@@ -207,13 +295,24 @@ def _with_parents(nodes: dict[str, Node], home: str) -> dict[str, Node]:
     }
 
 
-def _with_phrases(node: Node, settings: Settings) -> Node:
+def _with_phrases(
+    node: Node,
+    settings: Settings,
+    reserved: Mapping[str, tuple[str, ...]],
+    languages: Mapping[str, Language],
+) -> Node:
+    """What a caller may say for each key: options' labels and keywords, the keys every
+    menu has, and at the home menu each language's name."""
     phrases: dict[tuple[str, ...], str] = {}
     for option in node.options:
         for keyword in (option.label, *option.keywords):
             phrases.setdefault(speech.tokens(keyword), option.key)
-    for action, words in speech.RESERVED_WORDS.items():
+    for action, words in reserved.items():
         key = getattr(settings, f"{action}_key")
         for word in words:
             phrases.setdefault(speech.tokens(word), key)
+    if node.parent is None:
+        for lang in languages.values():
+            for word in (*lang.words, lang.native):
+                phrases.setdefault(speech.tokens(word), lang.key)
     return Node(node.id, node.title, node.say, node.options, node.parent, tuple(phrases.items()))

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from collections.abc import Iterable
+
+# Twilio's generic speech models; each needs a whole-number speechTimeout (not "auto")
+SPEECH_MODELS = (
+    "phone_call",
+    "numbers_and_commands",
+    "default",
+    "experimental_conversations",
+    "experimental_utterances",
+)
 
 # What callers say for the keys every menu has, whatever the menu's options
 RESERVED_WORDS = {
@@ -31,13 +40,22 @@ DIGIT_WORDS = {
 # Words around a key that do not change it: "option two", "press 2 please"
 FILLER = frozenset("option number press key please the um er erm uh i want choose".split())
 
-_NOT_WORD = re.compile(r"[^\w\s*#]")
+
+def _kept(character: str) -> bool:
+    """Letters, their marks (Gurmukhi's and Urdu's vowel signs), digits, spaces, * and #."""
+    return character.isspace() or character in "*#" or unicodedata.category(character)[0] in "LMN"
+
+
+def _ascii_digits(word: str) -> str:
+    """'۲' (Urdu), '੨' (Gurmukhi) -> '2': any script's digits as the keys' own."""
+    return "".join(str(unicodedata.digit(c)) for c in word) if word.isdecimal() else word
 
 
 def tokens(text: str) -> tuple[str, ...]:
     """Lower-case words without punctuation; spelled letters and digits joined up."""
-    words = _NOT_WORD.sub("", text.casefold().replace("-", " ")).split()
-    words = [DIGIT_WORDS.get(w, w) for w in words]
+    text = unicodedata.normalize("NFC", text.casefold().replace("-", " "))
+    words = "".join(c for c in text if _kept(c)).split()
+    words = [DIGIT_WORDS.get(w, _ascii_digits(w)) for w in words]
     joined: list[str] = []
     last_kind = ""
     for word in words:

@@ -7,9 +7,19 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ivr.menu.languages import Language
     from ivr.menu.model import Helpline, Node, Settings
 
 OPERATOR_CHOICE = "to speak to someone now"
+# Placeholders every text may use (each helpline id too: its number, read slowly)
+COMMON = (
+    "service_name",
+    "operator_name",
+    "operator_number",
+    "operator_key",
+    "repeat_key",
+    "back_key",
+)
 
 
 _NUMBER = re.compile(r"(?<!\d)(?<!\d\.)\d{3,}(?!\d|\.\d)")
@@ -47,11 +57,15 @@ class Composer:
             "service_name": settings.service_name,
             "operator_name": operator.name,
             "operator_number": operator.spoken,
-            "operator_key": spoken_key(settings.operator_key),
-            "repeat_key": spoken_key(settings.repeat_key),
-            "back_key": spoken_key(settings.back_key),
+            "operator_key": self.key(settings.operator_key),
+            "repeat_key": self.key(settings.repeat_key),
+            "back_key": self.key(settings.back_key),
             **{hid: h.spoken for hid, h in helplines.items()},
         }
+
+    def key(self, key: str) -> str:
+        """How a key is said in the menu's language: '*' -> 'star', 'gwiazdka'."""
+        return {"*": self.texts["star"], "#": self.texts["hash"]}.get(key, key)
 
     def fill(self, prompt_id: str, **extra: str) -> str:
         """A fixed text with its placeholders filled."""
@@ -67,7 +81,7 @@ class Composer:
         parts = [speakable(node.say.format_map(self.common))] if node.say else []
         parts += [self.fill("operator_hint")] if home else []
         options = [o for o in node.options if o.key not in hidden]
-        parts += [self.fill("option", label=o.label, key=spoken_key(o.key)) for o in options]
+        parts += [self.fill("option", label=o.label, key=self.key(o.key)) for o in options]
         parts += [] if home else [self.fill("operator_hint")]
         parts.append(self.fill("repeat_hint"))
         parts += [] if home else [self.fill("back_hint")]
@@ -75,9 +89,17 @@ class Composer:
 
 
 def compose_prompts(
-    composer: Composer, helplines: Mapping[str, Helpline], nodes: Mapping[str, Node]
+    composer: Composer,
+    helplines: Mapping[str, Helpline],
+    nodes: Mapping[str, Node],
+    language: Language | None = None,
 ) -> dict[str, str]:
-    """Prompt id -> the exact text a caller or helpline hears."""
+    """Prompt id -> the exact text a caller or helpline hears.
+
+    In another language, a transfer also says whether the helpline can get an
+    interpreter (only where the menu says it can; else that the call is in English), and
+    the language has its offer for the English home menu.
+    """
     fill = composer.fill
     prompts = {
         name: fill(name)
@@ -87,7 +109,12 @@ def compose_prompts(
     for hid, h in helplines.items():
         if h.dial:
             prompts[f"connecting.{hid}"] = fill("connecting", name=h.name)
+            if language:
+                help_ = fill("interpreter" if h.interpreter else "in_english", name=h.name)
+                prompts[f"connecting.{hid}"] = f"{help_} {prompts[f'connecting.{hid}']}"
             prompts[f"not_available.{hid}"] = fill("not_available", name=h.name)
+    if language:
+        prompts["offer"] = fill("offer", key=composer.key(language.key))
     prompts["whisper.operator"] = fill("whisper", choice=OPERATOR_CHOICE)
     for node in nodes.values():
         prompts[f"node.{node.id}"] = composer.node(node)

@@ -1,0 +1,293 @@
+"""The checks of menus.yaml's other languages: each declared, offered, voiced, and every
+text there beside its English one with the same placeholders."""
+
+from __future__ import annotations
+
+import re
+import string
+from typing import TYPE_CHECKING, Any
+
+from ivr.menu.engines import espeak_voices
+from ivr.menu.languages import (
+    LANGUAGE_KEY_CHOICES,
+    LANGUAGE_KEYS,
+    LANGUAGE_PROMPTS,
+    TRANSLATED_FIELDS,
+    Language,
+    locale_problem,
+    split_code,
+)
+from ivr.menu.model import DEFAULT_PROMPTS, Settings
+from ivr.menu.source import Path_
+from ivr.menu.speech import SPEECH_MODELS
+from ivr.menu.texts import COMMON
+
+if TYPE_CHECKING:
+    from ivr.menu.check import _Checker
+
+# Twilio's speech recognition languages are BCP-47 tags: pl-PL, pa-Guru-IN, ur-PK
+SPEECH_TAG = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?-[A-Z]{2}$")
+# Said only to the helpline (English) or only in English
+ENGLISH_ONLY = ("whisper", "speaks")
+TRANSLATED_PROMPTS = (*(p for p in DEFAULT_PROMPTS if p not in ENGLISH_ONLY), *LANGUAGE_PROMPTS)
+KEY_ACTIONS = ("operator", "repeat", "back")
+Texts = dict[Path_, Any]  # where a translated text is written (its key with .code) -> value
+
+
+def split_translations(data: dict[str, Any], codes: Any) -> tuple[dict[str, Any], Texts]:
+    """The English data (translations taken out) and each translated text by its path.
+
+    A key like `greeting.de` whose language is not declared stays in the data, where it
+    is reported as an unknown key naming the declared languages.
+    """
+    found: Texts = {}
+    english = dict(data)
+
+    def take(path: Path_, entry: Any, fields: Any) -> Any:
+        if not isinstance(entry, dict):
+            return entry
+        kept = {}
+        for key, value in entry.items():
+            field, code = split_code(str(key), codes)
+            if code and (fields is None or field in fields):
+                found[(*path, str(key))] = value
+            else:
+                kept[key] = value
+        return kept
+
+    prompts = data.get("prompts")
+    english["prompts"] = take(("prompts",), prompts, None)
+    helplines = data.get("helplines")
+    if isinstance(helplines, dict):
+        english["helplines"] = {
+            hid: take(("helplines", hid), h, TRANSLATED_FIELDS["helplines"])
+            for hid, h in helplines.items()
+        }
+    menus = data.get("menus")
+    if isinstance(menus, dict):
+        english["menus"] = {}
+        for nid, node in menus.items():
+            node = take(("menus", nid), node, TRANSLATED_FIELDS["menus"])
+            options = node.get("options") if isinstance(node, dict) else None
+            if isinstance(options, dict):
+                node = dict(node)
+                node["options"] = {
+                    key: take(
+                        ("menus", nid, "options", str(key)),
+                        option,
+                        TRANSLATED_FIELDS["options"],
+                    )
+                    for key, option in options.items()
+                }
+            english["menus"][nid] = node
+    if prompts is None:
+        english.pop("prompts")
+    return english, found
+
+
+class LanguageChecks:
+    """Checks the `languages:` section and every translated text, for one _Checker."""
+
+    def __init__(self, checker: _Checker, found: Texts) -> None:
+        self.checker = checker
+        self.found = found
+        self.error = checker.error
+
+    def languages(self, data: Any, settings: dict[str, Any], menus: Any) -> dict[str, Language]:
+        section = self.checker.mapping(("languages",), data, "a mapping of language codes")
+        taken = {
+            settings.get(k, getattr(Settings, k)): f"the {k.replace('_', ' ')}"
+            for k in ("operator_key", "repeat_key")
+        }
+        home = settings.get("home", Settings.home)
+        node = menus.get(home) if isinstance(menus, dict) else None
+        for key in (node or {}).get("options", {}) if isinstance(node, dict) else ():
+            taken[str(key)] = f"option {key} of the home menu"
+        clean: dict[str, Language] = {}
+        for code, entry in section.items():
+            path = ("languages", str(code))
+            problem = locale_problem(str(code))
+            if problem:
+                self.error(path, problem)
+                continue
+            language = self.language(path, str(code), entry, taken)
+            if language is not None:
+                clean[language.code] = language
+                taken[language.key] = f"{language.name} (languages.{code})"
+        return clean
+
+    def language(
+        self, path: Path_, code: str, entry: Any, taken: dict[str, str]
+    ) -> Language | None:
+        checker = self.checker
+        entry = checker.mapping(path, entry, "a mapping with name, key, speech and a voice")
+        checker.unknown_keys(path, entry, LANGUAGE_KEYS)
+        name = checker.text((*path, "name"), entry.get("name"))
+        key = checker.text((*path, "key"), entry.get("key"))
+        speech_tag = checker.text((*path, "speech"), entry.get("speech"))
+        ok = None not in (name, key, speech_tag)
+        free = [k for k in LANGUAGE_KEY_CHOICES if k not in taken]
+        if key is not None and (len(key) != 1 or key not in LANGUAGE_KEY_CHOICES):
+            self.error((*path, "key"), f"'{key}' is not a phone key (free: {' '.join(free)})")
+            ok = False
+        elif key in taken:
+            self.error(
+                (*path, "key"), f"key {key} is already {taken[key]} (free: {' '.join(free)})"
+            )
+            ok = False
+        if speech_tag is not None and not SPEECH_TAG.match(speech_tag):
+            self.error(
+                (*path, "speech"),
+                f"'{speech_tag}' is not one of Twilio's speech languages (e.g. pl-PL, pa-Guru-IN)",
+            )
+            ok = False
+        model = entry.get("speech_model", "default")
+        if model not in SPEECH_MODELS:
+            self.error((*path, "speech_model"), f"unknown speech model '{model}'")
+            ok = False
+        texts = {
+            k: checker.text((*path, k), entry.get(k), required=False) or ""
+            for k in ("say_language", "say_voice", "tts_voice")
+            if entry.get(k) != ""  # "": none (Twilio has no voice for some languages)
+        }
+        texts = {k: texts.get(k, "") for k in ("say_language", "say_voice", "tts_voice")}
+        if not texts["tts_voice"] and not texts["say_voice"]:
+            self.error(path, f"{name} has no voice: give tts_voice (espeak-ng) or say_voice")
+            ok = False
+        elif texts["tts_voice"] and espeak_voices() and texts["tts_voice"] not in espeak_voices():
+            self.error(
+                (*path, "tts_voice"),
+                f"espeak-ng has no voice '{texts['tts_voice']}' (`espeak-ng --voices` lists them)",
+            )
+            ok = False
+        if not texts["say_voice"]:
+            self.error(
+                (*path, "say_voice"),
+                f"Twilio has no voice for {name}: the shipped audio is the only voice "
+                "(a text changed without new audio is said in English until it is built)",
+                warning=True,
+            )
+        words = self.word_list((*path, "words"), entry.get("words"))
+        key_words = self.checker.mapping(
+            (*path, "key_words"), entry.get("key_words"), "a mapping of operator, repeat, back"
+        )
+        checker.unknown_keys((*path, "key_words"), key_words, KEY_ACTIONS)
+        actions = tuple(
+            (action, tuple(self.word_list((*path, "key_words", action), key_words.get(action))))
+            for action in KEY_ACTIONS
+        )
+        confirmed = entry.get("confirmed", False)
+        if not isinstance(confirmed, bool):
+            self.error((*path, "confirmed"), "expected true or false")
+            ok = False
+        if not ok or name is None or key is None or speech_tag is None:
+            return None
+        return Language(
+            code,
+            name,
+            key,
+            tuple(words),
+            actions,
+            speech_tag,
+            model,
+            texts["say_language"],
+            texts["say_voice"],
+            texts["tts_voice"],
+            bool(confirmed),
+        )
+
+    def word_list(self, path: Path_, value: Any) -> list[str]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.error(path, "expected a list of words")
+            return []
+        return [t for i, w in enumerate(value) if (t := self.checker.text((*path, str(i)), w))]
+
+    def texts(self, lang: Language, clean: dict[str, Any]) -> dict[str, Any]:
+        """A language's texts, each checked against the English one."""
+        texts: dict[str, Any] = {"prompts": {}, "helplines": {}, "menus": {}}
+        for pid in TRANSLATED_PROMPTS:
+            english = clean["prompts"].get(pid, DEFAULT_PROMPTS.get(pid))
+            allowed = LANGUAGE_PROMPTS.get(pid)
+            text = self.translated(("prompts", pid), lang, english, allowed)
+            if text is not None:
+                texts["prompts"][pid] = text
+        greeting = texts["prompts"].get("greeting")
+        if greeting is not None and "999" not in greeting:
+            self.error(
+                ("prompts", f"greeting.{lang.code}"),
+                "the greeting must tell callers in danger to dial 999",
+            )
+        for hid, helpline in clean["helplines"].items():
+            text = self.translated(("helplines", hid, "name"), lang, helpline["name"])
+            if text is not None:
+                texts["helplines"][hid] = text
+        for nid, node in clean["menus"].items():
+            said: dict[str, Any] = {"options": {}}
+            if "say" in node:
+                said["say"] = self.translated(("menus", nid, "say"), lang, node["say"])
+            self.extra(("menus", nid, "say"), lang, "say" in node)
+            for key, option in node["options"].items():
+                opath = ("menus", nid, "options", str(key))
+                entry: dict[str, Any] = {
+                    "label": self.translated((*opath, "label"), lang, option["label"])
+                }
+                words = self.found.get((*opath, f"keywords.{lang.code}"))
+                if words is not None:
+                    entry["keywords"] = self.word_list((*opath, f"keywords.{lang.code}"), words)
+                said["options"][key] = entry
+            texts["menus"][nid] = said
+        return texts
+
+    def extra(self, path: Path_, lang: Language, english: bool) -> None:
+        where = (*path[:-1], f"{path[-1]}.{lang.code}")
+        if not english and where in self.found:
+            self.error(where, f"there is no English '{path[-1]}' here to translate")
+
+    def translated(
+        self, path: Path_, lang: Language, english: str | None, allowed: Any = None
+    ) -> str | None:
+        """The language's text beside path, checked: there, unconfirmed, same placeholders."""
+        where = (*path[:-1], f"{path[-1]}.{lang.code}")
+        if where not in self.found:
+            self.error(
+                path,
+                f"no {lang.name} text: write {where[-1]}: beside it ({lang.code} is declared)",
+            )
+            return None
+        text = self.checker.text(where, self.found[where])
+        if text is None:
+            return None
+        names = _placeholders(text)
+        if names is None:
+            self.error(where, "unmatched { or } (write {{ or }} for a brace)")
+            return None
+        if allowed is not None:
+            bad = names - {*allowed, *COMMON, *self.checker.declared}
+            if bad:
+                self.error(where, f"unknown placeholder {{{sorted(bad)[0]}}}")
+                return None
+        elif english is not None:
+            wanted = _placeholders(english) or set()
+            if names != wanted:
+                missing = ", ".join(f"{{{n}}}" for n in sorted(wanted - names)) or "none"
+                extra = ", ".join(f"{{{n}}}" for n in sorted(names - wanted)) or "none"
+                self.error(
+                    where,
+                    f"placeholders differ from the English text (missing: {missing}; "
+                    f"not in English: {extra})",
+                )
+                return None
+        if not lang.confirmed:
+            self.error(
+                where, f"not yet confirmed by a fluent speaker of {lang.name}", warning=True
+            )
+        return text
+
+
+def _placeholders(text: str) -> set[str] | None:
+    try:
+        return {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+    except ValueError:
+        return None
