@@ -98,7 +98,7 @@ def test_silence_to_the_end_reaches_a_person(caller: Caller) -> None:
 
 
 def test_wrong_keys_to_the_end_reach_a_person(caller: Caller) -> None:
-    call = caller().call(["7", "8", "#8"])
+    call = caller().call(["2", "7", "8", "#8"])
     heard = call.heard()
     assert heard.count("Sorry, I did not understand that.") == 2
     assert "Sorry, I did not hear anything." not in heard
@@ -106,7 +106,7 @@ def test_wrong_keys_to_the_end_reach_a_person(caller: Caller) -> None:
 
 
 def test_silence_and_wrong_keys_are_counted_apart(caller: Caller) -> None:
-    call = caller().call([None, "7", None, "8", "7"])
+    call = caller().call(["2", None, "7", None, "8", "7"])
     heard = call.heard()
     assert heard.count("Sorry, I did not hear anything.") == 2
     assert heard.count("Sorry, I did not understand that.") == 2

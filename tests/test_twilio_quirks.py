@@ -121,7 +121,7 @@ def test_a_note_is_read_once_and_old_ones_are_dropped(app: Flask) -> None:
 
 def test_hash_at_a_menu_is_a_wrong_key_not_silence(app: Flask) -> None:
     """With no finishOnKey, # reaches the app; Twilio's default would have swallowed it."""
-    call = Simulator(app).call(["#", "0"])
+    call = Simulator(app).call(["2", "#", "0"])
     assert "Sorry, I did not understand that." in call.heard()
     assert "Sorry, I did not hear anything." not in call.heard()
 

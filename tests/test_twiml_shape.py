@@ -43,8 +43,9 @@ def test_a_menu(renderer: Renderer) -> None:
         "numDigits": "1",
         "language": "en-GB",
     }
-    assert hints.startswith("emergency, ") and hints.endswith(", back, go back, previous")
-    assert [v.tag for v in gather] == ["Play", "Play"]
+    assert hints.startswith("emergency, ") and ", back, go back, previous, polski, " in hints
+    # The greeting, each other language offered in its own words, then the menu
+    assert [v.tag for v in gather] == ["Play"] * 6
     action = "/voice/choose?m=main&s=0&i=0&a=ANSWEREDAT"
     assert (root[1].text, root[1].attrib) == (action, {"method": "POST"})
 

@@ -15,11 +15,23 @@ from dataclasses import dataclass
 import pytest
 
 from ivr import create_app
+from ivr.menu.load import load_menu
 from ivr.simulate import ACCOUNT, ANSWERS, CALLER, LINE, Call, Simulator
-from tests.conftest import config
+from tests.conftest import REPO_MENU, config
 
-INPUTS: list[str | None] = [*"0123456789*", "#", None, "derby city", "what is this"]
-GOODBYE = "Thank you for calling Derbyshire Victim Services. Take care. Goodbye."
+MENU = load_menu(REPO_MENU)
+
+# Keys, silence, words of each language's menus, and words of none
+INPUTS: list[str | None] = [
+    *"0123456789*",
+    "#",
+    None,
+    "derby city",
+    "miasto derby",
+    "ਡਰਬੀ ਸ਼ਹਿਰ",
+    "polski",
+    "what is this",
+]
 OPERATOR = "+448082000247"
 MAX_DEPTH = 40  # requests on the longest shortest path from the start
 SILENT_STEPS = 12  # requests a silent caller makes, every helpline busy, before the end
@@ -80,7 +92,9 @@ def graph(tmp_path_factory: pytest.TempPathFactory) -> Graph:
 def test_the_graph_is_finite_and_large(graph: Graph) -> None:
     transitions = sum(len(e) for e in graph.edges.values())
     print(f"walk: {len(graph.roots)} states, {transitions} transitions")
-    assert 100 < len(graph.roots) < 5000
+    assert 100 < len(graph.roots) < 30000
+    # Every language is walked: some state of each is reached
+    assert {language_of(state) for state in graph.roots} == {"", *MENU.languages}
 
 
 def test_every_path_ends_bridged_or_with_a_spoken_goodbye(graph: Graph) -> None:
@@ -90,9 +104,11 @@ def test_every_path_ends_bridged_or_with_a_spoken_goodbye(graph: Graph) -> None:
             if isinstance(target, Call):
                 endings += 1
                 texts = [e.text for e in target.events]
-                # A hang-up right after the goodbye, never silence or a dead end
+                # A hang-up right after the goodbye, in the call's language, never
+                # silence or a dead end
+                goodbye = MENU.speaking(language_of(state)).prompts["goodbye"]
                 assert target.kinds()[-1] == "hangup", (state, label, target.kinds())
-                assert texts[-2] == GOODBYE, (state, label, texts)
+                assert texts[-2] == goodbye, (state, label, texts)
     print(f"walk: {endings} endings, all with a goodbye")
     assert endings > 100
 
@@ -132,9 +148,15 @@ def test_the_24_7_line_is_one_key_away_from_every_menu(graph: Graph) -> None:
         action = gather.get("action", "") if gather is not None else ""
         if not action.startswith("/voice/choose"):
             continue
-        menus.add(action.split("m=")[1].split("&")[0])
+        menus.add((action.split("m=")[1].split("&")[0], language_of(state, action)))
         after_0 = graph.edges[state]["accept/0"]
         assert isinstance(after_0, State)
         number = graph.roots[after_0].find("Dial/Number")
         assert number is not None and number.text == OPERATOR, action
-    assert len(menus) == 12
+    assert len(menus) == 12 * (1 + len(MENU.languages))
+
+
+def language_of(state: State, url: str = "") -> str:
+    """The call's language, as its URL carries it ("" for English)."""
+    found = re.search(r"[?&]g=([a-z]+)", url or state.url)
+    return found.group(1) if found else ""

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from ivr.audio.prompts import Audio, PromptStore, wav_seconds
 from ivr.menu.model import Menu
-from ivr.menu.texts import spoken_estimate, spoken_key
+from ivr.menu.texts import spoken_estimate
 
 
 @dataclass(frozen=True)
@@ -44,36 +44,55 @@ def _until(store: PromptStore, prompt_id: str, phrase: str) -> float:
     return prompt_seconds(store, prompt_id) * words / len(text.split())
 
 
-def before_999(store: PromptStore) -> float:
-    """Seconds from answer until the greeting has said "999"."""
-    return _until(store, "greeting", "9 9 9")
+def _in(lang: str, prompt_id: str) -> str:
+    return f"{lang}.{prompt_id}" if lang else prompt_id
 
 
-def journeys(store: PromptStore) -> list[Journey]:
+def before_999(store: PromptStore, lang: str = "") -> float:
+    """Seconds from answer (or from choosing a language) until the greeting has said "999"."""
+    return _until(store, _in(lang, "greeting"), "9 9 9")
+
+
+def offered(store: PromptStore) -> dict[str, float]:
+    """Seconds from answer until each language's offer has been said, by its code."""
+    seconds = prompt_seconds(store, "greeting")
+    found = {}
+    for code in store.menu.languages:
+        seconds += prompt_seconds(store, f"{code}.offer")
+        found[code] = seconds
+    return found
+
+
+def journeys(store: PromptStore, lang: str = "") -> list[Journey]:
     """For each helpline first in some chain (and the 24/7 line): the quickest way there.
 
-    A caller presses each key as soon as its option has been said.
+    A caller presses each key as soon as its option has been said; in another language,
+    counted from the moment the language was chosen (its greeting comes first).
     """
     menu: Menu = store.menu
-    home = menu.settings.home
-    start = prompt_seconds(store, "greeting")
+    spoken = menu.speaking(lang)
+    composer, settings = spoken.composer, menu.settings
+    home = settings.home
+    start = prompt_seconds(store, _in(lang, "greeting"))
+    if not lang:
+        start += sum(prompt_seconds(store, f"{code}.offer") for code in menu.languages)
     best: dict[str, Journey] = {}
     # Breadth first, so the first path found to a node has the fewest key presses
     queue: list[tuple[str, tuple[str, ...], float]] = [(home, (), start)]
     seen = {home}
     while queue:
         node_id, keys, seconds = queue.pop(0)
-        prompt_id = f"node.{node_id}"
-        operator_key = menu.settings.operator_key
-        choices: list[tuple[str, str | None, str | None]] = [
-            (operator_key, menu.settings.operator, None)
+        prompt_id = _in(lang, f"node.{node_id}")
+        choices: list[tuple[str, str | None, str | None, str]] = [
+            (settings.operator_key, settings.operator, None, composer.fill("operator_hint"))
         ]
-        for o in menu.nodes[node_id].options:
-            choices.append((o.key, o.transfer[0] if o.transfer else None, o.goto))
-        for key, helpline, goto in choices:
-            heard = seconds + _until(store, prompt_id, f"press {spoken_key(key)}.")
+        for o in spoken.nodes[node_id].options:
+            said = composer.fill("option", label=o.label, key=composer.key(o.key))
+            choices.append((o.key, o.transfer[0] if o.transfer else None, o.goto, said))
+        for key, helpline, goto, said in choices:
+            heard = seconds + _until(store, prompt_id, said)
             if helpline:
-                total = heard + prompt_seconds(store, f"connecting.{helpline}")
+                total = heard + prompt_seconds(store, _in(lang, f"connecting.{helpline}"))
                 journey = Journey(helpline, (*keys, key), total)
                 old = best.get(helpline)
                 if old is None or (len(journey.keys), total) < (len(old.keys), old.seconds):

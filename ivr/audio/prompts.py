@@ -101,7 +101,7 @@ class PromptStore:
 
     def key(self, prompt_id: str) -> str:
         """The source key the prompt's generated audio must have."""
-        settings = self.menu.settings
+        settings = self.menu.settings_for(prompt_id)  # 'pl.greeting': Polish's voice
         text = self.menu.prompts[prompt_id]
         return source_key(text, settings.tts_voice, settings.speech_rate, settings.tts_engine)
 

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from ivr.audio.prompts import PromptStore, file_hash, wav_seconds
 from ivr.menu.engines import engine_problem
-from ivr.menu.model import Settings
+from ivr.menu.model import Menu, Settings
 from ivr.menu.source import IvrError
 from ivr.store.changes import Who
 
@@ -274,6 +274,22 @@ class Built:
     action: str  # built, kept, removed
 
 
+def _voices(menu: Menu, speaker: Callable[[], Speaker]) -> Callable[[str], Speaker]:
+    """The speaker for each prompt, each made once: `speaker` for English, the language's
+    own espeak-ng voice for another language's prompts ('pl.greeting')."""
+    made: dict[tuple[str, str, int], Speaker] = {}
+
+    def voice(prompt_id: str) -> Speaker:
+        settings = menu.settings_for(prompt_id)
+        key = (settings.tts_engine, settings.tts_voice, settings.speech_rate)
+        if key not in made:
+            english = settings is menu.settings
+            made[key] = speaker() if english else speaker_for(settings)
+        return made[key]
+
+    return voice
+
+
 def build(
     store: PromptStore,
     speaker: Callable[[], Speaker],
@@ -284,14 +300,15 @@ def build(
     manifest = store.manifest()
     # Recorded prompts get generated audio too, so `ivr prompts revert` has something to play
     todo = [p for p in store.menu.prompts if force or not store.generated_audio(p, manifest)]
-    engine = speaker() if todo else None
+    voice = _voices(store.menu, speaker)
     store.generated.mkdir(parents=True, exist_ok=True)
     rows: list[Built] = []
     with tempfile.TemporaryDirectory() as tmp:
         for prompt_id in store.menu.prompts:
             progress(prompt_id)
             target = store.generated / f"{prompt_id}.wav"
-            if engine is not None and prompt_id in todo:
+            if prompt_id in todo:
+                engine = voice(prompt_id)
                 raw = Path(tmp) / "speech.wav"
                 engine.synthesise(store.menu.prompts[prompt_id], raw)
                 # Converted beside its target: a rename across filesystems fails
@@ -340,9 +357,10 @@ def build_into_store(prompts: PromptStore, speaker: Callable[[], Speaker], who: 
     ]
     if not todo:
         return []
-    engine = speaker()
+    voice = _voices(prompts.menu, speaker)
     with tempfile.TemporaryDirectory() as tmp:
         for prompt_id in todo:
+            engine = voice(prompt_id)
             raw, wav = Path(tmp) / "speech.wav", Path(tmp) / "telephony.wav"
             engine.synthesise(prompts.menu.prompts[prompt_id], raw)
             to_telephony(raw, wav, engine)

@@ -16,7 +16,8 @@ from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 from ivr.call.availability import Availability
 from ivr.menu import speech
 from ivr.menu.hours import spoken_when
-from ivr.menu.model import Helpline, Menu
+from ivr.menu.languages import spoken_when_in
+from ivr.menu.model import Helpline, Menu, Node
 from ivr.menu.texts import whisper_id
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,11 @@ def _url(path: str, **state: object) -> str:
     return f"{path}?{urlencode(state)}"
 
 
+def _lang(lang: str) -> dict[str, str]:
+    """The call's language as its URLs carry it: nothing for English (g=pl otherwise)."""
+    return {"g": lang} if lang else {}
+
+
 class Renderer:
     """Renders each step of a call; the call's state arrives as arguments."""
 
@@ -88,34 +94,45 @@ class Renderer:
         self._node = lru_cache(maxsize=4096)(self._render_node)
         self._ring = lru_cache(maxsize=4096)(self._render_ring)
         self.availability = availability
-        reserved = [w for words in speech.RESERVED_WORDS.values() for w in words]
         self.hints = {
-            node.id: ", ".join(dict.fromkeys(k for o in node.options for k in o.keywords))
-            + (", " if node.options else "")
-            + ", ".join(reserved)
-            for node in menu.nodes.values()
+            (code, node.id): _hints(node, in_language)
+            for code, in_language in (("", menu), *menu.translations.items())
+            for node in in_language.nodes.values()
         }
 
-    def say(self, verb: VoiceResponse | Gather, text: str) -> None:
-        """Say a text made at call time (no audio can exist for it)."""
-        verb.say(text, voice=self.settings.say_voice, language=self.settings.language)
+    def say(self, verb: VoiceResponse | Gather, text: str, lang: str = "") -> None:
+        """Say a text made at call time (no audio can exist for it), in the call's language."""
+        settings = self.menu.speaking(lang).settings
+        language = settings.say_language or settings.language
+        verb.say(text, voice=settings.say_voice or None, language=language)
 
-    def speak(self, verb: VoiceResponse | Gather, prompt_id: str) -> None:
-        """Play the prompt's audio if there is any for its current text, else say the text."""
-        url = self.audio(prompt_id)
+    def speak(self, verb: VoiceResponse | Gather, prompt_id: str, lang: str = "") -> None:
+        """Play the prompt's audio if there is any for its current text, else say the text.
+
+        In another language with no Twilio voice (Urdu), a text not yet built as audio is
+        said in English: words a caller may half understand, never garbled ones.
+        """
+        language_id = f"{lang}.{prompt_id}" if lang else prompt_id
+        url = self.audio(language_id)
         if url:
             verb.play(url)
+        elif lang and not self.menu.speaking(lang).settings.say_voice:
+            if prompt_id in self.menu.prompts:  # a language's own offer has no English
+                self.speak(verb, prompt_id)
         else:
-            self.say(verb, self.menu.prompts[prompt_id])
+            self.say(verb, self.menu.prompts[language_id], lang)
 
     def start(self) -> str:
         """The answer to a new call: greeting, then the home menu."""
         return self.node(self.settings.home, 0, 0, lead=("greeting",))
 
-    def node(self, node_id: str, no_input: int, invalid: int, lead: Iterable[str] = ()) -> str:
+    def node(
+        self, node_id: str, no_input: int, invalid: int, lead: Iterable[str] = (), lang: str = ""
+    ) -> str:
         """A menu that any key or word interrupts; silence comes back to CHOOSE too."""
         hidden = self.hidden(node_id)
-        return self._node(node_id, no_input, invalid, tuple(lead), hidden, self.version())
+        version = self.version()
+        return self._node(node_id, no_input, invalid, tuple(lead), hidden, lang, version)
 
     def _render_node(
         self,
@@ -124,35 +141,50 @@ class Renderer:
         invalid: int,
         lead: tuple[str, ...],
         hidden: frozenset[str],
+        lang: str,
         version: Hashable,
     ) -> str:
-        action = _url(CHOOSE, m=node_id, s=no_input, i=invalid, a=ANSWERED)
+        action = _url(CHOOSE, m=node_id, s=no_input, i=invalid, a=ANSWERED, **_lang(lang))
+        menu = self.menu.speaking(lang)
+        settings = menu.settings
         response = VoiceResponse()
         gather = response.gather(
             input="dtmf speech",
             action=action,
             method="POST",
             action_on_empty_result=True,
-            timeout=self.settings.timeout,
+            timeout=settings.timeout,
             # Twilio refuses speechTimeout="auto" with a set model (warning 13335)
-            speech_model=self.settings.speech_model,
-            speech_timeout=self.settings.speech_timeout,
+            speech_model=settings.speech_model,
+            speech_timeout=settings.speech_timeout,
             # No finish key: Twilio would strip it from Digits, so "#" would arrive as
             # silence. Without one, "#" arrives and is answered as a wrong key.
             finish_on_key="",
             num_digits=1,
-            language=self.settings.language,
-            hints=self.hints[node_id],
+            language=settings.language,
+            hints=self.hints[(lang, node_id)],
         )
         for prompt_id in lead:
-            self.speak(gather, prompt_id)
+            self.speak(gather, prompt_id, lang)
+        # Other languages are offered in their own words at the English home menu: after
+        # the greeting, so a caller with no English hears theirs early; after the menu
+        # when it is said again, so an English caller hears the options first
+        offers = not lang and node_id == settings.home and self.menu.languages
+        if offers and "greeting" in lead:
+            self._offer(gather)
         if hidden:
-            self.say(gather, self.menu.composer.node(self.menu.nodes[node_id], hidden))
+            self.say(gather, menu.composer.node(menu.nodes[node_id], hidden), lang)
         else:
-            self.speak(gather, f"node.{node_id}")
+            self.speak(gather, f"node.{node_id}", lang)
+        if offers and "greeting" not in lead:
+            self._offer(gather)
         # Should a Gather ever end without calling its action, the caller still moves on
         response.redirect(action, method="POST")
         return str(response)
+
+    def _offer(self, gather: Gather) -> None:
+        for code in self.menu.languages:
+            self.speak(gather, "offer", code)
 
     def hidden(self, node_id: str) -> frozenset[str]:
         """Keys of options left out now because their helpline is closed."""
@@ -165,22 +197,40 @@ class Renderer:
             and not self.availability.is_open(self.menu.helplines[o.transfer[0]])
         )
 
-    def heard(self, node_id: str, digits: str, said: str, confidence: str) -> str | None:
+    def heard(
+        self, node_id: str, digits: str, said: str, confidence: str, lang: str = ""
+    ) -> str | None:
         """The key a caller's answer stands for: SILENCE, None (not understood) or a key."""
         digits, said = digits.strip(), said.strip()
         if digits:
             return digits if len(digits) == 1 else None
         if not said:
             return SILENCE
-        node = self.menu.nodes.get(node_id)
+        node = self.menu.speaking(lang).nodes.get(node_id)
         if node is None or _unsure(confidence, self.settings.min_confidence):
             return None
         settings = self.settings
         keys = {o.key for o in node.options}
         keys |= {settings.operator_key, settings.repeat_key, settings.back_key}
+        if node.parent is None:
+            keys |= {language.key for language in self.menu.languages.values()}
         return speech.match(said, node.phrases, keys)
 
-    def choose(self, node_id: str, no_input: int, invalid: int, key: str | None, line: str) -> str:
+    def language_chosen(self, node_id: str, key: str | None) -> str:
+        """The code of the language a key chooses at the home menu, or ""."""
+        language = self.menu.language_of(key or "")
+        node = self.menu.nodes.get(node_id)
+        return language.code if language and node and node.parent is None else ""
+
+    def choose(
+        self,
+        node_id: str,
+        no_input: int,
+        invalid: int,
+        key: str | None,
+        line: str,
+        lang: str = "",
+    ) -> str:
         """What follows a menu: key is SILENCE, None (not understood) or the key chosen."""
         settings = self.settings
         node = self.menu.nodes.get(node_id)
@@ -188,32 +238,42 @@ class Renderer:
             return self.start()
         if key == SILENCE:
             if no_input >= settings.no_input_retries:
-                return self.after_retries(node_id, line)
-            return self.node(node_id, no_input + 1, invalid, lead=("no_input",))
+                return self.after_retries(node_id, line, lang)
+            return self.node(node_id, no_input + 1, invalid, ("no_input",), lang)
+        chosen = self.language_chosen(node_id, key)
+        if chosen:
+            # The whole line in that language, from its greeting: 999 comes first
+            return self.node(node_id, 0, 0, ("greeting",), chosen)
         option = node.option(key) if key and key not in self.hidden(node_id) else None
         if key == settings.operator_key:
-            return self.transfer(node_id, key, 0, line)
+            return self.transfer(node_id, key, 0, line, lang=lang)
         if key == settings.repeat_key:
-            return self.node(node_id, 0, 0)
+            return self.node(node_id, 0, 0, lang=lang)
         if key == settings.back_key:
-            return self.node(node.parent or settings.home, 0, 0)
+            return self.node(node.parent or settings.home, 0, 0, lang=lang)
         if option is None:
             if invalid >= settings.invalid_retries:
-                return self.after_retries(node_id, line)
-            return self.node(node_id, no_input, invalid + 1, lead=("invalid",))
+                return self.after_retries(node_id, line, lang)
+            return self.node(node_id, no_input, invalid + 1, ("invalid",), lang)
         if option.goto:
-            return self.node(option.goto, 0, 0)
-        return self.transfer(node_id, option.key, 0, line)
+            return self.node(option.goto, 0, 0, lang=lang)
+        return self.transfer(node_id, option.key, 0, line, lang=lang)
 
-    def after_retries(self, node_id: str, line: str) -> str:
+    def after_retries(self, node_id: str, line: str, lang: str = "") -> str:
         """The end of the re-prompts: a person, or a goodbye."""
         if self.settings.after_retries == "transfer":
             lead = ("after_retries",)
-            return self.transfer(node_id, self.settings.operator_key, 0, line, lead)
-        return self.goodbye()
+            return self.transfer(node_id, self.settings.operator_key, 0, line, lead, lang)
+        return self.goodbye(lang)
 
     def transfer(
-        self, node_id: str, key: str, step: int, line: str = "", lead: Iterable[str] = ()
+        self,
+        node_id: str,
+        key: str,
+        step: int,
+        line: str = "",
+        lead: Iterable[str] = (),
+        lang: str = "",
     ) -> str:
         """Say who is next in the chain and ring them; the helpline hears the whisper first."""
         chain = self.menu.chain(node_id, key)
@@ -223,20 +283,28 @@ class Renderer:
         while step < len(chain) and not self.availability.is_open(
             self.menu.helplines[chain[step]], now
         ):
-            skipped.append(self.closed(self.menu.helplines[chain[step]], now))
+            skipped.append(self.closed(self.menu.helplines[chain[step]], now, lang))
             step += 1
         if not skipped:
-            rendered = self._ring(node_id, key, step, line, tuple(lead), self.version())
+            version = self.version()
+            rendered = self._ring(node_id, key, step, line, tuple(lead), lang, version)
             return rendered.replace(DIAL_TOKEN, new_token())
         response = VoiceResponse()
         for prompt_id in lead:
-            self.speak(response, prompt_id)
+            self.speak(response, prompt_id, lang)
         for text in skipped:
-            self.say(response, text)
+            self.say_closed(response, text, lang)
         if step >= len(chain):
-            return self.numbers(0, (), response)
-        self._add_ring(response, node_id, key, step, line)
+            return self.numbers(0, (), response, lang)
+        self._add_ring(response, node_id, key, step, line, lang)
         return str(response).replace(DIAL_TOKEN, new_token())
+
+    def say_closed(self, response: VoiceResponse, text: str, lang: str) -> None:
+        """A closed helpline's words; where Twilio has no voice for the language, the
+        English words (no audio can exist for a text made at call time)."""
+        if lang and not self.menu.speaking(lang).settings.say_voice:
+            lang = ""
+        self.say(response, text, lang)
 
     def _render_ring(
         self,
@@ -245,22 +313,23 @@ class Renderer:
         step: int,
         line: str,
         lead: tuple[str, ...],
+        lang: str,
         version: Hashable,
     ) -> str:
         if step >= len(self.menu.chain(node_id, key)):
-            return self.numbers(0, lead)
+            return self.numbers(0, lead, lang=lang)
         response = VoiceResponse()
         for prompt_id in lead:
-            self.speak(response, prompt_id)
-        self._add_ring(response, node_id, key, step, line)
+            self.speak(response, prompt_id, lang)
+        self._add_ring(response, node_id, key, step, line, lang)
         return str(response)
 
     def _add_ring(
-        self, response: VoiceResponse, node_id: str, key: str, step: int, line: str
+        self, response: VoiceResponse, node_id: str, key: str, step: int, line: str, lang: str
     ) -> None:
         helpline = self.menu.helplines[self.menu.chain(node_id, key)[step]]
-        self.speak(response, f"connecting.{helpline.id}")
-        state = {"m": node_id, "k": key, "n": step, "t": DIAL_TOKEN, "a": ANSWERED}
+        self.speak(response, f"connecting.{helpline.id}", lang)
+        state = {"m": node_id, "k": key, "n": step, "t": DIAL_TOKEN, "a": ANSWERED, **_lang(lang)}
         # The helpline sees the line's own number unless it asked to see the caller's
         caller_id = None if helpline.show_caller_number else (self.settings.caller_id or line)
         dial = Dial(
@@ -276,9 +345,9 @@ class Renderer:
         dial.number(helpline.e164, url=whisper, method="POST")
         response.append(dial)
 
-    def closed(self, helpline: Helpline, now: datetime) -> str:
+    def closed(self, helpline: Helpline, now: datetime, lang: str = "") -> str:
         """'ManKind's helpline is closed now. It opens on Monday at 10 am.'"""
-        return closed_text(self.availability, helpline, now)
+        return closed_text(self.availability, helpline, now, lang)
 
     def dialled(
         self,
@@ -289,6 +358,7 @@ class Renderer:
         line: str,
         token: str = "",
         gone: bool = False,
+        lang: str = "",
     ) -> str:
         """After a dial: goodbye if the call was bridged, else the next in the chain.
 
@@ -301,10 +371,10 @@ class Renderer:
         if bridged is None:
             bridged = self._was_accepted(token)
         if bridged:
-            return self.goodbye()
+            return self.goodbye(lang)
         chain = self.menu.chain(node_id, key)
         lead = (f"not_available.{chain[step]}",) if step < len(chain) else ()
-        return self.transfer(node_id, key, step + 1, line, lead)
+        return self.transfer(node_id, key, step + 1, line, lead, lang)
 
     def _was_accepted(self, token: str) -> bool:
         """Whether the helpline's leg pressed 1 for this dial.
@@ -329,11 +399,13 @@ class Renderer:
         token: str = "",
         answered: str = "",
         line: str = "",
+        lang: str = "",
     ) -> str:
         """On the helpline's leg: who is calling and why; only a 1 bridges the call.
 
         answered, line: when the call was answered and the line's number, passed on for
-        the report's time to connect (counted when the helpline accepts).
+        the report's time to connect (counted when the helpline accepts). lang: the
+        caller's language, which the helpline is told (in English) before it accepts.
         """
         prompt_id = whisper_id(node_id, key)
         if prompt_id not in self.menu.prompts:
@@ -350,9 +422,12 @@ class Renderer:
             num_digits=1,
             timeout=self.settings.accept_seconds,
         )
+        speaks = f"speaks.{lang}" if lang in self.menu.languages else ""
         # Said twice: someone who picks up mid-sentence still hears it whole
-        self.speak(gather, prompt_id)
-        self.speak(gather, prompt_id)
+        for _ in range(2):
+            self.speak(gather, prompt_id)
+            if speaks:
+                self.speak(gather, speaks)
         # No key: a voicemail or nobody free. Hanging up leaves the call unbridged.
         response.hangup()
         return str(response)
@@ -372,36 +447,41 @@ class Renderer:
         return str(response)
 
     def numbers(
-        self, repeats: int, lead: Iterable[str] = (), response: VoiceResponse | None = None
+        self,
+        repeats: int,
+        lead: Iterable[str] = (),
+        response: VoiceResponse | None = None,
+        lang: str = "",
     ) -> str:
         """Nobody could be reached: read the most useful numbers, repeatable, then goodbye."""
         response = response or VoiceResponse()
+        settings = self.menu.speaking(lang).settings
         for prompt_id in lead:
-            self.speak(response, prompt_id)
-        if repeats <= self.settings.readout_repeats:
+            self.speak(response, prompt_id, lang)
+        if repeats <= settings.readout_repeats:
             gather = response.gather(
                 input="dtmf speech",
-                action=_url(NUMBERS, r=repeats + 1),
+                action=_url(NUMBERS, r=repeats + 1, **_lang(lang)),
                 method="POST",
                 num_digits=1,
-                timeout=self.settings.timeout,
-                speech_model=self.settings.speech_model,
-                speech_timeout=self.settings.speech_timeout,
+                timeout=settings.timeout,
+                speech_model=settings.speech_model,
+                speech_timeout=settings.speech_timeout,
                 finish_on_key="",  # "press any key": "#" too
-                language=self.settings.language,
+                language=settings.language,
             )
-            self.speak(gather, "numbers")
-        self._goodbye(response)
+            self.speak(gather, "numbers", lang)
+        self._goodbye(response, lang)
         return str(response)
 
-    def goodbye(self) -> str:
+    def goodbye(self, lang: str = "") -> str:
         """A spoken goodbye, then hang up."""
         response = VoiceResponse()
-        self._goodbye(response)
+        self._goodbye(response, lang)
         return str(response)
 
-    def _goodbye(self, response: VoiceResponse) -> None:
-        self.speak(response, "goodbye")
+    def _goodbye(self, response: VoiceResponse, lang: str = "") -> None:
+        self.speak(response, "goodbye", lang)
         response.hangup()
 
 
@@ -428,13 +508,24 @@ def new_token() -> str:
     return secrets.token_hex(8)
 
 
-def closed_text(availability: Availability, helpline: Helpline, now: datetime) -> str:
-    """What a caller hears when a helpline they chose is closed (staff see it first)."""
+def closed_text(
+    availability: Availability, helpline: Helpline, now: datetime, lang: str = ""
+) -> str:
+    """What a caller hears when a helpline they chose is closed (staff see it first).
+
+    In another language the day and time come from Babel's locale data; staff's reason
+    is said as they wrote it.
+    """
+    menu = availability.menu.speaking(lang)
     override = availability.overrides.get(helpline.id, now)
     reason = f": {override.reason}" if override and override.reason else ""
     opens = availability.reopens(helpline, now)
-    when = f"It opens {spoken_when(opens, now)}." if opens else ""
-    text = availability.menu.composer.fill("closed", name=helpline.name, reason=reason, opens=when)
+    when = ""
+    if opens:
+        said = spoken_when_in(lang, opens, now) if menu.language else spoken_when(opens, now)
+        when = menu.composer.fill("opens", when=said)
+    name = menu.helplines[helpline.id].name
+    text = menu.composer.fill("closed", name=name, reason=reason, opens=when)
     return text[:1].upper() + text[1:]
 
 
@@ -460,3 +551,14 @@ def render_failsafe(menu: Menu, line: str) -> str:
     response.say(menu.prompts["goodbye"], **say)
     response.hangup()
     return str(response)
+
+
+def _hints(node: Node, menu: Menu) -> str:
+    """Twilio's speech hints for a menu: its keywords, the words for the keys every menu
+    has, and at the home menu each language's name."""
+    words = [k for o in node.options for k in o.keywords]
+    reserved = dict(menu.language.key_words) if menu.language else speech.RESERVED_WORDS
+    words += [w for ws in reserved.values() for w in ws]
+    if node.parent is None:
+        words += [w for lang in menu.languages.values() for w in lang.words]
+    return ", ".join(dict.fromkeys(words))

@@ -71,11 +71,18 @@ def start(renderer: Renderer, p: Params) -> str:
     return twiml.stamp(renderer.start(), answered)
 
 
+def language(renderer: Renderer, p: Params) -> str:
+    """The call's language from its URL: a language of the menu, else "" (English)."""
+    code = p("g")
+    return code if code in renderer.menu.languages else ""
+
+
 def heard(renderer: Renderer, p: Params) -> str | None:
     """The key a caller's answer stands for, worked out once per request: the answer and
     its count (the report) both need it."""
     if "heard" not in p.memo:
-        p.memo["heard"] = renderer.heard(p("m"), p("Digits"), p("SpeechResult"), p("Confidence"))
+        answer = (p("Digits"), p("SpeechResult"), p("Confidence"))
+        p.memo["heard"] = renderer.heard(p("m"), *answer, language(renderer, p))
     key = p.memo["heard"]
     return key if isinstance(key, str) else None
 
@@ -83,7 +90,8 @@ def heard(renderer: Renderer, p: Params) -> str | None:
 def choose(renderer: Renderer, p: Params) -> str:
     """The caller's answer to a menu, or their silence."""
     key = heard(renderer, p)
-    text = renderer.choose(p("m"), p.count("s"), p.count("i"), key, p.line_number())
+    state = (p("m"), p.count("s"), p.count("i"), key, p.line_number())
+    text = renderer.choose(*state, language(renderer, p))
     return twiml.stamp(text, p.answered())
 
 
@@ -95,14 +103,14 @@ def dialled(renderer: Renderer, p: Params) -> str:
     bridged = {"true": True, "false": False}.get(said)
     gone = p("CallStatus") in STATUS_GONE
     state = (p("m"), p("k"), p.count("n"))
-    text = renderer.dialled(*state, bridged, p.line_number(), p("t"), gone)
+    text = renderer.dialled(*state, bridged, p.line_number(), p("t"), gone, language(renderer, p))
     return twiml.stamp(text, p.answered())
 
 
 def whisper(renderer: Renderer, p: Params) -> str:
     """On the helpline's leg, before it is bridged."""
     state = (p("m"), p("k"), p.count("n"), p("t"))
-    return renderer.whisper(*state, p.answered(), line_number(p("l")))
+    return renderer.whisper(*state, p.answered(), line_number(p("l")), language(renderer, p))
 
 
 def accept(renderer: Renderer, p: Params) -> str:
@@ -112,7 +120,7 @@ def accept(renderer: Renderer, p: Params) -> str:
 
 def numbers(renderer: Renderer, p: Params) -> str:
     """Read the useful numbers again."""
-    return renderer.numbers(p.count("r"))
+    return renderer.numbers(p.count("r"), lang=language(renderer, p))
 
 
 def status(renderer: Renderer, p: Params) -> str:
