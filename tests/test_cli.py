@@ -23,7 +23,7 @@ def test_check_the_shipped_menu(runner: CliRunner) -> None:
     result = runner.invoke(main, ["check"])
     assert result.exit_code == 0
     assert result.output.splitlines()[-1] == (
-        "menus.yaml: OK (12 menus, 10 helplines, 48 prompts, 2 warning(s))"
+        "menus.yaml: OK (12 menus, 10 helplines, 208 prompts, 235 warning(s))"
     )
 
 

@@ -21,7 +21,7 @@ from werkzeug.test import TestResponse
 
 from ivr import IvrError, create_app
 from ivr.commands.main import main
-from ivr.menu.edit import set_prompt_text
+from ivr.menu.edit import set_prompt_text, set_text
 from ivr.menu.hours import LONDON
 from ivr.staff.accounts import Accounts, SignInRefused
 from ivr.store.changes import Store, Who
@@ -400,18 +400,30 @@ def test_words_check_hear_and_publish(app: Flask, accounts: Accounts, editor: Br
     assert editor.get("/console/words/nothing").status_code == 404
     bad = editor.text(editor.post("/console/words/goodbye", {"words": "Bye {nobody}."}))
     assert "Not usable" in bad and "nobody" in bad
-    good = editor.text(
+    # Every language's goodbye names the service: English may not drop it alone
+    dropped = editor.text(
         editor.post("/console/words/goodbye", {"words": "Take care of yourself. Goodbye."})
     )
-    assert "A caller hears: <q>Take care of yourself. Goodbye.</q>" in good
+    assert "Not usable" in dropped
+    assert "prompts.goodbye.pl: placeholders differ from the English text" in dropped
+    good = editor.text(
+        editor.post(
+            "/console/words/goodbye", {"words": "Take care of yourself, {service_name}. Goodbye."}
+        )
+    )
+    assert (
+        'A caller hears: <q lang="en" dir="auto">Take care of yourself, '
+        "Derbyshire Victim Services. Goodbye.</q>" in good
+    )
     assert 'src="data:audio/wav;base64,' in good
     assert "ask an admin to publish" in good
     assert editor.post("/console/words/goodbye/publish", {"words": "x"}).status_code == 403
     admin = signed_in(app, accounts, "admin")
-    done = admin.post("/console/words/goodbye/publish", {"words": "Take care. Goodbye."})
+    words = "Take care, {service_name}. Goodbye."
+    done = admin.post("/console/words/goodbye/publish", {"words": words})
     assert flashed(admin, done)[0].startswith("Published: callers hear the new words")
     store = app.extensions["ivr.store"]
-    assert "  goodbye: >-\n    Take care. Goodbye.\n" in store.menu().text
+    assert "  goodbye: >-\n    Take care, {service_name}. Goodbye.\n" in store.menu().text
     refused = admin.post("/console/words/greeting/publish", {"words": "Hello."})
     assert "must tell callers in danger to dial 999" in flashed(admin, refused)[0]
     assert admin.post("/console/words/nothing/publish", {"words": "x"}).status_code == 404
@@ -517,12 +529,12 @@ def test_set_prompt_text_keeps_the_rest_of_the_file() -> None:
         == "# top\nsettings:\n  home: main\nprompts:\n  goodbye: >-\n    Take care. Goodbye.\n\nmenus: {}\n"
     )
     added = set_prompt_text(text, "greeting", "Dial 999.")
-    assert "prompts:\n  greeting: >-\n    Dial 999.\n  goodbye: Bye." in added
+    assert "prompts:\n  goodbye: Bye.   # short\n  greeting: >-\n    Dial 999.\n\n" in added
     fresh = set_prompt_text("settings:\n  home: main", "goodbye", "word " * 40)
     assert fresh.startswith("settings:\n  home: main\n\nprompts:\n  goodbye: >-\n    word")
     assert max(len(line) for line in fresh.splitlines()) <= 88
     for bad, message in [
-        ("prompts: {goodbye: x}\n", "not a block of texts"),
+        ("prompts: {goodbye: x}\n", "prompts: in the live menu is not a block"),
         ("- a list\n", "not a mapping of sections"),
         ("a: [\n", "could not be read"),
     ]:
@@ -530,6 +542,16 @@ def test_set_prompt_text_keeps_the_rest_of_the_file() -> None:
             set_prompt_text(bad, "goodbye", "x")
     with pytest.raises(IvrError, match="empty"):
         set_prompt_text(text, "goodbye", "  ")
+
+
+def test_a_translation_is_written_beside_its_english_text() -> None:
+    text = "menus:\n  main:\n    say: Hello.\n    options: {}\nprompts:\n  goodbye: Bye.\n"
+    added = set_text(text, ("menus", "main", "say.pl"), "Dzień dobry.")
+    assert "    say: Hello.\n    say.pl: >-\n      Dzień dobry.\n    options: {}\n" in added
+    changed = set_text(added, ("menus", "main", "say.pl"), "Cześć.")
+    assert changed.count("say.pl") == 1 and "Cześć." in changed and "Dzień" not in changed
+    with pytest.raises(IvrError, match="menus.other is not in the live menu"):
+        set_text(text, ("menus", "other", "options", "say.pl"), "x")
 
 
 def test_decoding_refuses_what_is_not_a_prompt(
@@ -569,8 +591,9 @@ def test_words_of_a_helpline_text_and_when_speech_cannot_be_made(
     app: Flask, accounts: Accounts, editor: Browser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     page = editor.text(editor.post("/console/words/connecting", {"words": "Ringing {name} now."}))
-    assert "A caller hears: <q>Ringing the 24-hour National Domestic Abuse Helpline now.</q>" in (
-        html.unescape(page)
+    assert (
+        'A caller hears: <q lang="en" dir="auto">Ringing the 24-hour National Domestic Abuse '
+        "Helpline now.</q>" in html.unescape(page)
     )
     empty = editor.text(editor.post("/console/words/connecting", {"words": "   "}))
     assert "a caller would hear nothing" in empty
@@ -582,11 +605,11 @@ def test_words_of_a_helpline_text_and_when_speech_cannot_be_made(
 
     monkeypatch.setattr(tts.FreshSpeaker, "__init__", no_espeak)
     monkeypatch.setattr(tts.FliteSpeaker, "__init__", no_espeak)
-    quiet = editor.text(editor.post("/console/words/goodbye", {"words": "Bye now."}))
+    quiet = editor.text(editor.post("/console/words/goodbye", {"words": "Bye, {service_name}."}))
     assert "No preview: espeak-ng is missing" in quiet
     admin = signed_in(app, accounts, "admin")
     monkeypatch.setattr(publish, "build_into_store", no_espeak)
-    done = admin.post("/console/words/goodbye/publish", {"words": "Bye now."})
+    done = admin.post("/console/words/goodbye/publish", {"words": "Bye, {service_name}."})
     said = flashed(admin, done)
     assert said[0] == (
         "Speech could not be made (espeak-ng is missing): until it is, callers hear "
@@ -655,3 +678,42 @@ def test_old_counts_are_deleted_once_a_day(tmp_path: Path) -> None:
 def test_report_keep_days_must_be_days(tmp_path: Path) -> None:
     with pytest.raises(IvrError, match="REPORT_KEEP_DAYS must be a number of days, 1 or more"):
         create_app(config(tmp_path, REPORT_KEEP_DAYS="forever"))
+
+
+def test_words_in_another_language(app: Flask, accounts: Accounts, editor: Browser) -> None:
+    listed = editor.text(editor.get("/console/words?language=pl"))
+    assert 'lang="pl"' in listed and "(not checked)" in listed
+    assert "W razie zagrożenia" in listed and "If you are in danger now" in listed
+    assert "miasto Derby" in listed and "Refuge w Derby" in listed
+    assert editor.get("/console/words?language=xx").status_code == 404
+    assert editor.get("/console/words/prompts/greeting.xx").status_code == 404
+    page = editor.text(editor.get("/console/words/prompts/greeting.pl"))
+    assert "In English:" in page and "No fluent speaker of Polish" in page
+    refused = editor.text(
+        editor.post(
+            "/console/words/prompts/greeting.pl", {"words": "Dzień dobry, {service_name}."}
+        )
+    )
+    assert "prompts.greeting.pl: the greeting must tell callers in danger to dial 999" in (
+        html.unescape(refused)
+    )
+    label = editor.text(
+        editor.post("/console/words/menus/main/options/2/label.pl", {"words": "Derby, miasto"})
+    )
+    assert "Derby, miasto: naciśnij 2." in html.unescape(label)
+    assert 'src="data:audio/wav;base64,' in label  # heard in espeak-ng's Polish voice
+    admin = signed_in(app, accounts, "admin")
+    done = admin.post(
+        "/console/words/helplines/refuge_derby/name.pl/publish", {"words": "schronisko Refuge"}
+    )
+    assert flashed(admin, done)[0].startswith("Published: callers hear the new words")
+    text = app.extensions["ivr.store"].menu().text
+    assert "    name: Refuge in Derby City\n    name.pl: >-\n      schronisko Refuge\n" in text
+
+
+def test_the_now_page_lists_texts_no_fluent_speaker_checked(editor: Browser) -> None:
+    page = html.unescape(editor.text(editor.get("/console/")))
+    assert "Texts no fluent speaker has checked" in page
+    for language in ("Polish", "Romanian", "Panjabi", "Urdu"):
+        assert f"<summary>{language}: " in page
+    assert "/console/words/prompts/greeting.ur" in page

@@ -8,12 +8,13 @@ from pathlib import Path
 import click
 
 from ivr import paths
-from ivr.audio.journeys import before_999, journeys, prompt_seconds
+from ivr.audio.journeys import before_999, journeys, offered, prompt_seconds
 from ivr.audio.prompts import PromptStore
 from ivr.audio.tts import build, check_recording, speaker_for, to_telephony
 from ivr.commands.options import DIR_OPT, MENU_OPT, cli_store, cli_who, fail, menu_or_exit, saving
 from ivr.menu.hours import LONDON
 from ivr.menu.source import IvrError
+from ivr.menu.translations import prompt_unconfirmed
 
 
 def _store(menu_file: str, prompts_dir: str) -> PromptStore:
@@ -67,15 +68,28 @@ def list_command(menu_file: str, prompts_dir: str) -> None:
         status = store.status(prompt_id)
         seconds = prompt_seconds(store, prompt_id)
         estimate = "" if status in ("recorded", "generated") else " (estimate)"
-        click.echo(f"{number:>3}  {prompt_id:<{width}}  {status:<9}  {seconds:6.1f}{estimate}")
-    if store.status("greeting") == "recorded":
-        # Where in a recording 999 is said cannot be known from its words: no guess
-        click.echo("\nseconds before a caller hears 999: unknown (the greeting is a recording)")
-    else:
-        click.echo(f"\nseconds before a caller hears 999: {before_999(store):.1f}")
-    for j in journeys(store):
-        name = store.menu.helplines[j.helpline].name
-        click.echo(f"seconds to {name} (keys {' '.join(j.keys)}): {j.seconds:.1f}")
+        # Words no fluent speaker has checked yet: said so beside each prompt made of them
+        check = "  words not yet checked" if prompt_unconfirmed(store.menu, prompt_id) else ""
+        line = f"{number:>3}  {prompt_id:<{width}}  {status:<9}  {seconds:6.1f}{estimate}{check}"
+        click.echo(line)
+    menu = store.menu
+    for lang in ("", *menu.languages):
+        language = menu.languages[lang].name if lang else ""
+        after = f" after choosing {language}" if lang else ""
+        greeting = f"{lang}.greeting" if lang else "greeting"
+        if store.status(greeting) == "recorded":
+            # Where in a recording 999 is said cannot be known from its words: no guess
+            unknown = "unknown (the greeting is a recording)"
+            click.echo(f"\nseconds before a caller hears 999{after}: {unknown}")
+        else:
+            seconds = before_999(store, lang)
+            click.echo(f"\nseconds before a caller hears 999{after}: {seconds:.1f}")
+        for j in journeys(store, lang):
+            name = menu.helplines[j.helpline].name
+            click.echo(f"seconds to {name}{after} (keys {' '.join(j.keys)}): {j.seconds:.1f}")
+    for code, seconds in offered(store).items():
+        name = menu.languages[code].name
+        click.echo(f"seconds before {name} is offered in {name}: {seconds:.1f}")
 
 
 @prompts.command("import")

@@ -25,6 +25,7 @@ ENDED = "call ended"
 MISSED = "not answered"  # subject: Twilio's CallStatus (a caller gone before the answer)
 MISSED_STATUSES = frozenset({"busy", "failed", "no-answer", "canceled"})
 DIALLED = "transfer"  # subject: helpline (each ring)
+LANGUAGE = "language"  # subject: the language chosen (in English: "Polish")
 # A dial's end, per helpline: accepted (pressed 1), declined (answered, no 1), busy...
 DIAL_ENDS = ("accepted", "declined", "answered", "busy", "no-answer", "failed", "canceled")
 NUMBERS = "numbers read"  # nobody could be reached: the numbers to call were read out
@@ -57,6 +58,13 @@ def choose(renderer: Renderer, p: Params) -> Counts:
         if p.count("s") >= settings.no_input_retries:
             return [*counts, (SILENT, node_id), (RETRY_LIMIT, node_id)]
         return [*counts, (SILENT, node_id), (HEARD, node_id)]
+    chosen = renderer.language_chosen(node_id, key)
+    if chosen:
+        by = BY_KEY if p("Digits").strip() else BY_SPEECH
+        name = menu.languages[chosen].name
+        return [*counts, (CHOICE, f"{node_id}.{key}"), (by, node_id), (LANGUAGE, name)] + [
+            (HEARD, node_id)
+        ]
     everywhere = {settings.operator_key, settings.repeat_key, settings.back_key}
     option = node.option(key) if key and key not in renderer.hidden(node_id) else None
     if option is None and key not in everywhere:

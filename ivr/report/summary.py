@@ -128,6 +128,7 @@ def tables(counts: list[CallCount], by: str) -> list[Table]:
     choices: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     menus: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     waits: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    languages: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     starts: dict[str, datetime] = {}
     for c in counts:
         start = _start_of(aware(c.hour), by)
@@ -143,6 +144,8 @@ def tables(counts: list[CallCount], by: str) -> list[Table]:
             menus[c.subject][c.metric] += c.count
         elif c.metric in WAITS:
             waits[c.subject][c.metric] += c.count
+        elif c.metric == events.LANGUAGE:
+            languages[label][c.subject] += c.count
     found = []
     rows = sorted(periods, key=lambda label: starts[label])
     found.append(
@@ -183,6 +186,16 @@ def tables(counts: list[CallCount], by: str) -> list[Table]:
             rows,
             list(WAITS.values()),
             [[waits[r][metric] for metric in WAITS] for r in rows],
+        )
+    )
+    rows = sorted(languages, key=lambda label: starts[label])
+    names = sorted({name for period in languages.values() for name in period})
+    found.append(
+        _table(
+            "Calls in another language (chosen at the main menu)",
+            rows,
+            names,
+            [[languages[r][name] for name in names] for r in rows],
         )
     )
     return found

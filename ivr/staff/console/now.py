@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, render_template
 
 from ivr.audio.prompts import PromptStore
 from ivr.call.availability import states
+from ivr.menu.translations import unconfirmed
 from ivr.staff.console.web import availability, live, needs, prompt_store, store
 from ivr.store.changes import Store
 
@@ -42,5 +43,7 @@ def now() -> str:
         version=version,
         reachable=live().reachable,
         attention=attention(prompt_store(), store()),
+        unconfirmed=unconfirmed(prompt_store().menu),
+        languages=prompt_store().menu.languages,
         changes=store().audit(limit=10),
     )

@@ -67,7 +67,7 @@ def chart(title: str, names: list[str], shown: list[str], unit: str) -> dict[str
 
 def charts(found: list[Table], by: str) -> list[dict[str, Any]]:
     """Calls per period, hang-ups per menu, and the time to connect (all helplines)."""
-    calls, _, _, menus, waits = found
+    calls, _, _, menus, waits, *_ = found
     return [
         chart(f"Calls per {by}", calls.rows, [row[0] for row in calls.shown[:-1]], "calls"),
         chart(

@@ -25,10 +25,11 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from ivr.audio.tts import speaker_for, to_telephony
-from ivr.menu.check import COMMON, PLACEHOLDERS
-from ivr.menu.edit import set_prompt_text
-from ivr.menu.model import DEFAULT_PROMPTS, Menu
+from ivr.menu.edit import set_text
+from ivr.menu.model import Menu, Settings
 from ivr.menu.source import IvrError, MenuError
+from ivr.menu.texts import COMMON
+from ivr.menu.translations import Text, find, texts
 from ivr.staff.console.web import live_menu, needs, publish_menu, saved, store
 from ivr.staff.publish import checked
 
@@ -40,9 +41,9 @@ EXAMPLE = {"option": "node.main", "whisper": "whisper.operator", "closed": ""}
 
 def register(bp: Blueprint) -> None:
     bp.add_url_rule("/words", "words", needs("viewer")(listing))
-    bp.add_url_rule("/words/<key>", "word", needs("editor")(word), methods=["GET", "POST"])
+    bp.add_url_rule("/words/<path:key>", "word", needs("editor")(word), methods=["GET", "POST"])
     bp.add_url_rule(
-        "/words/<key>/publish", "publish_word", needs("admin")(publish_word), methods=["POST"]
+        "/words/<path:key>/publish", "publish_word", needs("admin")(publish_word), methods=["POST"]
     )
 
 
@@ -54,42 +55,66 @@ def live_text() -> str:
     return Path(current_app.config["IVR_MENU"]).read_text(encoding="utf-8")
 
 
-def _allowed(key: str, menu: Menu) -> list[str]:
-    return [*COMMON, *PLACEHOLDERS.get(key, ()), *menu.helplines]
-
-
-def _example(key: str, menu: Menu) -> str:
-    """One prompt as a caller hears it with these words."""
-    prompt_id = EXAMPLE.get(key, key)
+def _example(text: Text, code: str, menu: Menu) -> str:
+    """One prompt as a caller hears it with these words, in the text's language."""
+    spoken = menu.speaking(code)
+    section, *rest = text.path
+    if section == "helplines":
+        prompt_id = f"connecting.{rest[0]}"
+    elif section == "menus":
+        prompt_id = f"node.{rest[0]}"
+    else:
+        prompt_id = EXAMPLE.get(text.what, text.what)
     if not prompt_id:
         return ""
-    if prompt_id in menu.prompts:
-        return menu.prompts[prompt_id]
-    helpline = next((h for h in menu.helplines.values() if h.dial), None)
-    if helpline and f"{key}.{helpline.id}" in menu.prompts:
-        return menu.prompts[f"{key}.{helpline.id}"]
+    if prompt_id in spoken.prompts:
+        return spoken.prompts[prompt_id]
+    helpline = next((h for h in spoken.helplines.values() if h.dial), None)
+    if helpline and f"{prompt_id}.{helpline.id}" in spoken.prompts:
+        return spoken.prompts[f"{prompt_id}.{helpline.id}"]
     return ""
+
+
+def _language_choices(menu: Menu) -> list[tuple[str, str]]:
+    return [("", "English")] + [(c, lang.native) for c, lang in menu.languages.items()]
 
 
 def listing() -> str:
     menu = live_menu()
-    rows = [(key, menu.composer.texts.get(key, DEFAULT_PROMPTS[key])) for key in DEFAULT_PROMPTS]
-    return render_template("console/words.html", rows=rows)
+    code = request.args.get("language", "")
+    if code and code not in menu.languages:
+        abort(404)
+    return render_template(
+        "console/words.html",
+        rows=texts(menu, code),
+        code=code,
+        language=menu.languages.get(code),
+        choices=_language_choices(menu),
+    )
+
+
+def _text(key: str) -> tuple[str, Text]:
+    found = find(live_menu(), key)
+    if found is None:
+        abort(404)
+    return found
 
 
 def word(key: str) -> Any:
     """The form; posted, the change checked and shown (heard, and as a difference)."""
-    if key not in DEFAULT_PROMPTS:
-        abort(404)
     menu = live_menu()
-    current = menu.composer.texts.get(key, DEFAULT_PROMPTS[key])
+    code, text = _text(key)
+    current = text.words
     words = request.form.get("words", current) if request.method == "POST" else current
     context: dict[str, Any] = {
         "key": key,
+        "text": text,
+        "code": code,
+        "language": menu.languages.get(code),
         "words": words,
         "current": current,
-        "allowed": _allowed(key, menu),
-        "example": _example(key, menu),
+        "allowed": [*COMMON, *text.placeholders, *menu.helplines],
+        "example": _example(text, code, menu),
         "checked": False,
         "problems": [],
         "diff": "",
@@ -100,11 +125,12 @@ def word(key: str) -> Any:
         context["checked"] = True
         old = live_text()
         try:
-            new = set_prompt_text(old, key, words)
+            new = set_text(old, text.path, words)
             changed = checked(new, "the menu with these words")
-            context["example"] = _example(key, changed)
+            context["example"] = _example(text, code, changed)
             if context["example"]:
-                context["audio"], context["no_audio"] = heard(context["example"])
+                voice = changed.speaking(code).settings
+                context["audio"], context["no_audio"] = heard(context["example"], voice)
             context["diff"] = "".join(
                 difflib.unified_diff(
                     old.splitlines(True), new.splitlines(True), "live", "with these words"
@@ -118,26 +144,27 @@ def word(key: str) -> Any:
 
 
 def publish_word(key: str) -> Response:
-    if key not in DEFAULT_PROMPTS:
-        abort(404)
+    code, text = _text(key)
     words = request.form.get("words", "")
 
     def change() -> None:
         publish_menu(
-            set_prompt_text(live_text(), key, words),
+            set_text(live_text(), text.path, words),
             "the menu with these words",
-            f"words of '{key}'",
+            f"words of '{text.name}'",
         )
 
-    ok = saved(change, f"Published: callers hear the new words of '{key}' within seconds.")
-    return redirect(url_for("console.words" if ok else "console.word", key=key))
+    ok = saved(change, f"Published: callers hear the new words of '{text.name}' within seconds.")
+    if ok:
+        return redirect(url_for("console.words", language=code or None))
+    return redirect(url_for("console.word", key=key))
 
 
-def heard(text: str) -> tuple[str, str]:
-    """Generated speech of text as a data: URL for the page's player (not stored), or
-    ("", why not)."""
+def heard(text: str, settings: Settings | None = None) -> tuple[str, str]:
+    """Generated speech of text (in the voice of settings: the live menu's English by
+    default) as a data: URL for the page's player (not stored), or ("", why not)."""
     text = " ".join(text.split())[:PREVIEW_CHARACTERS]
-    settings = live_menu().settings
+    settings = settings or live_menu().settings
     with tempfile.TemporaryDirectory(prefix="ivr-preview-") as tmp:
         raw, wav = Path(tmp) / "speech.wav", Path(tmp) / "telephony.wav"
         try:
