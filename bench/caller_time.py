@@ -2,7 +2,8 @@
 
 A caller presses each key as soon as their option has been said (the shortest key path).
 Run: python bench/caller_time.py
-Targets: 999 within 6 s; every helpline within 25 s and 2 key presses.
+Targets: 999 within 6 s; every helpline within 25 s and 2 key presses; each other
+language offered in its own words within 20 s, and 999 within 6 s of choosing it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ REPO_MENU = ROOT / "menus.yaml"
 
 sys.path.insert(0, str(ROOT))
 
-from ivr.audio.journeys import before_999, journeys  # noqa: E402
+from ivr.audio.journeys import before_999, journeys, offered  # noqa: E402
 from ivr.audio.prompts import PromptStore  # noqa: E402
 from ivr.menu.load import load_menu  # noqa: E402
 from ivr.store.changes import Store  # noqa: E402
@@ -43,6 +44,18 @@ def main() -> None:
         flag = "" if j.seconds <= 25 and len(j.keys) <= 2 else "  <- over target"
         print(f"{j.seconds:5.1f} s  keys {' '.join(j.keys):<4} {name}{flag}")
     print(f"slowest helpline: {worst:.1f} s (target 25)")
+    for code, seconds in offered(store).items():
+        language = store.menu.languages[code]
+        flag = "" if seconds <= 20 else "  <- over target"
+        print(
+            f"\n{language.name}: offered in {language.name} at {seconds:.1f} s (target 20){flag}"
+        )
+        heard = before_999(store, code)
+        print(f"  999 heard {heard:.1f} s after choosing it (target 6)")
+        found = journeys(store, code)
+        slowest = max(found, key=lambda j: j.seconds)
+        name = store.menu.helplines[slowest.helpline].name
+        print(f"  slowest helpline after choosing it: {slowest.seconds:.1f} s ({name})")
 
 
 if __name__ == "__main__":
