@@ -711,6 +711,12 @@ def test_words_in_another_language(app: Flask, accounts: Accounts, editor: Brows
     assert "    name: Refuge in Derby City\n    name.pl: >-\n      schronisko Refuge\n" in text
 
 
+def test_a_prompt_in_another_language_has_its_page_to_record_it(editor: Browser) -> None:
+    page = html.unescape(editor.text(editor.get("/console/prompts/pl.greeting")))
+    assert "W razie zagrożenia rozłącz się i dzwoń pod 9 9 9." in page
+    assert "Record" in page or "record" in page
+
+
 def test_the_now_page_lists_texts_no_fluent_speaker_checked(editor: Browser) -> None:
     page = html.unescape(editor.text(editor.get("/console/")))
     assert "Texts no fluent speaker has checked" in page

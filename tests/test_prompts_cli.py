@@ -9,11 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from ivr.commands.main import main
 from ivr.commands.options import cli_store
-from tests.conftest import SMALL_MENU, TEST_DATABASE_URL, tone
+from tests.conftest import REPO_MENU, SMALL_MENU, TEST_DATABASE_URL, tone
 
 
 @pytest.fixture
@@ -174,3 +174,26 @@ def test_a_broken_menu(tmp_path: Path, write_menu: Callable[[str], Path]) -> Non
     result = CliRunner().invoke(main, ["prompts", "list", "--menu", str(menu)])
     assert result.exit_code == 1
     assert result.output.startswith("Error: menus.yaml:7: helplines.refuge_derby.number")
+
+
+def test_a_fluent_speakers_take_for_a_prompt_in_another_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A language's prompts are recorded exactly as English ones: by their id."""
+    monkeypatch.setenv("DATABASE_URL", TEST_DATABASE_URL or f"sqlite:///{tmp_path / 's.db'}")
+    monkeypatch.setenv("STATE_DIR", str(tmp_path / "state"))
+
+    def run(*args: str) -> Result:
+        options = ["--menu", str(REPO_MENU), "--dir", str(REPO_MENU.parent / "prompts")]
+        return CliRunner().invoke(main, ["prompts", *args, *options])
+
+    source = tone(tmp_path / "polish greeting.wav", seconds=12)
+    result = run("import", "pl.greeting", str(source))
+    assert result.exit_code == 0, result.output
+    assert result.output == "pl.greeting: now plays polish greeting.wav (12.0 s)\n"
+    assert "pl.greeting" in cli_store().snapshot().live
+    listing = run("list").output
+    line = next(row for row in listing.splitlines() if " pl.greeting " in row)
+    assert "recorded" in line and "words not yet checked" in line
+    assert "999 after choosing Polish: unknown (the greeting is a recording)" in listing
+    assert "999 after choosing Romanian: 4." in listing
