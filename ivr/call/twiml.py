@@ -116,7 +116,7 @@ class Renderer:
         url = self.audio(language_id)
         if url:
             verb.play(url)
-        elif lang and not self.menu.speaking(lang).settings.say_voice:
+        elif lang and not self.voiced(lang):
             if prompt_id in self.menu.prompts:  # a language's own offer has no English
                 self.speak(verb, prompt_id)
         else:
@@ -173,7 +173,9 @@ class Renderer:
         if offers and "greeting" in lead:
             self._offer(gather)
         if hidden:
-            self.say(gather, menu.composer.node(menu.nodes[node_id], hidden), lang)
+            voiced = self.menu.speaking(self.voiced(lang))
+            said = voiced.composer.node(voiced.nodes[node_id], hidden)
+            self.say(gather, said, self.voiced(lang))
         else:
             self.speak(gather, f"node.{node_id}", lang)
         if offers and "greeting" not in lead:
@@ -283,7 +285,7 @@ class Renderer:
         while step < len(chain) and not self.availability.is_open(
             self.menu.helplines[chain[step]], now
         ):
-            skipped.append(self.closed(self.menu.helplines[chain[step]], now, lang))
+            skipped.append(self.closed(self.menu.helplines[chain[step]], now, self.voiced(lang)))
             step += 1
         if not skipped:
             version = self.version()
@@ -293,18 +295,16 @@ class Renderer:
         for prompt_id in lead:
             self.speak(response, prompt_id, lang)
         for text in skipped:
-            self.say_closed(response, text, lang)
+            self.say(response, text, self.voiced(lang))
         if step >= len(chain):
             return self.numbers(0, (), response, lang)
         self._add_ring(response, node_id, key, step, line, lang)
         return str(response).replace(DIAL_TOKEN, new_token())
 
-    def say_closed(self, response: VoiceResponse, text: str, lang: str) -> None:
-        """A closed helpline's words; where Twilio has no voice for the language, the
-        English words (no audio can exist for a text made at call time)."""
-        if lang and not self.menu.speaking(lang).settings.say_voice:
-            lang = ""
-        self.say(response, text, lang)
+    def voiced(self, lang: str) -> str:
+        """The language a text made at call time is said in: the call's, where Twilio has
+        a voice for it, else English (no audio can exist for such a text)."""
+        return lang if self.menu.speaking(lang).settings.say_voice else ""
 
     def _render_ring(
         self,
