@@ -314,3 +314,17 @@ def test_words_made_at_call_time_are_said_in_a_voice_twilio_has(tmp_path: Path) 
     closed = [e.text for e in Simulator(shipped).call(["#", "4", "1"]).events if e.kind == "say"]
     assert any("The ManKind Initiative is closed now" in t for t in closed)
     assert not any(re.search(r"[\u0600-\u06ff]", t) for t in urdu + closed)
+
+
+def test_the_report_has_a_table_of_calls_per_language(app: Flask) -> None:
+    from ivr.report.summary import read, tables
+
+    for _ in range(5):
+        Simulator(app).call(["7", "hangup"])
+        Simulator(app).call(["română", "hangup"])  # chosen by speech: counted the same
+    app.extensions["ivr.tally"].flush()
+    engine = app.extensions["ivr.store"].engine
+    found = tables(read(engine, SATURDAY.date().replace(day=1), SATURDAY.date()), "month")
+    table = next(t for t in found if t.title.startswith("Calls in another language"))
+    assert table.columns[:2] == ["Polish", "Romanian"]
+    assert table.shown[0] == ["5", "5", "10"]  # and counts of 1-4 are never shown (above)
