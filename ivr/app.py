@@ -104,10 +104,11 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["ivr.prompts"] = store
     closures = overrides.Closures(lambda: holder["live"].snapshot.closures)
 
-    def parts(menu: Menu) -> tuple[Renderer, Callable[[str], str]]:
+    def parts(menu: Menu) -> tuple[Renderer, Callable[..., str]]:
         availability = overrides.Availability(menu, closures, app.config["CLOCK"])
         renderer = Renderer(menu, store.audio_url, availability, store.version, accepted)
-        return renderer, lru_cache(maxsize=64)(lambda line: render_failsafe(menu, line))
+        failsafe = lru_cache(maxsize=64)(lambda line, lang="": render_failsafe(menu, line, lang))
+        return renderer, failsafe
 
     renderer, failsafe = parts(repo_menu)
     line = Line(renderer, RequestValidator(token), failsafe, app.config["PUBLIC_BASE_URL"])

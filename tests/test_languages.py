@@ -328,3 +328,25 @@ def test_the_report_has_a_table_of_calls_per_language(app: Flask) -> None:
     table = next(t for t in found if t.title.startswith("Calls in another language"))
     assert table.columns[:2] == ["Polish", "Romanian"]
     assert table.shown[0] == ["5", "5", "10"]  # and counts of 1-4 are never shown (above)
+
+
+def test_a_failure_apologises_in_the_callers_language_where_twilio_can(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ivr.call.twiml import Renderer
+
+    def broken(*args: object) -> str:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(Renderer, "choose", broken)
+    simulator = Simulator(app)
+    polish = simulator.request("/voice/choose?m=main&s=0&i=0&g=pl", "POST", {"Digits": "2"})
+    says = polish.findall("Say")
+    assert says[0].text == MENU.prompts["pl.error"] and says[0].get("voice") == "Polly.Ewa"
+    assert polish.find("Dial/Number").text == MENU.operator.e164  # type: ignore[union-attr]
+    assert [s.text for s in says[1:]] == [
+        MENU.prompts["pl.fallback_numbers"],
+        MENU.prompts["pl.goodbye"],
+    ]
+    urdu = simulator.request("/voice/choose?m=main&s=0&i=0&g=ur", "POST", {"Digits": "2"})
+    assert urdu.findall("Say")[0].text == MENU.prompts["error"]  # no Urdu voice: English

@@ -529,16 +529,22 @@ def closed_text(
     return text[:1].upper() + text[1:]
 
 
-def render_failsafe(menu: Menu, line: str) -> str:
+def render_failsafe(menu: Menu, line: str, lang: str = "") -> str:
     """Static TwiML for any failure: apologise, dial the 24/7 line, read its number.
 
     line: the number the caller dialled (the line's own), shown to the 24/7 line when
-    settings.caller_id is unset; never the caller's. "{{To}}" for a TwiML Bin.
+    settings.caller_id is unset; never the caller's. "{{To}}" for a TwiML Bin. lang: the
+    caller's language, where Twilio has a voice for it (only <Say>: nothing here may
+    depend on fetching audio); English otherwise.
     """
+    spoken = menu.speaking(lang)
+    if not spoken.settings.say_voice:
+        spoken = menu
     settings = menu.settings
     response = VoiceResponse()
-    say = {"voice": settings.say_voice, "language": settings.language}
-    response.say(menu.prompts["error"], **say)
+    voice = spoken.settings
+    say = {"voice": voice.say_voice, "language": voice.say_language or voice.language}
+    response.say(spoken.prompts["error"], **say)
     dial = response.dial(
         answer_on_bridge=True,
         ring_tone="uk",
@@ -547,8 +553,8 @@ def render_failsafe(menu: Menu, line: str) -> str:
     )
     dial.number(menu.operator.e164)
     # With no action on the Dial these run whenever the caller is still there after it
-    response.say(menu.prompts["fallback_numbers"], **say)
-    response.say(menu.prompts["goodbye"], **say)
+    response.say(spoken.prompts["fallback_numbers"], **say)
+    response.say(spoken.prompts["goodbye"], **say)
     response.hangup()
     return str(response)
 

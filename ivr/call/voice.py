@@ -49,7 +49,7 @@ class Line:
 
     renderer: Renderer
     validator: RequestValidator
-    failsafe: Callable[[str], str]  # the line's number -> the fail-safe TwiML
+    failsafe: Callable[..., str]  # (the line's number, language) -> the fail-safe TwiML
     public_base_url: str
 
 
@@ -160,7 +160,7 @@ def call_failed(line: Line, path: str, p: Params) -> str:
         log.exception("helpline leg %s failed; it hangs up", redact(path))
         return hang_up(line.renderer)
     log.exception("webhook %s failed; the caller was sent to the 24/7 line", redact(path))
-    return line.failsafe(p.line_number())
+    return line.failsafe(p.line_number(), language(line.renderer, p))
 
 
 def refused(path: str) -> Response:
