@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 
@@ -41,6 +42,10 @@ DIGIT_WORDS = {
 FILLER = frozenset("option number press key please the um er erm uh i want choose".split())
 
 
+# Outside ASCII, letters' marks matter (Gurmukhi's and Urdu's vowel signs): see _kept
+_NOT_WORD = re.compile(r"[^a-z0-9\s*#]")
+
+
 def _kept(character: str) -> bool:
     """Letters, their marks (Gurmukhi's and Urdu's vowel signs), digits, spaces, * and #."""
     return character.isspace() or character in "*#" or unicodedata.category(character)[0] in "LMN"
@@ -53,8 +58,12 @@ def _ascii_digits(word: str) -> str:
 
 def tokens(text: str) -> tuple[str, ...]:
     """Lower-case words without punctuation; spelled letters and digits joined up."""
-    text = unicodedata.normalize("NFC", text.casefold().replace("-", " "))
-    words = "".join(c for c in text if _kept(c)).split()
+    text = text.casefold().replace("-", " ")
+    if text.isascii():
+        words = _NOT_WORD.sub("", text).split()
+    else:
+        text = unicodedata.normalize("NFC", text)
+        words = "".join(c for c in text if _kept(c)).split()
     words = [DIGIT_WORDS.get(w, _ascii_digits(w)) for w in words]
     joined: list[str] = []
     last_kind = ""
