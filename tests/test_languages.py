@@ -277,6 +277,29 @@ def test_a_language_with_no_voice_or_a_wrong_one() -> None:
         (("    speech: ro-RO\n", "    speech: romanian\n"), "is not one of Twilio's speech"),
         (("  ro:\n    name: Romanian", "  xx:\n    name: Romanian"), "'xx' is not a language"),
         (("greeting.pl:", "greeting.de:"), "unknown key 'greeting.de'"),
+        (("    key: 8\n", "    key: 88\n"), "languages.ro.key: '88' is not a phone key"),
+        (
+            ("    speech: pl-PL  ", "    speech: pl-PL\n    speech_model: magic  "),
+            "languages.pl.speech_model: unknown speech model 'magic'",
+        ),
+        (
+            ("    confirmed: false\n", "    confirmed: maybe\n"),
+            "confirmed: expected true or false",
+        ),
+        (
+            ("[polski, po polsku, polish]", "polski"),
+            "languages.pl.words: expected a list of words",
+        ),
+        (
+            ("    title: Main menu\n", "    title: Main menu\n    say.pl: Witaj.\n"),
+            "menus.main.say.pl: there is no English 'say' here to translate",
+        ),
+        (("polsku — naciśnij {key}.", "polsku — naciśnij {key."), "offer.pl: unmatched { or }"),
+        (("polsku — naciśnij {key}.", "polsku {name}."), "offer.pl: unknown placeholder {name}"),
+        (
+            ("    tts_voice: ur\n", "    tts_voice: ur\n    colour: green\n"),
+            "unknown key 'colour'",
+        ),
     ],
 )
 def test_language_settings_are_checked(change: tuple[str, str], message: str) -> None:
