@@ -550,6 +550,11 @@ def test_a_translation_is_written_beside_its_english_text() -> None:
     assert "    say: Hello.\n    say.pl: >-\n      Dzień dobry.\n    options: {}\n" in added
     changed = set_text(added, ("menus", "main", "say.pl"), "Cześć.")
     assert changed.count("say.pl") == 1 and "Cześć." in changed and "Dzień" not in changed
+    # After a folded text and a blank line, the blank line stays with what follows
+    folded = "prompts:\n  goodbye: >-\n    Bye.\n\nmenus: {}\n"
+    assert set_text(folded, ("prompts", "goodbye.pl"), "Pa.") == (
+        "prompts:\n  goodbye: >-\n    Bye.\n  goodbye.pl: >-\n    Pa.\n\nmenus: {}\n"
+    )
     with pytest.raises(IvrError, match="menus.other is not in the live menu"):
         set_text(text, ("menus", "other", "options", "say.pl"), "x")
 

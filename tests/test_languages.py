@@ -373,3 +373,22 @@ def test_a_failure_apologises_in_the_callers_language_where_twilio_can(
     ]
     urdu = simulator.request("/voice/choose?m=main&s=0&i=0&g=ur", "POST", {"Digits": "2"})
     assert urdu.findall("Say")[0].text == MENU.prompts["error"]  # no Urdu voice: English
+
+
+def test_without_espeak_ng_no_voice_is_known_so_none_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ivr.menu import engines
+
+    engines.espeak_voices.cache_clear()
+    monkeypatch.setattr(engines.shutil, "which", lambda command: None)
+    try:
+        assert engines.espeak_voices() == frozenset()
+        wrong = SHIPPED.replace("    tts_voice: pl  ", "    tts_voice: klingon  ")
+        found = messages(wrong)
+        assert not any("klingon" in m for m in found)  # checked where it can be built
+        missing = [m for m in found if "espeak-ng is not installed here" in m]
+        assert len(missing) == len(MENU.languages)
+        assert all(".tts_voice: warning: " in m for m in missing)
+    finally:
+        engines.espeak_voices.cache_clear()

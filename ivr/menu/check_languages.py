@@ -7,7 +7,7 @@ import re
 import string
 from typing import TYPE_CHECKING, Any
 
-from ivr.menu.engines import espeak_voices
+from ivr.menu.engines import engine_missing, espeak_voices
 from ivr.menu.languages import (
     LANGUAGE_KEY_CHOICES,
     LANGUAGE_KEYS,
@@ -154,7 +154,9 @@ class LanguageChecks:
         if not texts["tts_voice"] and not texts["say_voice"]:
             self.error(path, f"{name} has no voice: give tts_voice (espeak-ng) or say_voice")
             ok = False
-        elif texts["tts_voice"] and espeak_voices() and texts["tts_voice"] not in espeak_voices():
+        elif texts["tts_voice"] and engine_missing("espeak"):
+            self.error((*path, "tts_voice"), engine_missing("espeak"), warning=True)
+        elif texts["tts_voice"] not in espeak_voices() and texts["tts_voice"]:
             self.error(
                 (*path, "tts_voice"),
                 f"espeak-ng has no voice '{texts['tts_voice']}' (`espeak-ng --voices` lists them)",

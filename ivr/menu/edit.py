@@ -46,16 +46,16 @@ def set_text(text: str, path: tuple[str, ...], words: str) -> str:
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
-    node: yaml.Node = root
+    node = root
     for depth, name in enumerate(path[:-1]):
         child = _item(node, name)
         if child is None:
             if depth < len(path) - 2:
                 raise IvrError(f"{'.'.join(path[: depth + 1])} is not in the live menu")
             return "".join(lines) + f"\n{name}:\n" + _block(path[-1], words, 2)
-        node = child[1]
-        if not isinstance(node, yaml.MappingNode) or node.flow_style:
+        if not isinstance(child[1], yaml.MappingNode) or child[1].flow_style:
             raise IvrError(f"{'.'.join(path[: depth + 1])}: in the live menu is not a block")
+        node = child[1]
     key = path[-1]
     found = _item(node, key)
     if found is not None:
@@ -63,17 +63,13 @@ def set_text(text: str, path: tuple[str, ...], words: str) -> str:
         start, indent = item_key.start_mark.line, item_key.start_mark.column
         return "".join(lines[:start] + [_block(key, words, indent)] + lines[_end(lines, found) :])
     beside = _item(node, key.rpartition(".")[0]) if "." in key else None
-    last = beside or (node.value[-1] if node.value else None)
-    if last is None:
-        raise IvrError(f"{'.'.join(path[:-1])}: in the live menu is empty")
+    last = beside or node.value[-1]  # a block mapping has at least one item
     indent = last[0].start_mark.column
     at = _end(lines, last)
     return "".join(lines[:at] + [_block(key, words, indent)] + lines[at:])
 
 
-def _item(node: yaml.Node, name: str) -> tuple[yaml.Node, yaml.Node] | None:
-    if not isinstance(node, yaml.MappingNode):
-        return None
+def _item(node: yaml.MappingNode, name: str) -> tuple[yaml.Node, yaml.Node] | None:
     return next(((k, v) for k, v in node.value if str(k.value) == name), None)
 
 
