@@ -323,6 +323,9 @@ def test_every_page_passes_axe(page: Page, console: Console) -> None:
         "/console/prompts/greeting",
         "/console/words",
         "/console/words/greeting",
+        "/console/words?language=ur",  # right to left
+        "/console/words/prompts/greeting.pa",
+        "/console/prompts/pl.greeting",
         "/console/hours",
         "/console/menu",
         "/console/try",
