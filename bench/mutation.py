@@ -32,6 +32,8 @@ TESTS = [
     "tests/test_staff.py",
     "tests/test_report.py",
     "tests/test_console_pages.py",
+    "tests/test_failures.py",
+    "tests/test_languages.py",
 ]
 
 

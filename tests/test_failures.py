@@ -193,3 +193,50 @@ def test_a_media_path_that_no_audio_has_is_a_plain_404(app: Flask) -> None:
     response = app.test_client().get("/audio/prompts/greeting.wav")
     assert response.status_code == 404
     assert b"<Response>" not in response.data
+
+
+def test_a_dial_with_no_sound_token_and_no_dialbridged_is_not_taken_as_bridged(
+    app: Flask,
+) -> None:
+    root = answer(
+        app, "/voice/dialled?m=derby_city&k=1&n=0&t=nonsense", DialCallStatus="completed"
+    )
+    number = root.find("Dial/Number")
+    assert number is not None and number.text == MENU.operator.e164
+
+
+def test_confidence_at_the_minimum_is_enough(app: Flask) -> None:
+    minimum = str(MENU.settings.min_confidence)
+    root = answer(
+        app, "/voice/choose?m=main&s=0&i=0", SpeechResult="Derby city", Confidence=minimum
+    )
+    gather = root.find("Gather")
+    assert gather is not None and "m=derby_city" in gather.get("action", "")
+
+
+def test_a_failure_on_a_helpline_path_hangs_up_even_without_twilios_leg_markers(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object) -> str:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(Renderer, "whisper", broken)
+    root = answer(app, "/voice/whisper?m=derby_city&k=1&n=0")  # no Direction, no ParentCallSid
+    assert [v.tag for v in root] == ["Hangup"]
+
+
+def test_a_helpline_that_asked_for_the_callers_number_gets_no_caller_id(
+    tmp_path: Path,
+) -> None:
+    text = REPO_MENU.read_text(encoding="utf-8").replace(
+        "    name: Refuge in Derby City\n",
+        "    name: Refuge in Derby City\n    show_caller_number: true\n",
+    )
+    menu = tmp_path / "menus.yaml"
+    menu.write_text(text, encoding="utf-8")
+    app = create_app(config(tmp_path, IVR_MENU=str(menu)))
+    renderer: Renderer = app.extensions["ivr"].renderer
+    refuge = ET.fromstring(renderer.transfer("derby_city", "1", 0, LINE)).find("Dial")
+    assert refuge is not None and refuge.get("callerId") is None
+    other = ET.fromstring(renderer.transfer("derby_city", "2", 0, LINE)).find("Dial")
+    assert other is not None and other.get("callerId") == LINE
