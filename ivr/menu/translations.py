@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ivr.menu.check import PLACEHOLDERS
 from ivr.menu.check_languages import TRANSLATED_PROMPTS
 from ivr.menu.languages import LANGUAGE_PROMPTS
 from ivr.menu.model import DEFAULT_PROMPTS, Menu
@@ -34,8 +35,6 @@ class Text:
 def texts(menu: Menu, code: str = "") -> list[Text]:
     """The texts of a language ("" English: the fixed texts; staff change the rest of
     English on the Menu page)."""
-    from ivr.menu.check import PLACEHOLDERS
-
     if not code:
         return [
             Text(("prompts", key), key, "", menu.composer.texts[key], PLACEHOLDERS.get(key, ()))
