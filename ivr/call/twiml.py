@@ -563,8 +563,7 @@ def _hints(node: Node, menu: Menu) -> str:
     """Twilio's speech hints for a menu: its keywords, the words for the keys every menu
     has, and at the home menu each language's name."""
     words = [k for o in node.options for k in o.keywords]
-    reserved = dict(menu.language.key_words) if menu.language else speech.RESERVED_WORDS
-    words += [w for ws in reserved.values() for w in ws]
+    words += [w for ws in menu.reserved_words.values() for w in ws]
     if node.parent is None:
         words += [w for lang in menu.languages.values() for w in lang.words]
     return ", ".join(dict.fromkeys(words))

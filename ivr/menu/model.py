@@ -147,6 +147,11 @@ class Menu:
         translation = self.translations.get(code)
         return translation.settings if translation and rest else self.settings
 
+    @property
+    def reserved_words(self) -> Mapping[str, tuple[str, ...]]:
+        """What callers say for the keys every menu has, in this menu's language."""
+        return reserved_words(self.language)
+
     def language_of(self, key: str) -> Language | None:
         """The language a key at the home menu chooses, if any."""
         return next((lang for lang in self.languages.values() if lang.key == key), None)
@@ -203,13 +208,18 @@ def _build(
     helplines = {hid: _helpline(hid, h) for hid, h in data["helplines"].items()}
     nodes = {nid: _node(nid, n) for nid, n in data["menus"].items()}
     nodes = _with_parents(nodes, settings.home)
-    reserved = dict(language.key_words) if language else speech.RESERVED_WORDS
+    reserved = reserved_words(language)
     nodes = {nid: _with_phrases(n, settings, reserved, languages) for nid, n in nodes.items()}
     composer = Composer(settings, helplines, {**DEFAULT_PROMPTS, **(data.get("prompts") or {})})
     prompts = compose_prompts(composer, helplines, nodes, language)
     return Menu(
         settings, helplines, nodes, prompts, composer, name, warnings, languages, language=language
     )
+
+
+def reserved_words(language: Language | None) -> Mapping[str, tuple[str, ...]]:
+    """operator/repeat/back -> what callers say for them: a language's own, or English."""
+    return dict(language.key_words) if language else speech.RESERVED_WORDS
 
 
 def _settings_in(english: Settings, lang: Language) -> Settings:
