@@ -78,6 +78,8 @@ def api(tmp_path: Path) -> Iterator[str]:
         sid("quiet"): tone(tmp_path / "quiet.wav", seconds=4, level=0).read_bytes(),
         sid("short"): tone(tmp_path / "short.wav", seconds=1).read_bytes(),
         sid("slow"): tone(tmp_path / "slow.wav", seconds=4).read_bytes(),
+        # Polish greeting's words take about 17 s
+        sid("long"): tone(tmp_path / "long.wav", seconds=9, rate=8000, channels=1).read_bytes(),
     }
     FakeTwilio.requests = []
     FakeTwilio.not_ready = {}
@@ -99,6 +101,17 @@ def staff_app(tmp_path: Path, write_menu: Callable[[str], Path], api: str) -> Fl
             FETCH_SECONDS=5.0,
         )
     )
+
+
+@pytest.fixture
+def languages_app(tmp_path: Path, api: str) -> Flask:
+    """The shipped menu, every language in it, with recording by phone set up."""
+    return create_app(config(tmp_path, STAFF_PIN=PIN, TWILIO_API_BASE=api, FETCH_SECONDS=5.0))
+
+
+def number_of(app: Flask, prompt_id: str) -> str:
+    """The prompt's number, as `ivr prompts list` and the console show it."""
+    return str(list(app.extensions["ivr.prompts"].menu.prompts).index(prompt_id) + 1)
 
 
 def staff_call(app: Flask, inputs: list[str | None]) -> list[str]:
@@ -360,3 +373,44 @@ def test_a_right_pin_during_a_lock_out_does_not_get_in(staff_app: Flask) -> None
     text = response.get_data(as_text=True)
     assert "Too many wrong PINs. Recording by phone is locked for a while." in text
     assert "Enter the prompt number" not in text
+
+
+def test_a_prompt_in_another_language_is_recorded_by_phone(languages_app: Flask) -> None:
+    number = number_of(languages_app, "pl.greeting")
+    events = staff_call(languages_app, [PIN, number, "long", "1"])
+    assert f"[say] Prompt {number}. Callers now hear:" in events
+    assert "[play] (the take of pl.greeting just recorded)" in events
+    store = languages_app.extensions["ivr.prompts"]
+    assert store.status("pl.greeting") == "recorded"
+    assert store.status("greeting") == "generated"  # the English greeting is untouched
+    # A caller who chooses Polish hears the take; an English caller does not
+    polish = Simulator(languages_app).call([store.menu.languages["pl"].key])
+    heard = [e.url for e in polish.events if e.kind == "play"]
+    assert store.audio_url("pl.greeting") in heard
+    english = languages_app.extensions["ivr"].renderer.start()
+    assert store.audio_url("pl.greeting") not in english
+
+
+@pytest.mark.parametrize(
+    ("prompt_id", "voice", "said"),
+    [
+        ("pl.greeting", ("Polly.Ewa", "pl-PL"), "W razie zagrożenia"),
+        ("pa.greeting", ("Google.pa-IN-Standard-A", "pa-IN"), "ਜੇ ਤੁਸੀਂ"),
+        ("ur.greeting", ("Polly.Amy", "en-GB"), "Nothing yet: this prompt has no audio"),
+    ],
+)
+def test_a_prompt_without_audio_is_said_in_its_own_languages_voice(
+    tmp_path: Path, api: str, prompt_id: str, voice: tuple[str, str], said: str
+) -> None:
+    app = create_app(
+        config(tmp_path, STAFF_PIN=PIN, TWILIO_API_BASE=api, PROMPTS_DIR=str(tmp_path / "none"))
+    )
+    path = "/staff/prompt"
+    data = call_params(Digits=number_of(app, prompt_id))
+    answer = app.test_client().post(
+        path, data=data, headers={"X-Twilio-Signature": sign(BASE + path, data)}
+    )
+    says = ET.fromstring(answer.get_data(as_text=True)).findall("Say")
+    heard = says[1]  # after "Prompt N. Callers now hear:"
+    assert (heard.get("voice"), heard.get("language")) == voice
+    assert heard.text is not None and heard.text.startswith(said)

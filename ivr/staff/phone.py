@@ -52,6 +52,18 @@ def _say(response: VoiceResponse, text: str) -> None:
     response.say(text, voice=settings.say_voice, language=settings.language)
 
 
+def _say_text_of(response: VoiceResponse, prompt_id: str) -> None:
+    """A prompt with no audio yet: its words in its own language's Twilio voice, or, where
+    Twilio has none (Urdu), why nothing can be played rather than the words garbled."""
+    menu = _store().menu
+    voice = menu.settings_for(prompt_id)
+    if not voice.say_voice:
+        _say(response, "Nothing yet: this prompt has no audio, and Twilio has no voice for it.")
+        return
+    language = voice.say_language or voice.language
+    response.say(menu.prompts[prompt_id], voice=voice.say_voice, language=language)
+
+
 def _xml(response: VoiceResponse) -> Response:
     return Response(str(response), mimetype="text/xml")
 
@@ -132,7 +144,7 @@ def _record(number: str, lead: str = "") -> Response:
     if url:
         response.play(url)
     else:
-        _say(response, _store().menu.prompts[prompt_id])
+        _say_text_of(response, prompt_id)
     _say(response, "After the beep, say the new prompt, then press hash.")
     response.record(
         action=f"{bp.url_prefix}/recorded?{urlencode({'p': number})}",
