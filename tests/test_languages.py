@@ -12,7 +12,7 @@ from flask import Flask
 
 from ivr import create_app
 from ivr.audio.journeys import before_999, journeys, offered
-from ivr.call.twiml import closed_text
+from ivr.call.twiml import Renderer, closed_text
 from ivr.menu.hours import LONDON
 from ivr.menu.languages import spoken_when_in
 from ivr.menu.load import load_menu, menu_from_text
@@ -356,8 +356,6 @@ def test_the_report_has_a_table_of_calls_per_language(app: Flask) -> None:
 def test_a_failure_apologises_in_the_callers_language_where_twilio_can(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ivr.call.twiml import Renderer
-
     def broken(*args: object) -> str:
         raise RuntimeError("disk on fire")
 

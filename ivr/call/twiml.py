@@ -102,9 +102,7 @@ class Renderer:
 
     def say(self, verb: VoiceResponse | Gather, text: str, lang: str = "") -> None:
         """Say a text made at call time (no audio can exist for it), in the call's language."""
-        settings = self.menu.speaking(lang).settings
-        language = settings.say_language or settings.language
-        verb.say(text, voice=settings.say_voice or None, language=language)
+        verb.say(text, **self.menu.speaking(lang).settings.say_as)
 
     def speak(self, verb: VoiceResponse | Gather, prompt_id: str, lang: str = "") -> None:
         """Play the prompt's audio if there is any for its current text, else say the text.
@@ -542,8 +540,7 @@ def render_failsafe(menu: Menu, line: str, lang: str = "") -> str:
         spoken = menu
     settings = menu.settings
     response = VoiceResponse()
-    voice = spoken.settings
-    say = {"voice": voice.say_voice, "language": voice.say_language or voice.language}
+    say = spoken.settings.say_as
     response.say(spoken.prompts["error"], **say)
     dial = response.dial(
         answer_on_bridge=True,

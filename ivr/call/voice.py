@@ -143,8 +143,7 @@ def hang_up(renderer: Renderer, text: str = "") -> str:
     """Say text (if any) and hang up."""
     response = VoiceResponse()
     if text:
-        settings = renderer.settings
-        response.say(text, voice=settings.say_voice, language=settings.language)
+        renderer.say(response, text)
     response.hangup()
     return str(response)
 

@@ -46,6 +46,11 @@ class Settings:
     tts_engine: str = "espeak"  # espeak (pyttsx3 + espeak-ng) or flite (recorded voices)
     tts_voice: str = "gmw/en"
 
+    @property
+    def say_as(self) -> dict[str, str | None]:
+        """Twilio's <Say> voice and language for a text with no audio (no voice: none)."""
+        return {"voice": self.say_voice or None, "language": self.say_language or self.language}
+
 
 # Fixed texts; menus.yaml `prompts:` may re-word any of them. {name} placeholders
 # allowed in each are listed in check.PLACEHOLDERS.

@@ -48,8 +48,7 @@ def _lock() -> PinLockout:
 
 
 def _say(response: VoiceResponse, text: str) -> None:
-    settings = _store().menu.settings
-    response.say(text, voice=settings.say_voice, language=settings.language)
+    response.say(text, **_store().menu.settings.say_as)
 
 
 def _say_text_of(response: VoiceResponse, prompt_id: str) -> None:
@@ -60,8 +59,7 @@ def _say_text_of(response: VoiceResponse, prompt_id: str) -> None:
     if not voice.say_voice:
         _say(response, "Nothing yet: this prompt has no audio, and Twilio has no voice for it.")
         return
-    language = voice.say_language or voice.language
-    response.say(menu.prompts[prompt_id], voice=voice.say_voice, language=language)
+    response.say(menu.prompts[prompt_id], **voice.say_as)
 
 
 def _xml(response: VoiceResponse) -> Response:
