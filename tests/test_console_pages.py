@@ -568,7 +568,7 @@ def test_decoding_refuses_what_is_not_a_prompt(
     big.write_bytes(b"\0" * 10)
     monkeypatch.setattr(decode, "MAX_BYTES", 5)
     with pytest.raises(IvrError, match="big.wav is over 0 MB"):
-        decode.telephony_take(big, "big.wav", tmp_path, 1.0)
+        decode.telephony_take(big, "big.wav", 1.0)
     monkeypatch.setattr(decode, "MAX_BYTES", 20 * 2**20)
     import av
 
@@ -582,14 +582,7 @@ def test_decoding_refuses_what_is_not_a_prompt(
         for packet in stream.encode():
             out.mux(packet)
     with pytest.raises(IvrError, match="v.mp4 has no sound in it"):
-        decode.telephony_take(video, "v.mp4", tmp_path, 1.0)
-
-    def no_sox(source: Path, target: Path) -> None:
-        raise IvrError("sox is missing")
-
-    monkeypatch.setattr(decode, "to_telephony", no_sox)
-    with pytest.raises(IvrError, match=r"t.wav could not be converted \(sox is missing\)"):
-        decode.telephony_take(tone(tmp_path / "t.wav"), "t.wav", tmp_path, 1.0)
+        decode.telephony_take(video, "v.mp4", 1.0)
 
 
 def test_words_of_a_helpline_text_and_when_speech_cannot_be_made(
@@ -608,7 +601,7 @@ def test_words_of_a_helpline_text_and_when_speech_cannot_be_made(
     def no_espeak(*args: object, **kwargs: object) -> None:
         raise IvrError("espeak-ng is missing")
 
-    monkeypatch.setattr(tts.FreshSpeaker, "__init__", no_espeak)
+    monkeypatch.setattr(tts.EspeakSpeaker, "__init__", no_espeak)
     monkeypatch.setattr(tts.FliteSpeaker, "__init__", no_espeak)
     quiet = editor.text(editor.post("/console/words/goodbye", {"words": "Bye, {service_name}."}))
     assert "No preview: espeak-ng is missing" in quiet

@@ -14,7 +14,7 @@ import pytest
 
 from bench.common import TOKEN as BENCH_TOKEN
 from bench.common import gunicorn
-from tests.conftest import REPO_MENU, call_params, sign
+from tests.conftest import REPO_MENU, call_params, sign, soon_for_processes
 
 ROOT = REPO_MENU.parent
 
@@ -72,7 +72,10 @@ def test_commands_use_the_current_folder(site: Path, project: Path) -> None:
     )
     # Refused for being too far ahead, not for a path inside site-packages
     assert "more than a year away" in closed.stderr
-    assert ivr(site, project, "hours", "close", "mankind", "--until", _soon()).returncode == 0
+    assert (
+        ivr(site, project, "hours", "close", "mankind", "--until", soon_for_processes()).returncode
+        == 0
+    )
     # The store was made here, in the project's state folder, not in site-packages
     assert (project / "state" / "ivr.sqlite3").is_file()
     assert "mankind          closed" in ivr(site, project, "hours").stdout
@@ -92,7 +95,9 @@ def test_the_environment_is_honoured_by_every_command(
     assert ivr(site, elsewhere, "check", **env).returncode == 0
     assert "missing" not in ivr(site, elsewhere, "prompts", "list", **env).stdout
     assert (
-        ivr(site, elsewhere, "hours", "close", "mankind", "--until", _soon(), **env).returncode
+        ivr(
+            site, elsewhere, "hours", "close", "mankind", "--until", soon_for_processes(), **env
+        ).returncode
         == 0
     )
     # The store defaults to the state folder: where the app looks too
@@ -127,9 +132,3 @@ def test_gunicorn_from_another_folder(site: Path, project: Path, tmp_path: Path)
         audio = twiml.split("<Play>")[1].split("</Play>")[0]
         with urllib.request.urlopen(f"http://127.0.0.1:{port}{audio}", timeout=5) as answer:
             assert answer.headers["Content-Type"] == "audio/wav"
-
-
-def _soon() -> str:
-    from datetime import datetime, timedelta
-
-    return (datetime.now() + timedelta(days=2)).strftime("%Y-%m-%d %H:%M")

@@ -49,14 +49,19 @@ def test_nothing_but_current_prompt_audio(app: Flask, path: str) -> None:
         assert b"RIFF" not in response.get_data()
 
 
-def test_an_audio_failure_is_a_plain_500_not_twiml(
+def test_an_audio_failure_plays_the_prompts_audio_now(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Twilio skips a <Play> it cannot fetch; TwiML there would be played as noise."""
+    """Twilio ends the call with an application error for a <Play> it cannot fetch: the
+    prompt's audio now stands in, for this fetch only (never cached as the URL's own)."""
 
     def broken(name: str) -> None:
         raise OSError("disk gone")
 
     monkeypatch.setattr(app.extensions["ivr.prompts"], "find", broken)
     with app.test_client().get("/audio/greeting.0123456789abcdef.wav") as answer:
-        assert (answer.status_code, answer.mimetype) == (500, "text/html")
+        assert (answer.status_code, answer.mimetype) == (200, "audio/wav")
+        assert answer.headers["Cache-Control"] == "no-store"
+        assert answer.get_data()[:4] == b"RIFF"
+    with app.test_client().get("/audio/nothing.0123456789abcdef.wav") as answer:
+        assert answer.status_code == 404  # no such prompt: nothing to stand in

@@ -98,7 +98,7 @@ def cut_short(path: Path) -> None:
         (
             "greeting",
             lambda p: p.write_text("not audio at all"),
-            "Error: take.wav is not audio that can be converted (",
+            "Error: take.wav could not be read as sound (",
         ),
         (
             "greeting",
@@ -118,8 +118,8 @@ def cut_short(path: Path) -> None:
         (
             "greeting",
             cut_short,
-            "Error: take.wav is cut short: it stops before its end (a damaged or unfinished "
-            "file); nothing was changed\n",
+            "Error: take.wav is cut short: it stops after 0.2 s of the 3.0 s it says it lasts "
+            "(a damaged or unfinished file); nothing was changed\n",
         ),
         (
             "greeting",

@@ -4,13 +4,16 @@ Passwords are hashed with argon2id; a second factor is a TOTP key (pyotp). Every
 to an account is one transaction with its audit entry (Store.change). Five wrong
 passwords or codes for an email within 15 minutes lock it for 15 minutes from the fifth,
 counted in the database for every instance; unknown emails are counted the same way, so
-neither the message nor the lock says whether an account exists.
+neither the message nor the lock says whether an account exists. A locked email is refused
+its code as well as its password. A reset or a disable ends the account's console
+sessions (ivr.staff.sessions) in the same transaction.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from ivr.menu.source import IvrError
 from ivr.store.changes import Store, Who, aware
-from ivr.store.models import Revision, SignInFailure, SignInLock, StaffAccount
+from ivr.store.models import ConsoleSession, Revision, SignInFailure, SignInLock, StaffAccount
 
 ROLES = ("viewer", "editor", "admin")
 MAX_FAILURES = 5
@@ -30,6 +33,11 @@ WINDOW = timedelta(minutes=15)
 LOCK_FOR = timedelta(minutes=15)
 MIN_PASSWORD = 12
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Besides control characters (NUL among them, which PostgreSQL cannot store), surrogates
+# and unassigned code points: the separators and direction overrides that make a name in
+# the audit log read as something it is not
+UNPRINTABLE_CATEGORIES = ("Cc", "Cs", "Cn", "Zl", "Zp")
+DIRECTION_OVERRIDES = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 HASHER = PasswordHasher()  # argon2id, the library's recommended parameters
 # Checked against when the email is unknown, so a wrong email takes as long as a wrong
 # password (the time would otherwise say which emails have accounts)
@@ -58,7 +66,8 @@ class SignInRefused(IvrError):
     """Wrong email, password or code, or locked: one message for all of them."""
 
 
-def _account(row: StaffAccount) -> Account:
+def as_account(row: StaffAccount) -> Account:
+    """The console's view of an account's row."""
     return Account(
         id=row.id,
         email=row.email,
@@ -69,6 +78,22 @@ def _account(row: StaffAccount) -> Account:
         two_factor=bool(row.totp_secret),
         made_at=aware(row.made_at),
     )
+
+
+def check_plain(text: str, what: str) -> None:
+    """Refuse text with a character that is not plain text, saying which and where."""
+    for position, character in enumerate(text, start=1):
+        category = unicodedata.category(character)
+        if category in UNPRINTABLE_CATEGORIES or character in DIRECTION_OVERRIDES:
+            raise IvrError(
+                f"{what} has a control character (U+{ord(character):04X}) at character "
+                f"{position}: type it again without it"
+            )
+
+
+def end_sessions(session: Session, account_id: int) -> None:
+    """End every console session of an account, in the transaction of the change."""
+    session.execute(delete(ConsoleSession).where(ConsoleSession.account_id == account_id))
 
 
 def check_password(password: str) -> None:
@@ -86,20 +111,15 @@ class Accounts:
 
     # Reading
 
-    def get(self, account_id: int) -> Account | None:
-        with Session(self.engine) as session:
-            row = session.get(StaffAccount, account_id)
-            return _account(row) if row else None
-
     def find(self, email: str) -> Account | None:
         with Session(self.engine) as session:
             row = session.scalar(select(StaffAccount).where(StaffAccount.email == _norm(email)))
-            return _account(row) if row else None
+            return as_account(row) if row else None
 
     def all(self) -> list[Account]:
         with Session(self.engine) as session:
             rows = session.scalars(select(StaffAccount).order_by(StaffAccount.email))
-            return [_account(r) for r in rows]
+            return [as_account(r) for r in rows]
 
     def admins(self) -> int:
         with Session(self.engine) as session:
@@ -115,6 +135,7 @@ class Accounts:
             raise IvrError(f"'{email}' is not an email address")
         if role not in ROLES:
             raise IvrError(f"unknown role '{role}' (roles: {', '.join(ROLES)})")
+        check_plain(name, "the name")
         if not name.strip():
             raise IvrError("a name is needed: it is what the audit log shows")
         check_password(password)
@@ -131,7 +152,7 @@ class Accounts:
             )
             session.add(row)
             session.flush()
-            return _account(row)
+            return as_account(row)
 
     def set_role(self, email: str, role: str, who: Who) -> Account:
         if role not in ROLES:
@@ -142,7 +163,7 @@ class Accounts:
         with self.store.change(who, "staff", account.email, account.role, role) as session:
             row = session.get_one(StaffAccount, account.id)
             row.role = role
-            return _account(row)
+            return as_account(row)
 
     def disable(self, email: str, who: Who) -> Account:
         account = self._known(email)
@@ -151,11 +172,13 @@ class Accounts:
         with self.store.change(who, "staff", account.email, "enabled", "disabled") as session:
             row = session.get_one(StaffAccount, account.id)
             row.disabled = True
-            row.session_key = secrets.token_hex(16)  # signs them out everywhere
-            return _account(row)
+            row.session_key = secrets.token_hex(16)
+            end_sessions(session, account.id)  # signed out of every browser
+            return as_account(row)
 
     def reset(self, email: str, password: str, who: Who) -> Account:
-        """A new password; two-factor cleared (enrolled again at the next sign-in)."""
+        """A new password; two-factor cleared (enrolled again at the next sign-in); signed
+        out everywhere; the lock-out and the count of failures towards it cleared."""
         check_password(password)
         account = self._known(email)
         after = "new password, two-factor cleared, enabled"
@@ -166,16 +189,24 @@ class Accounts:
             row.totp_last = 0
             row.disabled = False
             row.session_key = secrets.token_hex(16)
+            end_sessions(session, account.id)
             session.execute(delete(SignInLock).where(SignInLock.email == account.email))
-            return _account(row)
+            session.execute(delete(SignInFailure).where(SignInFailure.email == account.email))
+            return as_account(row)
 
     def enrol(self, account_id: int, secret: str, code: str, who: Who) -> bool:
-        """Turn on two-factor with secret if code is right for it now."""
+        """Turn on two-factor with secret if code is right for it now. Never for an account
+        that has it: a new authenticator replaces the old one only after an admin's reset."""
         counter = _code_counter(secret, code, self.store.clock())
         if counter is None:
             return False
         with self.store.change(who, "staff", who.name, "one factor", "two-factor on") as session:
-            row = session.get_one(StaffAccount, account_id)
+            row = session.get_one(StaffAccount, account_id, with_for_update=True)
+            if row.totp_secret:
+                raise IvrError(
+                    f"{row.email} already has two-factor: an admin's reset clears it, "
+                    "then a new one is set up at the next sign-in"
+                )
             row.totp_secret = secret
             row.totp_last = counter
         return True
@@ -184,38 +215,40 @@ class Accounts:
 
     def locked_until(self, email: str) -> datetime | None:
         with Session(self.engine) as session:
-            until = session.scalar(
-                select(SignInLock.until).where(SignInLock.email == _norm(email))
-            )
+            return self._locked(session, _norm(email))
+
+    def _locked(self, session: Session, email: str) -> datetime | None:
+        until = session.scalar(select(SignInLock.until).where(SignInLock.email == email))
         now = self.store.clock()
         return aware(until) if until is not None and aware(until) > now else None
 
     def sign_in(self, email: str, password: str) -> Account:
         """The account if the password is right and it may sign in; else SignInRefused."""
-        email = _norm(email)
+        try:
+            email = _norm(email)
+        except IvrError as e:  # no account has such an email: refused as any wrong one
+            _verify(_DUMMY, password)
+            raise SignInRefused("") from e
         if self.locked_until(email):
             raise SignInRefused(email)
         with Session(self.engine) as session:
             row = session.scalar(select(StaffAccount).where(StaffAccount.email == email))
             stored = row.password_hash if row else _DUMMY
-            try:
-                HASHER.verify(stored, password)
-                right = row is not None and not row.disabled
-            except (VerificationError, InvalidHashError):
-                right = False
+            right = _verify(stored, password) and row is not None and not row.disabled
             if right and row is not None and HASHER.check_needs_rehash(stored):
                 row.password_hash = HASHER.hash(password)
                 session.commit()
         if not right or row is None:
             self.failed(email)
             raise SignInRefused(email)
-        return _account(row)
+        return as_account(row)
 
     def second_factor(self, account_id: int, code: str) -> bool:
-        """Whether code is the account's current TOTP code, not used before."""
+        """Whether code is the account's current TOTP code, not used before, and its email
+        is not locked (a wrong code counts towards the lock as a wrong password does)."""
         with Session(self.engine) as session, session.begin():
             row = session.get(StaffAccount, account_id, with_for_update=True)
-            if row is None or not row.totp_secret:
+            if row is None or not row.totp_secret or self._locked(session, row.email):
                 return False
             counter = _code_counter(row.totp_secret, code, self.store.clock())
             if counter is None or counter <= row.totp_last:
@@ -282,5 +315,14 @@ def _code_counter(secret: str, code: str, now: datetime) -> int | None:
     return None
 
 
+def _verify(stored: str, password: str) -> bool:
+    try:
+        return HASHER.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def _norm(email: str) -> str:
+    """An email as accounts are keyed by (IvrError if it has a control character)."""
+    check_plain(email, "the email")
     return email.strip().lower()

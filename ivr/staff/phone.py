@@ -7,13 +7,12 @@ import hmac
 import re
 import tempfile
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.audio.prompts import AUDIO_PATH, PromptStore
-from ivr.audio.tts import check_recording, to_telephony
 from ivr.fetch import FetchFailed, fetch
 from ivr.menu.source import IvrError
 from ivr.store.changes import TakeRow, Who
@@ -156,12 +155,22 @@ def _record(number: str, lead: str = "") -> Response:
     return _ask(response, f"Nothing was recorded. {ENTER_NUMBER}", "/prompt")
 
 
+def _recording_sid() -> str:
+    """The take's id: <Record>'s action documents RecordingUrl, and RecordingSid only
+    sometimes comes with it, so the id is read from the URL's last part when it does not."""
+    sid = request.values.get("RecordingSid", "")
+    if sid:
+        return sid
+    path = urlsplit(request.values.get("RecordingUrl", "")).path
+    return path.rpartition("/")[2].partition(".")[0]
+
+
 @bp.route("/recorded", methods=["POST"])
 def recorded() -> Response:
     """Fetch the take, check it, and play the app's own copy back: 1 keeps it."""
     number = request.args.get("p", "")
     prompt_id = _prompt_id(number)
-    sid = request.values.get("RecordingSid", "")
+    sid = _recording_sid()
     if prompt_id is None or not SID["RecordingSid"].match(sid):
         return _ask(VoiceResponse(), f"Nothing was recorded. {ENTER_NUMBER}", "/prompt")
     try:
@@ -218,7 +227,8 @@ class TakeRefused(IvrError):
 
 
 def _fetch_take(prompt_id: str, recording_sid: str) -> TakeRow:
-    """Fetch the take from Twilio's API with the account's credentials, convert and check it.
+    """Fetch the take from Twilio's API with the account's credentials; the one check every
+    take passes (PromptStore.hold) converts and checks it.
 
     Held for review, not live. Everything is bounded so the answer reaches Twilio in time.
     """
@@ -232,7 +242,7 @@ def _fetch_take(prompt_id: str, recording_sid: str) -> TakeRow:
     url = f"{base}/2010-04-01/Accounts/{account}/Recordings/{recording_sid}.wav"
     secret = base64.b64encode(f"{account}:{config['TWILIO_AUTH_TOKEN']}".encode()).decode()
     with tempfile.TemporaryDirectory() as tmp:
-        raw, wav = Path(tmp) / "take.wav", Path(tmp) / "telephony.wav"
+        raw = Path(tmp) / "take.wav"
         try:
             deadline = float(config["FETCH_SECONDS"])
             raw.write_bytes(fetch(url, {"Authorization": f"Basic {secret}"}, deadline))
@@ -240,16 +250,15 @@ def _fetch_take(prompt_id: str, recording_sid: str) -> TakeRow:
             current_app.logger.warning("a recording could not be fetched: %s", e)
             raise TakeRefused(str(e), "That could not be fetched, please try again.") from e
         try:
-            to_telephony(raw, wav)
-            check_recording(wav, "the recording", _store().spoken_seconds(prompt_id))
+            return _store().hold(prompt_id, raw, PHONE, "the recording").row
         except IvrError as e:
             current_app.logger.warning("a recording was refused: %s", e)
             raise TakeRefused(str(e), _spoken_reason(str(e))) from e
-        return _store().hold(prompt_id, wav, PHONE)
 
 
 def _spoken_reason(reason: str) -> str:
     for word, spoken in (
+        ("Another upload", "Another recording is being saved. Please try again in a minute."),
         ("silent", "That recording was silent."),
         ("clipped", "That recording was too loud and is distorted."),
         ("missing", "That recording was too short for the words of this prompt."),

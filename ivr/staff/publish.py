@@ -10,10 +10,13 @@ from pathlib import Path
 
 from ivr.audio.prompts import PromptStore
 from ivr.audio.tts import build_into_store, speaker_for
+from ivr.menu.characters import unsafe_character
 from ivr.menu.load import menu_from_text
 from ivr.menu.model import Menu
 from ivr.menu.source import IvrError
 from ivr.store.changes import MenuRow, Store, Who
+
+NOTE_CHARACTERS = 300  # why a version was published, for the history
 
 
 @dataclass(frozen=True)
@@ -28,10 +31,34 @@ def checked(text: str, name: str) -> Menu:
     return menu_from_text(text, name)
 
 
+def history_note(note: str) -> str:
+    """A version's note as the history keeps it (spaces tidied), or IvrError saying why
+    it cannot be: the console, the command line and the history all show it."""
+    note = " ".join(note.split())
+    problem = unsafe_character(note)
+    if problem:
+        raise IvrError(f"the note: {problem}")
+    if len(note) > NOTE_CHARACTERS:
+        raise IvrError(f"the note has {len(note)} characters: {NOTE_CHARACTERS} at most")
+    return note
+
+
 def publish(
-    store: Store, text: str, name: str, who: Who, note: str, prompts_dir: Path, cache: Path
+    store: Store,
+    text: str,
+    name: str,
+    who: Who,
+    note: str,
+    prompts_dir: Path,
+    cache: Path,
+    based_on: int | None = None,
 ) -> Published:
-    """Check (MenuError if it fails: nothing published), build speech, publish."""
+    """Check (MenuError, or IvrError for the note, if it fails: nothing published), build
+    speech, publish.
+
+    based_on: the version the text was made from; Conflict if another was published since.
+    """
+    note = history_note(note)
     menu = checked(text, name)
     prompts = PromptStore(menu, prompts_dir, store, store.snapshot, cache)
     settings = menu.settings
@@ -42,4 +69,4 @@ def publish(
     except IvrError as e:
         # Publishing still helps: until speech is built, callers hear Twilio's <Say>
         warning = str(e)
-    return Published(store.publish(text, who, note), tuple(built), warning)
+    return Published(store.publish(text, who, note, based_on), tuple(built), warning)

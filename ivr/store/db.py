@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -15,11 +19,19 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from ivr import paths
+from ivr.store import pg
+
+if sys.platform != "win32":  # (Windows runs one process: `ivr serve`, never gunicorn)
+    import fcntl
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_FILE = "ivr.sqlite3"
-# A staff action waits this long for the database before it says nothing was saved
+# A staff action waits this long for the database before it says nothing was saved:
+# to connect, and (PostgreSQL) for any one answer, which the server also stops at
 CONNECT_SECONDS = 3
+ANSWER_SECONDS = 3.0
+# A session left in a transaction by a client that vanished holds its locks no longer
+IDLE_IN_TRANSACTION_SECONDS = 10
 
 
 def database_url(state_dir: Path | None = None) -> str:
@@ -42,8 +54,9 @@ def where(url: str) -> str:
     return f"PostgreSQL {parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database}"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine that gives up quickly when the database cannot be reached."""
+def make_engine(url: str, answer_seconds: float | None = ANSWER_SECONDS) -> Engine:
+    """An engine that gives up quickly when the database cannot be reached, or (None:
+    migrations, which may take long) only when it cannot be connected to."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         Path(parsed.database or SQLITE_FILE).parent.mkdir(parents=True, exist_ok=True)
@@ -53,12 +66,32 @@ def make_engine(url: str) -> Engine:
         def _pragmas(connection: object, record: object) -> None:
             cursor = connection.cursor()  # type: ignore[attr-defined]
             cursor.execute("PRAGMA foreign_keys = ON")
+            # Readers and the one writer do not block each other, and a commit waits for
+            # one disk flush at checkpoints rather than several per commit (a call's dial
+            # note is a commit): still safe from a crashed process, as SQLite documents
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.close()
 
         return engine
-    return create_engine(
-        url, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_SECONDS}
+    engine = create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_timeout=CONNECT_SECONDS,
+        connect_args={"connect_timeout": CONNECT_SECONDS},
     )
+    if answer_seconds is not None:
+        limits = (
+            f"-c statement_timeout={int(answer_seconds * 1000)} "
+            f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_SECONDS * 1000}"
+        )
+
+        @event.listens_for(engine, "do_connect")
+        def _deadlined(dialect: object, record: object, cargs: Any, cparams: Any) -> Any:
+            cparams.setdefault("options", limits)  # (unless DATABASE_URL sets its own)
+            return pg.connect(answer_seconds, *cargs, **cparams)
+
+    return engine
 
 
 @lru_cache(maxsize=8)
@@ -75,9 +108,39 @@ def _config(url: str) -> Config:
 
 
 def upgrade(url: str) -> None:
-    """Create the schema, or migrate it to the newest revision."""
+    """Create the schema, or migrate it to the newest revision (one process at a time)."""
+    with schema_lock(url):
+        migrate(url)
+
+
+def migrate(url: str) -> None:
+    """upgrade, for a caller that holds schema_lock."""
     make_engine(url).dispose()  # makes SQLite's folder
     command.upgrade(_config(url), "head")
+
+
+@contextmanager
+def schema_lock(url: str) -> Iterator[None]:
+    """One process at a time makes or migrates an SQLite file's schema (every worker of a
+    fresh instance does it as it starts): a lock on a file beside it, held until done.
+
+    PostgreSQL's schema is migrated once, by the release step, before workers start.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        yield
+        return
+    if sys.platform == "win32":  # pragma: no cover
+        yield
+        return
+    lock_file = Path(f"{parsed.database}.lock")
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_file, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(held, fcntl.LOCK_UN)
 
 
 def downgrade(url: str, revision: str) -> None:

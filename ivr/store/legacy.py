@@ -14,8 +14,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ivr import paths
+from ivr.menu.source import IvrError
 from ivr.store.changes import ClosureRow, Store, Who
-from ivr.store.db import status, upgrade
+from ivr.store.db import migrate, schema_lock, status
 
 LONDON = ZoneInfo("Europe/London")
 IMPORT = Who("import of earlier files", "cli")
@@ -23,12 +24,17 @@ IMPORT = Who("import of earlier files", "cli")
 
 def prepare(url: str, store: Store, state: Path, prompts: Path) -> list[str]:
     """Create or migrate the schema; on a brand-new one, bring in the earlier files
-    (overrides.json in the state folder, or OVERRIDES_FILE; prompts/recorded)."""
-    new = status(url).current is None
-    upgrade(url)
-    if not new:
-        return []
-    return import_files(store, paths.overrides_file(state), prompts / "recorded")
+    (overrides.json in the state folder, or OVERRIDES_FILE; prompts/recorded).
+
+    One process at a time (every worker of a fresh instance prepares as it starts): the
+    first makes the schema and brings the files in; the others find it made.
+    """
+    with schema_lock(url):
+        new = status(url).current is None
+        migrate(url)
+        if not new:
+            return []
+        return import_files(store, paths.overrides_file(state), prompts / "recorded")
 
 
 def import_files(store: Store, overrides_file: Path, recorded: Path) -> list[str]:
@@ -37,7 +43,11 @@ def import_files(store: Store, overrides_file: Path, recorded: Path) -> list[str
     now = store.clock()
     for helpline_id, closure in _closures(overrides_file).items():
         if closure.until > now:
-            store.set_closure(helpline_id, closure, IMPORT)
+            try:
+                store.set_closure(helpline_id, closure, IMPORT)
+            except IvrError as e:  # what the store refuses today: said, the others stand
+                said.append(f"not imported: a closure ({e})")
+                continue
             said.append(
                 f"imported: {helpline_id} {closure.state} until {closure.until:%Y-%m-%d %H:%M}"
             )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -14,8 +15,33 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Text,
+    TypeDecorator,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Moment(TypeDecorator[datetime]):
+    """A moment in time, written and read in UTC.
+
+    SQLite keeps a datetime's wall-clock figures and drops its offset, so a London time in
+    summer would come back an hour late; converting to UTC on the way in keeps every
+    database right, and what comes back is always aware.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        moment: datetime = value
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -37,7 +63,7 @@ class AuditEntry(Base):
     __tablename__ = "audit"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(Moment(), index=True)
     who: Mapped[str] = mapped_column(String(200))
     channel: Mapped[str] = mapped_column(String(20))  # cli, phone, console
     kind: Mapped[str] = mapped_column(String(40), index=True)
@@ -52,7 +78,7 @@ class PinFailure(Base):
     __tablename__ = "pin_failure"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(Moment(), index=True)
 
 
 class Lock(Base):
@@ -61,7 +87,7 @@ class Lock(Base):
     __tablename__ = "lock"
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
-    until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    until: Mapped[datetime] = mapped_column(Moment())
 
 
 class Closure(Base):
@@ -71,7 +97,7 @@ class Closure(Base):
 
     helpline_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     state: Mapped[str] = mapped_column(String(10))  # closed or open
-    until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    until: Mapped[datetime] = mapped_column(Moment())
     reason: Mapped[str] = mapped_column(String(300), default="")
 
 
@@ -95,7 +121,7 @@ class Take(Base):
     sha256: Mapped[str] = mapped_column(ForeignKey("audio.sha256"))
     kind: Mapped[str] = mapped_column(String(20))  # recorded or generated
     source: Mapped[str] = mapped_column(String(64), default="")  # generated: text/voice key
-    made_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    made_at: Mapped[datetime] = mapped_column(Moment())
     made_by: Mapped[str] = mapped_column(String(200))
 
 
@@ -115,7 +141,7 @@ class MenuVersion(Base):
 
     number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     text: Mapped[str] = mapped_column(Text)
-    made_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    made_at: Mapped[datetime] = mapped_column(Moment())
     made_by: Mapped[str] = mapped_column(String(200))
     note: Mapped[str] = mapped_column(String(300), default="")
 
@@ -126,7 +152,7 @@ class DialNote(Base):
     __tablename__ = "dial_note"
 
     token: Mapped[str] = mapped_column(String(16), primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(Moment(), index=True)
 
 
 class StaffAccount(Base):
@@ -141,10 +167,28 @@ class StaffAccount(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     totp_secret: Mapped[str] = mapped_column(String(64), default="")
     totp_last: Mapped[int] = mapped_column(Integer, default=0)  # a code is used once
-    # Changes with every reset or disable, so sessions signed in before it end
+    # Changes with every reset or disable (which also end its console sessions)
     session_key: Mapped[str] = mapped_column(String(32))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    made_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    made_at: Mapped[datetime] = mapped_column(Moment())
+
+
+class ConsoleSession(Base):
+    """A browser signed in to the console (or between its password and its code).
+
+    Only a hash of the cookie's random token is kept, so the table cannot be used to sign
+    in; deleting the row ends the session wherever the cookie has been copied to.
+    """
+
+    __tablename__ = "console_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256, hex
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_account.id", ondelete="CASCADE"), index=True
+    )
+    stage: Mapped[str] = mapped_column(String(10))  # code, enrol (password only) or in
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class SignInFailure(Base):
@@ -154,7 +198,7 @@ class SignInFailure(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(Moment(), index=True)
 
 
 class SignInLock(Base):
@@ -163,7 +207,7 @@ class SignInLock(Base):
     __tablename__ = "sign_in_lock"
 
     email: Mapped[str] = mapped_column(String(254), primary_key=True)
-    until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    until: Mapped[datetime] = mapped_column(Moment())
 
 
 class CallCount(Base):
@@ -172,7 +216,7 @@ class CallCount(Base):
     __tablename__ = "call_count"
     __table_args__ = (PrimaryKeyConstraint("hour", "line", "metric", "subject"),)
 
-    hour: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # its start, UTC
+    hour: Mapped[datetime] = mapped_column(Moment())  # its start, UTC
     line: Mapped[str] = mapped_column(String(16))  # the line's own number, never a caller's
     metric: Mapped[str] = mapped_column(String(40))
     subject: Mapped[str] = mapped_column(String(120))  # a menu, option or helpline id

@@ -1,23 +1,36 @@
 """The staff console: server-rendered pages to run the line from a browser.
 
 Owns: web (the blueprint, its security headers and role checks), auth (sign-in, two
-factor), and one module per page family: now, prompts, words, hours, menu, trial, admin.
+factor), off (why it cannot serve: no SECRET_KEY, a database failure), and one module per
+page family: now, health (the helpline watch), prompts, words, hours, menu, trial, admin.
 Every change goes through the store's services (ivr.store.changes, ivr.staff.accounts),
 so it commits with its audit entry, in the person's name.
-May import: ivr.menu, ivr.audio, ivr.call (availability, the simulator), ivr.store,
-ivr.staff.accounts, Flask, Flask-Login, Flask-WTF.
+May import: ivr.menu, ivr.audio, ivr.call (availability, the watch, the simulator),
+ivr.store, ivr.staff.accounts and alerts, Flask, Flask-Login, Flask-WTF.
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
-from ivr.staff.console import admin, auth, hours, menu, now, prompts, report, trial, words
+from ivr.staff.console import (
+    admin,
+    auth,
+    health,
+    hours,
+    menu,
+    now,
+    off,
+    prompts,
+    report,
+    trial,
+    words,
+)
 from ivr.staff.console.web import bp, init_security
 
 __all__ = ["init_console"]
 
-PAGES = (auth, now, prompts, words, hours, menu, trial, report, admin)
+PAGES = (auth, now, health, prompts, words, hours, menu, trial, report, admin, off)
 for _page in PAGES:  # once: the blueprint is shared by every app made in this process
     _page.register(bp)
 
@@ -25,4 +38,5 @@ for _page in PAGES:  # once: the blueprint is shared by every app made in this p
 def init_console(app: Flask) -> None:
     """Attach the console (under /console) to app."""
     init_security(app)
+    off.init_off(app)
     app.register_blueprint(bp)

@@ -11,7 +11,9 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from ivr.menu.hours import LONDON
-from ivr.staff.accounts import ROLES
+from ivr.menu.source import IvrError
+from ivr.report.summary import spreadsheet_cell
+from ivr.staff.accounts import ROLES, check_plain
 from ivr.staff.console.web import accounts, me, needs, saved, store, who
 from ivr.store.changes import aware
 
@@ -86,9 +88,21 @@ def _day(text: str) -> date | None:
         return None
 
 
+def _plain(name: str, text: str) -> str:
+    """A name or kind to filter by; one with a control character (nothing stored has one,
+    and PostgreSQL cannot even compare a NUL) is not used."""
+    try:
+        check_plain(text, f"the '{name}' filter")
+    except IvrError as e:
+        flash(f"Not used as a filter: {e}.", "error")
+        return ""
+    return text
+
+
 def _entries() -> tuple[list[Any], dict[str, str]]:
     args = request.args
     chosen = {k: args.get(k, "") for k in ("who", "kind", "from", "to")}
+    chosen |= {k: _plain(k, chosen[k]) for k in ("who", "kind")}
     start, end = _day(chosen["from"]), _day(chosen["to"])
     since = datetime.combine(start, time(), LONDON) if start else None
     before = datetime.combine(end + timedelta(days=1), time(), LONDON) if end else None
@@ -116,7 +130,7 @@ def audit_csv() -> Response:
     writer.writerow(["when (London)", "who", "channel", "kind", "what", "before", "after"])
     for row in rows:
         cells = (row.who, row.channel, row.kind, row.subject, row.before, row.after)
-        writer.writerow([_london(row.at), *(_cell(c) for c in cells)])
+        writer.writerow([_london(row.at), *(spreadsheet_cell(c) for c in cells)])
     return Response(
         out.getvalue(),
         mimetype="text/csv",
@@ -126,8 +140,3 @@ def audit_csv() -> Response:
 
 def _london(moment: datetime) -> str:
     return f"{aware(moment).astimezone(LONDON):%Y-%m-%d %H:%M:%S}"
-
-
-def _cell(text: str) -> str:
-    """A value as a spreadsheet shows it, never as a formula it would run."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

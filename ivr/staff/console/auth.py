@@ -1,17 +1,23 @@
-"""Signing in and out, and the second factor (TOTP): required for admins, optional else."""
+"""Signing in and out, and the second factor (TOTP): required for admins, optional else.
+
+The password opens a session good for its second step only, for 5 minutes: the code, or
+setting up two-factor for an admin without it (ivr.staff.sessions). Then the person is
+signed in, under a new token. Signing out ends the person's sessions in every browser.
+"""
 
 from __future__ import annotations
 
-import time
-from typing import Any
+import re
+from typing import Any, cast
 
 import segno
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from ivr.staff.accounts import SignInRefused, new_secret, provisioning_uri
-from ivr.staff.console.web import User, accounts, live_menu, me, needs
+from ivr.staff.accounts import Account, SignInRefused, new_secret, provisioning_uri
+from ivr.staff.console.web import User, accounts, live_menu, me, needs, sessions
+from ivr.staff.sessions import CODE, ENROL, SIGNED_IN
 from ivr.store.changes import Who
 
 # The same words whatever was wrong: they never say whether an account exists
@@ -19,7 +25,9 @@ REFUSED = (
     "Sign-in failed. The email, password or code is wrong, or this email is locked for "
     "15 minutes after 5 failed tries. An admin can reset a forgotten password."
 )
-PENDING_SECONDS = 300  # between the password and the code
+# Where to go once signed in: a console path of printable ASCII (no space, CR, LF or NUL
+# that would break the Location header), never an outside address
+NEXT = re.compile(r"/console/[!-~]*")
 
 
 def register(bp: Blueprint) -> None:
@@ -30,34 +38,31 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/account", "account", needs("viewer")(account), methods=["GET", "POST"])
 
 
-def _start(account_id: int) -> None:
-    """Password right: the code (or setting up two-factor) comes next, within 5 minutes."""
+def safe_next(target: str) -> str:
+    """The page asked for after sign-in if it is in the console, else the Now page."""
+    if NEXT.fullmatch(target) and "//" not in target and "\\" not in target:
+        return target
+    return url_for("console.now")
+
+
+def _pending_token() -> str:
+    return str(session.get("pending", ""))
+
+
+def _finish(token: str, account: Account) -> Response:
+    """Signed in: a fresh cookie naming the session, and on to the page asked for."""
+    accounts().succeeded(account.email)
     session.clear()
-    session["pending"] = account_id
-    session["pending_at"] = time.time()
+    login_user(User(account, token))
+    return redirect(safe_next(request.args.get("next", "")))
 
 
-def _pending() -> int | None:
-    started = session.get("pending_at", 0)
-    if time.time() - float(started) > PENDING_SECONDS:
-        return None
-    pending = session.get("pending")
-    return int(pending) if pending is not None else None
-
-
-def _finish(account_id: int) -> Response:
-    account = accounts().get(account_id)
-    session.clear()
-    if account is None or account.disabled:
+def _second_step_done(account: Account) -> Response:
+    signed = sessions().promote(_pending_token())
+    if signed is None:  # ended meanwhile: a reset or a disable came first
         flash(REFUSED, "error")
         return redirect(url_for("console.sign_in"))
-    accounts().succeeded(account.email)
-    login_user(User(account))
-    target = request.args.get("next", "")
-    # Only a path in the console: never an outside address
-    if not (target.startswith("/console/") and "//" not in target and "\\" not in target):
-        target = url_for("console.now")
-    return redirect(target)
+    return _finish(signed, account)
 
 
 def sign_in() -> Any:
@@ -68,23 +73,24 @@ def sign_in() -> Any:
         except SignInRefused:
             flash(REFUSED, "error")
             return render_template("console/sign_in.html", email=email), 401
-        if account.two_factor:
-            _start(account.id)
-            return redirect(url_for("console.code", next=request.args.get("next", "")))
-        if account.role == "admin":
-            _start(account.id)
-            return redirect(url_for("console.enrol", next=request.args.get("next", "")))
-        return _finish(account.id)
+        token, stage = sessions().start(account)
+        if stage == SIGNED_IN:
+            return _finish(token, account)
+        session.clear()
+        session["pending"] = token
+        step = "console.code" if stage == CODE else "console.enrol"
+        return redirect(url_for(step, next=request.args.get("next", "")))
     return render_template("console/sign_in.html", email="")
 
 
 def code() -> Any:
-    pending = _pending()
-    if pending is None:
+    """The code from the app, after the password: its failures count towards the lock."""
+    account = sessions().pending(_pending_token(), CODE)
+    if account is None:
         return redirect(url_for("console.sign_in"))
     if request.method == "POST":
-        if accounts().second_factor(pending, request.form.get("code", "")):
-            return _finish(pending)
+        if accounts().second_factor(account.id, request.form.get("code", "")):
+            return _second_step_done(account)
         flash(REFUSED, "error")
         return render_template("console/code.html"), 401
     return render_template("console/code.html")
@@ -112,15 +118,17 @@ def _enrol_page(account_id: int, email: str, name: str, then: Any) -> Any:
 
 
 def enrol() -> Any:
-    """Admins set up two-factor before their first page."""
-    pending = _pending()
-    account = accounts().get(pending) if pending is not None else None
+    """Admins set up two-factor before their first page; only an account without it
+    (an authenticator is replaced only after an admin's reset)."""
+    account = sessions().pending(_pending_token(), ENROL)
     if account is None:
         return redirect(url_for("console.sign_in"))
-    return _enrol_page(account.id, account.email, account.name, lambda: _finish(account.id))
+    return _enrol_page(account.id, account.email, account.name, lambda: _second_step_done(account))
 
 
 def sign_out() -> Response:
+    """Ends the person's sessions in the store: a copy of this cookie opens nothing."""
+    sessions().end_everywhere(cast(User, current_user).token)
     logout_user()
     session.clear()
     flash("You are signed out.", "done")

@@ -1,9 +1,12 @@
 """The console's blueprint and what every page shares: roles, headers, CSRF, the store.
 
 This console decides which number a frightened person is put through to, so: sessions
-signed with SECRET_KEY in HttpOnly, SameSite=Lax cookies (Secure except on 127.0.0.1),
-CSRF on every form, a Content-Security-Policy with no inline script, no caching, and
-every page but sign-in behind a role.
+kept in the store (ivr.staff.sessions: ended at sign-out, by a reset or disable, after 30
+minutes idle or 12 hours), named by a random token in a cookie signed with SECRET_KEY
+that is HttpOnly, SameSite=Lax and Secure (except for `ivr serve`'s local trial on
+127.0.0.1), CSRF on every form, a Content-Security-Policy with no inline script and no
+caching on every answer under /console (a missing page too), and every page but sign-in
+behind a role. While the database cannot be reached, a page says so (503), plainly.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from flask import Blueprint, Flask, Response, abort, current_app, flash, render_template
+from flask import Blueprint, Flask, Response, abort, current_app, flash, render_template, request
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -25,6 +28,8 @@ from ivr.menu.hours import LONDON
 from ivr.menu.model import Menu
 from ivr.menu.source import IvrError
 from ivr.staff.accounts import Account, Accounts
+from ivr.staff.sessions import LONGEST, Sessions
+from ivr.store import trouble
 from ivr.store.changes import Store, Who, aware
 from ivr.store.live import Live
 
@@ -57,13 +62,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class User:
-    """Flask-Login's view of an account. Its id carries the account's session key, so a
-    reset or disable signs the person out of every browser at once."""
+    """Flask-Login's view of a signed-in session: the account, and the session's token
+    (what the cookie carries, and all it carries)."""
 
     is_anonymous = False
 
-    def __init__(self, account: Account) -> None:
+    def __init__(self, account: Account, token: str) -> None:
         self.account = account
+        self.token = token
 
     @property
     def is_authenticated(self) -> bool:
@@ -74,24 +80,28 @@ class User:
         return not self.account.disabled
 
     def get_id(self) -> str:
-        return f"{self.account.id}.{self.account.session_key}"
+        return self.token
 
 
-def _load(user_id: str) -> User | None:
-    number, _, key = user_id.partition(".")
-    if not number.isdigit():
-        return None
-    account = accounts().get(int(number))
-    if account is None or account.disabled or account.session_key != key:
-        return None
-    return User(account)
+def _load(token: str) -> User | None:
+    """The session's person, while the store says the session is open."""
+    account = sessions().signed_in(token)
+    return User(account, token) if account else None
 
 
 def init_security(app: Flask) -> None:
     """Sessions, CSRF and the console's headers on app."""
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_SECURE", True)
+    # Flask defines these keys (so setdefault would keep its defaults): set, not defaulted.
+    # SESSION_COOKIE_SECURE is the app's setting (True unless a local trial turns it off).
+    secure = bool(app.config["SESSION_COOKIE_SECURE"])
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["PERMANENT_SESSION_LIFETIME"] = LONGEST  # a signed cookie older is not read
+    # The console never sets Flask-Login's "remember me" cookie; were it ever, the same
+    app.config["REMEMBER_COOKIE_SECURE"] = secure
+    app.config["REMEMBER_COOKIE_HTTPONLY"] = True
+    app.config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
+    app.config["REMEMBER_COOKIE_DURATION"] = LONGEST
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)  # a working day
     # A recording upload (decode.MAX_BYTES) and a menu pasted in full fit; nothing bigger
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_CONTENT_LENGTH"] or 25 * 2**20
@@ -116,13 +126,29 @@ def _csrf() -> None:
     csrf.protect()
 
 
-@bp.after_request
+def in_console() -> bool:
+    """Whether this request is for a console path (a page that does not exist too)."""
+    return request.path == PREFIX or request.path.startswith(PREFIX + "/")
+
+
+def security_headers() -> dict[str, str]:
+    """What every console answer carries: its CSP, no caching, sniffing or framing."""
+    return {
+        "Content-Security-Policy": CSP,
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "X-Frame-Options": "DENY",
+    }
+
+
+@bp.after_app_request
 def _headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["X-Frame-Options"] = "DENY"
+    """On every answer under /console: a path no route matched, a 405 or a 500 included
+    (those never reach the blueprint's own hooks)."""
+    if not in_console():
+        return response
+    response.headers.update(security_headers())
     return response
 
 
@@ -182,6 +208,10 @@ def accounts() -> Accounts:
     return Accounts(store())
 
 
+def sessions() -> Sessions:
+    return Sessions(store())
+
+
 def prompt_store() -> PromptStore:
     return cast(PromptStore, current_app.extensions["ivr.prompts"])
 
@@ -217,26 +247,23 @@ def saved(action: Callable[[], Any], done: str) -> bool:
         flash(f"Not saved: {e}", "error")
         return False
     except SQLAlchemyError as e:
-        log.warning("a console change was not saved: %s", type(e).__name__)
-        flash(
-            "Not saved: the database cannot be reached. Nothing has changed; try again "
-            "in a minute.",
-            "error",
-        )
+        log.warning("a console change was not saved: %s", trouble.reason(e))
+        flash(trouble.not_saved(e), "error")
         return False
     refreshed()
     flash(done, "done")
     return True
 
 
-def publish_menu(text: str, name: str, note: str) -> None:
-    """Publish a menu text in the signed-in person's name (MenuError if a check fails);
-    say so when its speech could not be made."""
+def publish_menu(text: str, name: str, note: str, based_on: int | None = None) -> None:
+    """Publish a menu text in the signed-in person's name (MenuError if a check fails;
+    Conflict if a version after based_on was published meanwhile); say so when its
+    speech could not be made."""
     from ivr.staff.publish import publish
 
     config = current_app.config
     prompts_dir, cache = Path(config["PROMPTS_DIR"]), Path(config["STATE_DIR"]) / "audio"
-    done = publish(store(), text, name, who(), note, prompts_dir, cache)
+    done = publish(store(), text, name, who(), note, prompts_dir, cache, based_on)
     if done.warning:
         flash(
             f"Speech could not be made ({done.warning}): until it is, callers hear "
