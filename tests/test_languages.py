@@ -70,7 +70,8 @@ def test_by_key_the_whole_line_speaks_the_language(app: Flask, code: str) -> Non
         ("ur", ["اردو", "ڈربی شہر", "ریفیوج"]),
     ],
 )
-def test_by_speech_in_the_language(app: Flask, code: str, said: list[str]) -> None:
+def test_by_speech_in_the_language(tmp_path: Path, code: str, said: list[str]) -> None:
+    app = speaking_app(tmp_path)
     call = Simulator(app).call(said)
     assert after_choosing(heard_prompts(app, call), code)[-2:] == [
         f"{code}.connecting.refuge_derby",
@@ -79,14 +80,44 @@ def test_by_speech_in_the_language(app: Flask, code: str, said: list[str]) -> No
     assert call.bridged == MENU.helplines["refuge_derby"].e164
 
 
+def speaking_app(tmp_path: Path) -> Flask:
+    """The app with every language's speech recognition confirmed in a real call."""
+    text = REPO_MENU.read_text(encoding="utf-8")
+    spoken = text.replace("    speech_confirmed: false", "    speech_confirmed: true")
+    assert spoken.count("speech_confirmed: true") == len(CODES)
+    menu = tmp_path / "menus.yaml"
+    menu.write_text(spoken, encoding="utf-8")
+    return create_app(config(tmp_path, IVR_MENU=str(menu)))
+
+
 @pytest.mark.parametrize("code", CODES)
-def test_speech_is_heard_in_the_callers_language(app: Flask, code: str) -> None:
+def test_until_its_speech_is_confirmed_a_language_listens_for_keys(app: Flask, code: str) -> None:
+    language = MENU.languages[code]
+    call = Simulator(app).call([language.key, "miasto Derby", "2"])
+    url = next(u for u in call.urls if u.startswith("/voice/choose") and f"g={code}" in u)
+    for gather in (
+        Simulator(app).request(url, "POST", {"Digits": "9"}).find("Gather"),
+        Simulator(app).request(f"/voice/numbers?g={code}", "POST", {}).find("Gather"),
+    ):
+        assert gather is not None
+        assert gather.get("input") == "dtmf"
+        assert not {"language", "speechModel", "speechTimeout", "hints"} & set(gather.attrib)
+    # Words are not heard (as Twilio would not): the caller is asked again, then keys work
+    assert f"{code}.invalid" not in heard_prompts(app, call)
+    assert f"{code}.no_input" in heard_prompts(app, call)
+    assert f"{code}.node.derby_city" in heard_prompts(app, call)
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_speech_is_heard_in_the_callers_language(tmp_path: Path, code: str) -> None:
+    app = speaking_app(tmp_path)
     language = MENU.languages[code]
     call = Simulator(app).call([language.key])
     url = next(u for u in call.urls if u.startswith("/voice/choose") and f"g={code}" in u)
     answer = Simulator(app).request(url, "POST", {"Digits": "9"})
     gather = answer.find("Gather")
     assert gather is not None
+    assert gather.get("input") == "dtmf speech"
     assert gather.get("language") == language.speech
     assert gather.get("speechModel") == language.speech_model
     hints = gather.get("hints", "")
@@ -132,7 +163,7 @@ def test_a_transfer_says_whether_an_interpreter_can_be_had() -> None:
     )
     menu = menu_from_text(with_interpreter)
     assert menu.prompts["pl.connecting.refuge_derby"] == (
-        "Refuge w Derby może zapewnić tłumacza. Łączę z: Refuge w Derby."
+        "Refuge w Derby może zapewnić tłumacza. Łączenie: Refuge w Derby."
     )
     # Where the menu does not say so, the caller is told the call is in English
     assert menu.prompts["pl.connecting.womens_work"].startswith("Rozmowa będzie po angielsku.")
@@ -246,7 +277,7 @@ def test_a_missing_translation_is_located() -> None:
 
 
 def test_placeholders_must_match_the_english() -> None:
-    text = SHIPPED.replace("Łączę z: {name}.", "Łączę z: {nazwa}.")
+    text = SHIPPED.replace("Łączenie: {name}.", "Łączenie: {nazwa}.")
     found = [m for m in messages(text) if "connecting.pl" in m]
     assert len(found) == 1
     assert found[0].endswith(

@@ -1,4 +1,4 @@
-"""Generated speech: a real pyttsx3 + espeak-ng build, incremental, byte-identical."""
+"""Generated speech: a real espeak-ng build, incremental, byte-identical."""
 
 from __future__ import annotations
 
@@ -18,13 +18,12 @@ from flask import Flask
 
 from ivr import IvrError, create_app
 from ivr.audio import tts
+from ivr.audio.decode import check_take
 from ivr.audio.prompts import PromptStore, source_key, wav_seconds
 from ivr.audio.tts import (
+    EspeakSpeaker,
     FliteSpeaker,
-    FreshSpeaker,
-    Pyttsx3Speaker,
     build,
-    check_recording,
     speaker_for,
     to_telephony,
 )
@@ -57,7 +56,7 @@ def store(tmp_path: Path, write_menu: Callable[[str], Path]) -> PromptStore:
 
 def test_real_espeak_build(store: PromptStore) -> None:
     settings = store.menu.settings
-    rows = build(store, lambda: FreshSpeaker(settings.tts_voice, settings.speech_rate))
+    rows = build(store, lambda: EspeakSpeaker(settings.tts_voice, settings.speech_rate))
     assert {r.action for r in rows} == {"built"}
     assert len(rows) == len(store.menu.prompts)
     with wave.open(str(store.generated / "greeting.wav"), "rb") as w:
@@ -65,7 +64,7 @@ def test_real_espeak_build(store: PromptStore) -> None:
         seconds = w.getnframes() / w.getframerate()
     # "Derbyshire Victim Services. If you are in danger now, hang up and dial 9 9 9. ..."
     assert 4 < seconds < 15
-    check_recording(store.generated / "greeting.wav", "greeting")  # not silent
+    check_take(samples_of(store.generated / "greeting.wav"), "greeting")  # not silent
     manifest = json.loads(store.manifest_path.read_text())
     assert manifest["greeting"]["seconds"] == pytest.approx(seconds, abs=0.001)
     assert store.status("greeting") == "generated"
@@ -77,7 +76,7 @@ def test_real_espeak_build(store: PromptStore) -> None:
 def test_real_espeak_is_byte_identical_whatever_came_before(store: PromptStore) -> None:
     # One engine speaking the same text twice gives different bytes; a fresh one does not
     settings = store.menu.settings
-    speaker = FreshSpeaker(settings.tts_voice, settings.speech_rate)
+    speaker = EspeakSpeaker(settings.tts_voice, settings.speech_rate)
     build(store, lambda: speaker)
     first = (store.generated / "goodbye.wav").read_bytes()
     manifest = json.loads(store.manifest_path.read_text())
@@ -88,12 +87,22 @@ def test_real_espeak_is_byte_identical_whatever_came_before(store: PromptStore) 
     assert (store.generated / "goodbye.wav").read_bytes() == first
 
 
-def test_a_failing_child_is_reported(tmp_path: Path) -> None:
-    # An unwritable file makes pyttsx3's loop hang: the wait is bounded
-    speaker = FreshSpeaker("gmw/en", 175, timeout=3)
+def test_a_failing_espeak_is_reported(tmp_path: Path) -> None:
+    speaker = EspeakSpeaker("gmw/en", 175)
     with pytest.raises(IvrError) as raised:
         speaker.synthesise("Hello", tmp_path / "no such folder" / "out.wav")
-    assert str(raised.value) == "espeak-ng did not finish within 3 s"
+    assert str(raised.value).startswith("espeak-ng failed: Can't write to: ")
+    # espeak-ng itself would say it in its default voice
+    with pytest.raises(IvrError) as raised:
+        EspeakSpeaker("no-such-voice", 175)
+    assert str(raised.value) == "tts_voice 'no-such-voice' is not an espeak-ng voice here"
+
+
+def test_a_hanging_espeak_is_bounded(tmp_path: Path) -> None:
+    speaker = EspeakSpeaker("gmw/en", 175, timeout=0.001)
+    with pytest.raises(IvrError) as raised:
+        speaker.synthesise("Hello " * 200, tmp_path / "out.wav")
+    assert str(raised.value) == "espeak-ng did not finish within 0 s"
 
 
 def test_build_is_incremental_and_byte_identical(
@@ -167,34 +176,6 @@ def test_espeak_missing_is_explained(
     assert str(raised.value) == tts.SOX_MISSING
 
 
-def test_espeak_that_writes_nothing_is_retried_then_refused(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    speaker = Pyttsx3Speaker("gmw/en", 160)
-    calls = []
-
-    def run_and_wait() -> None:
-        calls.append(1)
-
-    monkeypatch.setattr(speaker.engine, "runAndWait", run_and_wait)
-    with pytest.raises(IvrError) as raised:
-        speaker.synthesise("Hello there", tmp_path / "out.wav")
-    assert str(raised.value) == "espeak-ng wrote no audio for: 'Hello there'"
-    assert len(calls) == 3
-
-
-def test_pyttsx3_that_cannot_start(monkeypatch: pytest.MonkeyPatch) -> None:
-    import pyttsx3
-
-    def broken(name: str) -> None:
-        raise OSError("libespeak-ng.so.1: cannot open shared object file")
-
-    monkeypatch.setattr(pyttsx3, "init", broken)
-    with pytest.raises(IvrError) as raised:
-        Pyttsx3Speaker("gmw/en", 160)
-    assert str(raised.value) == tts.ESPEAK_MISSING
-
-
 def test_build_cli_prints_a_table(small_app: Flask, write_menu: Callable[[str], Path]) -> None:
     root = small_app.extensions["ivr.prompts"].root
     result = CliRunner().invoke(
@@ -202,9 +183,9 @@ def test_build_cli_prints_a_table(small_app: Flask, write_menu: Callable[[str], 
     )
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[-1] == "15 built, 0 unchanged"
-    assert lines[-17].split() == ["prompt", "seconds", "bytes", "done"]
-    assert lines[-16].split()[0] == "greeting" and lines[-16].split()[-1] == "built"
+    assert lines[-1] == "16 built, 0 unchanged"  # with the watch's "unavailable" prompt
+    assert lines[-18].split() == ["prompt", "seconds", "bytes", "done"]
+    assert lines[-17].split()[0] == "greeting" and lines[-17].split()[-1] == "built"
 
 
 def test_the_shipped_audio_matches_the_shipped_menu(tmp_path: Path) -> None:
@@ -278,8 +259,8 @@ def test_real_flite_build_is_phone_audio_at_one_level(
     assert {r.action for r in rows} == {"built"}
     for prompt_id in ("greeting", "numbers"):
         wav = store.generated / f"{prompt_id}.wav"
-        check_recording(wav, prompt_id)  # not silent, not clipped
         samples = samples_of(wav)
+        check_take(samples, prompt_id)  # not silent, not clipped
         rms = (sum(x * x for x in samples) / len(samples)) ** 0.5
         # One level (a little under where peaks allow it), peaks under -1 dBFS
         assert tts.TARGET_RMS * 0.6 < rms <= tts.TARGET_RMS * 1.01
@@ -356,4 +337,4 @@ def test_the_engine_named_in_settings_speaks(monkeypatch: pytest.MonkeyPatch) ->
     menu = load_menu(REPO_MENU)
     assert isinstance(speaker_for(menu.settings), FliteSpeaker)
     espeak = replace(menu.settings, tts_engine="espeak", tts_voice="gmw/en")
-    assert isinstance(speaker_for(espeak), FreshSpeaker)
+    assert isinstance(speaker_for(espeak), EspeakSpeaker)

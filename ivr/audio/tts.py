@@ -1,40 +1,31 @@
 """Offline speech, converted by sox to telephony WAV.
 
-Two engines: pyttsx3 driving espeak-ng (a formant synthesiser: every language, installs
+Two engines: espeak-ng (a formant synthesiser: every language, installs
 anywhere) and Flite (voices made from recorded speech, far clearer on a phone line:
 bench/intelligibility.py). menus.yaml's settings choose: `tts_engine`, `tts_voice`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import wave
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
+from ivr.audio.decode import RATE
 from ivr.audio.prompts import PromptStore, file_hash, wav_seconds
-from ivr.menu.engines import engine_problem
+from ivr.menu.engines import engine_problem, espeak_voices
 from ivr.menu.model import Menu, Settings
 from ivr.menu.source import IvrError
 from ivr.store.changes import Who
 
-RATE = 8000  # Twilio plays 8 kHz mono WAV without transcoding
-MAX_SECONDS = 120
-QUIET_PEAK = 328  # 1 % of full scale: below this a recording is silence
-CLIPPED = 32000  # samples this loud have been cut off
-MAX_CLIPPED = 0.005  # more than 0.5 % of them: distorted on a phone line
-# A take under this share of the generated speech's length has lost words
-SHORTEST_SHARE = 0.4
 # sox's words for a file that stops before its own header says it ends
 CUT_SHORT = ("premature eof", "truncated", "unexpected end")
 ESPEAK_MISSING = (
@@ -67,70 +58,37 @@ class Speaker(Protocol):
     def synthesise(self, text: str, out: Path) -> None: ...
 
 
-class Pyttsx3Speaker:
-    """pyttsx3 with the espeak-ng driver, one utterance per runAndWait()."""
+class EspeakSpeaker:
+    """espeak-ng, one process per text: its output depends on text, voice and pace alone.
+
+    (Driven through pyttsx3 in one process, as it was, the same text came out a few
+    samples longer or shorter from run to run: rebuilds were not byte-identical.)
+    """
 
     # espeak-ng pauses long at every full stop: silence at the start cut, pauses to 0.3 s
     pauses: tuple[str, ...] = ("silence", "-l", "1", "0.05", "0.5%", "-1", "0.3", "0.5%")
 
-    def __init__(self, voice: str, rate: int) -> None:
-        if shutil.which("espeak-ng") is None:
-            raise IvrError(ESPEAK_MISSING)
-        import pyttsx3
-
-        try:
-            self.engine: Any = pyttsx3.init("espeak")
-        except (OSError, RuntimeError) as e:
-            raise IvrError(ESPEAK_MISSING) from e
-        self.engine.setProperty("voice", voice)
-        self.engine.setProperty("rate", rate)
-        self.finished = False
-        self.engine.connect("finished-utterance", self._finished)
-
-    def _finished(self, name: object, completed: bool) -> None:
-        self.finished = completed
-
-    def synthesise(self, text: str, out: Path) -> None:
-        """Speak text into out; runAndWait() can return before writing, so wait for the event."""
-        for _ in range(3):
-            self.finished = False
-            out.unlink(missing_ok=True)
-            # pyttsx3 prints "Audio saved to ..." for every file
-            with contextlib.redirect_stdout(io.StringIO()):
-                self.engine.save_to_file(text, str(out))
-                self.engine.runAndWait()
-            if self.finished and out.is_file() and out.stat().st_size > 44:
-                return
-        raise IvrError(f"espeak-ng wrote no audio for: {text[:60]!r}")
-
-
-class FreshSpeaker:
-    """Each text spoken by a new process's engine.
-
-    espeak-ng carries state from one utterance to the next: the same text spoken twice
-    in one process comes out a few samples different each time. A fresh engine per
-    prompt makes the audio depend on its text alone, so rebuilds are byte-identical.
-    """
-
-    pauses = Pyttsx3Speaker.pauses
-
     def __init__(self, voice: str, rate: int, timeout: float = 60) -> None:
         if shutil.which("espeak-ng") is None:
             raise IvrError(ESPEAK_MISSING)
+        # espeak-ng speaks an unknown voice in its default one, without a word: refuse it
+        if voice not in espeak_voices():
+            raise IvrError(f"tts_voice '{voice}' is not an espeak-ng voice here")
         self.voice, self.rate, self.timeout = voice, rate, timeout
 
     def synthesise(self, text: str, out: Path) -> None:
-        """Speak text into out, in a child process."""
-        command = [sys.executable, "-m", "ivr.audio.tts", self.voice, str(self.rate), str(out)]
+        """Speak text into out (read from stdin: no text is taken as an option)."""
+        command = ["espeak-ng", "-v", self.voice, "-s", str(self.rate), "-w", str(out), "--stdin"]
         try:
-            # pyttsx3's loop never returns if the driver fails inside it: bound the wait
             result = subprocess.run(
                 command, input=text, capture_output=True, text=True, timeout=self.timeout
             )
         except subprocess.TimeoutExpired as e:
             raise IvrError(f"espeak-ng did not finish within {self.timeout:.0f} s") from e
-        if result.returncode != 0:
-            reason = (result.stderr.strip().splitlines() or ["no reason given"])[-1]
+        # It says "Can't write to: ..." and still exits 0
+        failed = result.returncode != 0 or result.stderr.strip()
+        if failed or not out.is_file() or out.stat().st_size <= 44:
+            reason = (result.stderr.strip().splitlines() or ["it wrote no audio"])[-1]
             raise IvrError(f"espeak-ng failed: {reason}")
 
 
@@ -173,7 +131,7 @@ def speaker_for(settings: Settings) -> Speaker:
     """The engine menus.yaml's settings name, with their voice and pace."""
     if settings.tts_engine == "flite":
         return FliteSpeaker(settings.tts_voice, settings.speech_rate)
-    return FreshSpeaker(settings.tts_voice, settings.speech_rate)
+    return EspeakSpeaker(settings.tts_voice, settings.speech_rate)
 
 
 def to_telephony(source: Path, target: Path, spoken_by: Speaker | None = None) -> None:
@@ -235,33 +193,6 @@ def level(wav: Path) -> None:
     with wave.open(str(wav), "wb") as w:
         w.setparams(params)
         w.writeframes(leveled.tobytes())
-
-
-def check_recording(wav: Path, name: str, spoken_seconds: float = 0.0) -> float:
-    """A converted recording's seconds; refuse silent, clipped, too short or too long takes.
-
-    spoken_seconds: how long the prompt's words take in generated speech.
-    """
-    with wave.open(str(wav), "rb") as w:
-        samples = array("h", w.readframes(w.getnframes()))
-    seconds = len(samples) / RATE
-    if seconds > MAX_SECONDS:
-        raise IvrError(f"{name} lasts {seconds:.0f} s: a prompt may last {MAX_SECONDS} s at most")
-    if not samples or max(max(samples), -min(samples)) < QUIET_PEAK:
-        raise IvrError(f"{name} is silent: nothing was changed")
-    clipped = sum(1 for s in samples if s >= CLIPPED or s <= -CLIPPED) / len(samples)
-    if clipped > MAX_CLIPPED:
-        raise IvrError(
-            f"{name} is clipped: {clipped:.0%} of it is too loud and cut off; record it "
-            "again a little further from the microphone. Nothing was changed"
-        )
-    if seconds < SHORTEST_SHARE * spoken_seconds:
-        raise IvrError(
-            f"{name} lasts {seconds:.1f} s, but its words take about {spoken_seconds:.0f} s "
-            f"to say (at least {SHORTEST_SHARE * spoken_seconds:.1f} s needed): words are "
-            "missing. Nothing was changed"
-        )
-    return seconds
 
 
 @dataclass(frozen=True)
@@ -374,12 +305,3 @@ def build_into_store(prompts: PromptStore, speaker: Callable[[], Speaker], who: 
                 live=False,
             )
     return todo
-
-
-if __name__ == "__main__":  # pragma: no cover - runs in FreshSpeaker's child process
-    try:
-        Pyttsx3Speaker(sys.argv[1], int(sys.argv[2])).synthesise(
-            sys.stdin.read(), Path(sys.argv[3])
-        )
-    except IvrError as e:
-        sys.exit(str(e))

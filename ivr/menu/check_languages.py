@@ -4,10 +4,11 @@ text there beside its English one with the same placeholders."""
 from __future__ import annotations
 
 import re
-import string
 from typing import TYPE_CHECKING, Any
 
+from ivr.menu.check_sms import sms_text
 from ivr.menu.engines import engine_missing, espeak_voices
+from ivr.menu.keywords import SharedKeywords, grammatical_word
 from ivr.menu.languages import (
     LANGUAGE_KEY_CHOICES,
     LANGUAGE_KEYS,
@@ -20,17 +21,24 @@ from ivr.menu.languages import (
 from ivr.menu.model import DEFAULT_PROMPTS, Settings
 from ivr.menu.source import Path_
 from ivr.menu.speech import SPEECH_MODELS
-from ivr.menu.texts import COMMON
+from ivr.menu.texts import COMMON, UNAVAILABLE, placeholders
 
 if TYPE_CHECKING:
     from ivr.menu.check import _Checker
 
-# Twilio's speech recognition languages are BCP-47 tags: pl-PL, pa-Guru-IN, ur-PK
-SPEECH_TAG = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?-[A-Z]{2}$")
+# Twilio's speech recognition languages are BCP-47 tags: pl-PL, ur-PK, and a script where
+# one is needed, which Twilio's own list spells pa-guru-IN (others write pa-Guru-IN). BCP 47
+# tags are the same tag whatever their case (RFC 5646, 2.1.1): any case is taken as written.
+SPEECH_TAG = re.compile(r"[a-z]{2,3}(-[a-z]{4})?-[a-z]{2}", re.IGNORECASE | re.ASCII)
 # Said only to the helpline (English) or only in English
 ENGLISH_ONLY = ("whisper", "speaks")
 TRANSLATED_PROMPTS = (*(p for p in DEFAULT_PROMPTS if p not in ENGLISH_ONLY), *LANGUAGE_PROMPTS)
+# Texts added after menus were published with languages: missing, they only warn
+OPTIONAL = {UNAVAILABLE: "callers in it hear no word of why a failing helpline is passed by"}
 KEY_ACTIONS = ("operator", "repeat", "back")
+# Languages Twilio lists for its `default` speech model only: with another model the
+# <Gather> fails (warning 13331, "invalid language value for the selected speechModel")
+DEFAULT_MODEL_ONLY = {"pa": "Panjabi", "ur": "Urdu"}
 Texts = dict[Path_, Any]  # where a translated text is written (its key with .code) -> value
 
 
@@ -135,15 +143,23 @@ class LanguageChecks:
                 (*path, "key"), f"key {key} is already {taken[key]} (free: {' '.join(free)})"
             )
             ok = False
-        if speech_tag is not None and not SPEECH_TAG.match(speech_tag):
+        if speech_tag is not None and not SPEECH_TAG.fullmatch(speech_tag):
             self.error(
                 (*path, "speech"),
-                f"'{speech_tag}' is not one of Twilio's speech languages (e.g. pl-PL, pa-Guru-IN)",
+                f"'{speech_tag}' is not one of Twilio's speech languages (e.g. pl-PL, pa-guru-IN)",
             )
             ok = False
         model = entry.get("speech_model", "default")
         if model not in SPEECH_MODELS:
             self.error((*path, "speech_model"), f"unknown speech model '{model}'")
+            ok = False
+        elif model != "default" and str(speech_tag).split("-")[0].lower() in DEFAULT_MODEL_ONLY:
+            named = DEFAULT_MODEL_ONLY[str(speech_tag).split("-")[0].lower()]
+            self.error(
+                (*path, "speech_model"),
+                f"Twilio lists {named} only for its 'default' speech model: with '{model}' "
+                "its speech recognition fails (Twilio warning 13331). Leave speech_model out",
+            )
             ok = False
         texts = {
             k: checker.text((*path, k), entry.get(k), required=False) or ""
@@ -151,6 +167,12 @@ class LanguageChecks:
             if entry.get(k) != ""  # "": none (Twilio has no voice for some languages)
         }
         texts = {k: texts.get(k, "") for k in ("say_language", "say_voice", "tts_voice")}
+        if texts["say_language"] and not SPEECH_TAG.fullmatch(texts["say_language"]):
+            self.error(
+                (*path, "say_language"),
+                f"'{texts['say_language']}' is not a language as Twilio names them (e.g. pa-IN)",
+            )
+            ok = False
         if not texts["tts_voice"] and not texts["say_voice"]:
             self.error(path, f"{name} has no voice: give tts_voice (espeak-ng) or say_voice")
             ok = False
@@ -178,10 +200,23 @@ class LanguageChecks:
             (action, tuple(self.word_list((*path, "key_words", action), key_words.get(action))))
             for action in KEY_ACTIONS
         )
-        confirmed = entry.get("confirmed", False)
-        if not isinstance(confirmed, bool):
-            self.error((*path, "confirmed"), "expected true or false")
+        confirmed, sms_plain = entry.get("confirmed", False), entry.get("sms_plain", False)
+        for flag, value in (("confirmed", confirmed), ("sms_plain", sms_plain)):
+            if not isinstance(value, bool):
+                self.error((*path, flag), "expected true or false")
+                ok = False
+        speech_confirmed = entry.get("speech_confirmed", False)
+        if not isinstance(speech_confirmed, bool):
+            self.error((*path, "speech_confirmed"), "expected true or false")
             ok = False
+        elif not speech_confirmed:
+            self.error(
+                path,
+                f"{name} callers can press keys but not yet speak: its speech recognition "
+                "is tried in a real test call first (README, 'Confirming a language's speech'), "
+                "then set speech_confirmed: true",
+                warning=True,
+            )
         if not ok or name is None or key is None or speech_tag is None:
             return None
         return Language(
@@ -196,6 +231,8 @@ class LanguageChecks:
             texts["say_voice"],
             texts["tts_voice"],
             bool(confirmed),
+            bool(sms_plain),
+            bool(speech_confirmed),
         )
 
     def word_list(self, path: Path_, value: Any) -> list[str]:
@@ -208,11 +245,11 @@ class LanguageChecks:
 
     def texts(self, lang: Language, clean: dict[str, Any]) -> dict[str, Any]:
         """A language's texts, each checked against the English one."""
-        texts: dict[str, Any] = {"prompts": {}, "helplines": {}, "menus": {}}
+        texts: dict[str, Any] = {"prompts": {}, "helplines": {}, "menus": {}, "helpline_sms": {}}
         for pid in TRANSLATED_PROMPTS:
             english = clean["prompts"].get(pid, DEFAULT_PROMPTS.get(pid))
             allowed = LANGUAGE_PROMPTS.get(pid)
-            text = self.translated(("prompts", pid), lang, english, allowed)
+            text = self.translated(("prompts", pid), lang, english, allowed, OPTIONAL.get(pid))
             if text is not None:
                 texts["prompts"][pid] = text
         greeting = texts["prompts"].get("greeting")
@@ -225,22 +262,50 @@ class LanguageChecks:
             text = self.translated(("helplines", hid, "name"), lang, helpline["name"])
             if text is not None:
                 texts["helplines"][hid] = text
+            sms = sms_text(self, ("helplines", hid), lang, helpline.get("sms"), helpline["name"])
+            if sms is not None:
+                texts["helpline_sms"][hid] = sms
         for nid, node in clean["menus"].items():
             said: dict[str, Any] = {"options": {}}
+            shared = SharedKeywords(lang.code)
             if "say" in node:
                 said["say"] = self.translated(("menus", nid, "say"), lang, node["say"])
             self.extra(("menus", nid, "say"), lang, "say" in node)
+            sms = sms_text(self, ("menus", nid), lang, node.get("sms"), node.get("say"))
+            if sms is not None:
+                said["sms"] = sms
             for key, option in node["options"].items():
                 opath = ("menus", nid, "options", str(key))
                 entry: dict[str, Any] = {
                     "label": self.translated((*opath, "label"), lang, option["label"])
                 }
+                sms = sms_text(self, opath, lang, option.get("sms"), option["label"])
+                if sms is not None:
+                    entry["sms"] = sms
                 words = self.found.get((*opath, f"keywords.{lang.code}"))
                 if words is not None:
-                    entry["keywords"] = self.word_list((*opath, f"keywords.{lang.code}"), words)
+                    wpath = (*opath, f"keywords.{lang.code}")
+                    entry["keywords"] = self.keywords(wpath, lang, str(key), words, shared)
                 said["options"][key] = entry
             texts["menus"][nid] = said
         return texts
+
+    def keywords(
+        self, path: Path_, lang: Language, key: str, value: Any, shared: SharedKeywords
+    ) -> list[str]:
+        """An option's keywords in a language: no grammatical word, none another option
+        of the menu has (a warning)."""
+        kept = []
+        for i, word in enumerate(self.word_list(path, value)):
+            refused = grammatical_word(word, lang.code, lang.name)
+            if refused:
+                self.error((*path, str(i)), refused)
+                continue
+            twice = shared.shared(word, key)
+            if twice:
+                self.error((*path, str(i)), twice, warning=True)
+            kept.append(word)
+        return kept
 
     def extra(self, path: Path_, lang: Language, english: bool) -> None:
         where = (*path[:-1], f"{path[-1]}.{lang.code}")
@@ -248,30 +313,41 @@ class LanguageChecks:
             self.error(where, f"there is no English '{path[-1]}' here to translate")
 
     def translated(
-        self, path: Path_, lang: Language, english: str | None, allowed: Any = None
+        self,
+        path: Path_,
+        lang: Language,
+        english: str | None,
+        allowed: Any = None,
+        until: str | None = None,
     ) -> str | None:
-        """The language's text beside path, checked: there, unconfirmed, same placeholders."""
+        """The language's text beside path, checked: there, unconfirmed, same placeholders.
+
+        until: for a text that may be missing (a warning), what callers miss until it is
+        written.
+        """
         where = (*path[:-1], f"{path[-1]}.{lang.code}")
         if where not in self.found:
             self.error(
                 path,
-                f"no {lang.name} text: write {where[-1]}: beside it ({lang.code} is declared)",
+                f"no {lang.name} text: write {where[-1]}: beside it ({lang.code} is declared"
+                + (f"; until then {until})" if until else ")"),
+                warning=until is not None,
             )
             return None
         text = self.checker.text(where, self.found[where])
         if text is None:
             return None
-        names = _placeholders(text)
-        if names is None:
-            self.error(where, "unmatched { or } (write {{ or }} for a brace)")
+        found = self.checker.placeholder_names(where, text)
+        if found is None:
             return None
+        names = set(found)
         if allowed is not None:
             bad = names - {*allowed, *COMMON, *self.checker.declared}
             if bad:
                 self.error(where, f"unknown placeholder {{{sorted(bad)[0]}}}")
                 return None
         elif english is not None:
-            wanted = _placeholders(english) or set()
+            wanted = set(placeholders(english) or ())
             if names != wanted:
                 missing = ", ".join(f"{{{n}}}" for n in sorted(wanted - names)) or "none"
                 extra = ", ".join(f"{{{n}}}" for n in sorted(names - wanted)) or "none"
@@ -286,10 +362,3 @@ class LanguageChecks:
                 where, f"not yet confirmed by a fluent speaker of {lang.name}", warning=True
             )
         return text
-
-
-def _placeholders(text: str) -> set[str] | None:
-    try:
-        return {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
-    except ValueError:
-        return None

@@ -31,6 +31,8 @@ LANGUAGE_KEYS = (
     "say_voice",
     "tts_voice",
     "confirmed",
+    "sms_plain",
+    "speech_confirmed",
 )
 # Texts only another language has: its offer on the English main menu, and what a
 # transfer tells its caller about interpreters
@@ -41,9 +43,9 @@ LANGUAGE_PROMPTS = {
 }
 # The fields that may carry a translation, by where they are in the file
 TRANSLATED_FIELDS = {
-    "helplines": ("name",),
-    "menus": ("say",),
-    "options": ("label", "keywords"),
+    "helplines": ("name", "sms"),
+    "menus": ("say", "sms"),
+    "options": ("label", "keywords", "sms"),
 }
 # Keys a language may be offered on at the home menu: "#" arrives too (no finishOnKey)
 LANGUAGE_KEY_CHOICES = "0123456789*#"
@@ -64,6 +66,11 @@ class Language:
     say_voice: str = ""  # Twilio's voice for a text with no audio; "" where it has none
     tts_voice: str = ""  # espeak-ng's voice for generated audio
     confirmed: bool = False  # every text checked by a fluent speaker
+    sms_plain: bool = False  # texts sent without accents (ą as a), in GSM-7 (segments.plain)
+    # Twilio's speech recognition tried in a real test call (README): until then the
+    # language's menus listen for keys only, as an unsupported language or model makes
+    # Twilio's <Gather> fail (warning 13331)
+    speech_confirmed: bool = False
 
     @property
     def native(self) -> str:

@@ -11,6 +11,9 @@ if TYPE_CHECKING:
     from ivr.menu.model import Helpline, Node, Settings
 
 OPERATOR_CHOICE = "to speak to someone now"
+# A helpline passed by while failing (the helpline watch): optional in other languages,
+# so a menu published before it existed still loads
+UNAVAILABLE = "unavailable"
 # Placeholders every text may use (each helpline id too: its number, read slowly)
 COMMON = (
     "service_name",
@@ -23,6 +26,38 @@ COMMON = (
 
 
 _NUMBER = re.compile(r"(?<!\d)(?<!\d\.)\d{3,}(?!\d|\.\d)")
+# A doubled brace (a brace said as written), a {placeholder}, or a brace left unmatched
+_BRACES = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+
+
+def placeholders(text: str) -> list[str] | None:
+    """The {names} in text, in order, as written inside the braces; None if a { or } is
+    unmatched ({{ and }} are a brace itself)."""
+    names = []
+    for found in _BRACES.finditer(text):
+        if found.group() in ("{{", "}}"):
+            continue
+        if found.group(1) is None:
+            return None
+        names.append(found.group(1))
+    return names
+
+
+def fill(template: str, values: Mapping[str, str]) -> str:
+    """template with each {name} replaced by its value and {{ }} by a brace.
+
+    Only bare names are filled: nothing of str.format's format specs or conversions ever
+    runs (`{service_name:.>200000000}` would build 200 million characters), and a name
+    not in values is a KeyError, as it would be for str.format.
+    """
+
+    def one(found: re.Match[str]) -> str:
+        token = found.group()
+        if found.group(1) is None:
+            return token[0]  # {{ or }} (or a lone brace, which the checks refuse)
+        return values[found.group(1)]
+
+    return _BRACES.sub(one, template)
 
 
 def speakable(text: str) -> str:
@@ -52,6 +87,7 @@ class Composer:
         self, settings: Settings, helplines: Mapping[str, Helpline], texts: Mapping[str, str]
     ) -> None:
         operator = helplines[settings.operator]
+        self.operator = settings.operator
         self.texts = dict(texts)
         self.common = {
             "service_name": settings.service_name,
@@ -69,7 +105,7 @@ class Composer:
 
     def fill(self, prompt_id: str, **extra: str) -> str:
         """A fixed text with its placeholders filled."""
-        return speakable(self.texts[prompt_id].format_map({**self.common, **extra}))
+        return speakable(fill(self.texts[prompt_id], {**self.common, **extra}))
 
     def node(self, node: Node, hidden: frozenset[str] = frozenset()) -> str:
         """A menu as said: its text, each option not hidden, then the keys every menu has.
@@ -78,7 +114,7 @@ class Composer:
         have to sit through every option to learn it.
         """
         home = node.parent is None
-        parts = [speakable(node.say.format_map(self.common))] if node.say else []
+        parts = [speakable(fill(node.say, self.common))] if node.say else []
         parts += [self.fill("operator_hint")] if home else []
         options = [o for o in node.options if o.key not in hidden]
         parts += [self.fill("option", label=o.label, key=self.key(o.key)) for o in options]
@@ -98,7 +134,8 @@ def compose_prompts(
 
     In another language, a transfer also says whether the helpline can get an
     interpreter (only where the menu says it can; else that the call is in English), and
-    the language has its offer for the English home menu.
+    the language has its offer for the English home menu. A language without its own
+    words for a helpline passed by while failing has none (the English is said).
     """
     fill = composer.fill
     prompts = {
@@ -122,4 +159,9 @@ def compose_prompts(
             if o.transfer:
                 choice = o.label if node.parent is None else f"{node.title}, {o.label}"
                 prompts[whisper_id(node.id, o.key)] = fill("whisper", choice=choice)
+    # Last, so the numbers staff record prompts by (`ivr prompts list`) stay as they were
+    for hid, h in helplines.items():
+        if h.dial and hid != composer.operator and UNAVAILABLE in composer.texts:
+            said = fill(UNAVAILABLE, name=h.name)  # passed by while failing
+            prompts[f"{UNAVAILABLE}.{hid}"] = said[:1].upper() + said[1:]
     return prompts
