@@ -61,6 +61,18 @@ def gunicorn(
     env: dict[str, str] | None = None,
 ) -> Iterator[int]:
     """Start the Procfile's gunicorn for app (in cwd, with env added); yield its port; stop it."""
+    with gunicorn_process(app, log, cwd, env) as (port, _):
+        yield port
+
+
+@contextmanager
+def gunicorn_process(
+    app: str,
+    log: Path | None = None,
+    cwd: Path = ROOT,
+    env: dict[str, str] | None = None,
+) -> Iterator[tuple[int, int]]:
+    """As gunicorn(), yielding its port and its master's process id."""
     port = free_port()
     command, procfile_env = procfile_command(app, port)
     made_up = {"TWILIO_AUTH_TOKEN": TOKEN, "SECRET_KEY": SECRET_KEY}
@@ -75,24 +87,45 @@ def gunicorn(
                 break
             except OSError:
                 time.sleep(0.1)
-        yield port
+        yield port, proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=10)
         out.close()
 
 
-def wrk_script(port: int, path: str, params: dict[str, str]) -> Path:
-    """A wrk Lua script posting a signed webhook request."""
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by a process and its children still running
+    (gunicorn's master and its workers), from /proc: Linux only."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rpartition(")")[2].split()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:  # ended meanwhile
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        pids.extend(int(child) for child in children)
+    return total
+
+
+def wrk_script(
+    port: int, path: str, params: dict[str, str], headers: dict[str, str] | None = None
+) -> Path:
+    """A wrk Lua script posting a signed webhook request (with headers, e.g. a Cookie)."""
     body = urlencode(params)
     signature = RequestValidator(TOKEN).compute_signature(f"http://127.0.0.1:{port}{path}", params)
+    extra = "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in (headers or {}).items())
     script = f"""
 wrk.method = "POST"
 wrk.path = "{path}"
 wrk.body = "{body}"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["X-Twilio-Signature"] = "{signature}"
-"""
+{extra}"""
     fd, name = tempfile.mkstemp(suffix=".lua")
     os.write(fd, script.encode())
     os.close(fd)
@@ -100,10 +133,15 @@ wrk.headers["X-Twilio-Signature"] = "{signature}"
 
 
 def wrk(
-    port: int, path: str, params: dict[str, str], connections: int, seconds: int
+    port: int,
+    path: str,
+    params: dict[str, str],
+    connections: int,
+    seconds: int,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, float]:
     """Run wrk; requests/s, latency percentiles (ms), requests, errors."""
-    script = wrk_script(port, path, params)
+    script = wrk_script(port, path, params, headers)
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script)]
     out = subprocess.run(
         [*command, f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True
@@ -138,6 +176,32 @@ def call_params(**extra: str) -> dict[str, str]:
         "From": CALLER,
         "To": LINE,
     } | extra
+
+
+def text_params(body: str) -> dict[str, str]:
+    """What Twilio posts to the messaging webhook ("A message comes in") for a text."""
+    sid = "SM" + "0" * 32
+    return {
+        "ToCountry": "GB",
+        "ToState": "",
+        "SmsMessageSid": sid,
+        "NumMedia": "0",
+        "ToCity": "",
+        "FromZip": "",
+        "SmsSid": sid,
+        "FromState": "",
+        "SmsStatus": "received",
+        "FromCity": "",
+        "Body": body,
+        "FromCountry": "GB",
+        "To": LINE,
+        "ToZip": "",
+        "NumSegments": "1",
+        "MessageSid": sid,
+        "AccountSid": "AC" + "0" * 32,
+        "From": CALLER,
+        "ApiVersion": "2010-04-01",
+    }
 
 
 def need_wrk() -> None:

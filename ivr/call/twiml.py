@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
-import secrets
+import threading
 from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime
 from functools import lru_cache
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from ivr.call.availability import Availability
-from ivr.menu import speech
+from ivr.menu.characters import UNSAFE
 from ivr.menu.hours import spoken_when
 from ivr.menu.languages import spoken_when_in
 from ivr.menu.model import Helpline, Menu, Node
-from ivr.menu.texts import whisper_id
+from ivr.menu.texts import UNAVAILABLE, whisper_id
 
 log = logging.getLogger(__name__)
 TOKEN = re.compile(r"^[0-9a-f]{16}$")
@@ -147,20 +148,15 @@ class Renderer:
         settings = menu.settings
         response = VoiceResponse()
         gather = response.gather(
-            input="dtmf speech",
             action=action,
             method="POST",
             action_on_empty_result=True,
             timeout=settings.timeout,
-            # Twilio refuses speechTimeout="auto" with a set model (warning 13335)
-            speech_model=settings.speech_model,
-            speech_timeout=settings.speech_timeout,
             # No finish key: Twilio would strip it from Digits, so "#" would arrive as
             # silence. Without one, "#" arrives and is answered as a wrong key.
             finish_on_key="",
             num_digits=1,
-            language=settings.language,
-            hints=self.hints[(lang, node_id)],
+            **_listening(menu, self.hints[(lang, node_id)]),
         )
         for prompt_id in lead:
             self.speak(gather, prompt_id, lang)
@@ -206,15 +202,11 @@ class Renderer:
             return digits if len(digits) == 1 else None
         if not said:
             return SILENCE
-        node = self.menu.speaking(lang).nodes.get(node_id)
+        menu = self.menu.speaking(lang)
+        node = menu.nodes.get(node_id)
         if node is None or _unsure(confidence, self.settings.min_confidence):
             return None
-        settings = self.settings
-        keys = {o.key for o in node.options}
-        keys |= {settings.operator_key, settings.repeat_key, settings.back_key}
-        if node.parent is None:
-            keys |= {language.key for language in self.menu.languages.values()}
-        return speech.match(said, node.phrases, keys)
+        return menu.heard(node, said)
 
     def language_chosen(self, node_id: str, key: str | None) -> str:
         """The code of the language a key chooses at the home menu, or ""."""
@@ -230,15 +222,19 @@ class Renderer:
         key: str | None,
         line: str,
         lang: str = "",
+        ring: str = "",
     ) -> str:
-        """What follows a menu: key is SILENCE, None (not understood) or the key chosen."""
+        """What follows a menu: key is SILENCE, None (not understood) or the key chosen.
+
+        ring: the token a ring this answer makes is named by (see `transfer`).
+        """
         settings = self.settings
         node = self.menu.nodes.get(node_id)
         if node is None:
             return self.start()
         if key == SILENCE:
             if no_input >= settings.no_input_retries:
-                return self.after_retries(node_id, line, lang)
+                return self.after_retries(node_id, line, lang, ring)
             return self.node(node_id, no_input + 1, invalid, ("no_input",), lang)
         chosen = self.language_chosen(node_id, key)
         if chosen:
@@ -246,24 +242,24 @@ class Renderer:
             return self.node(node_id, 0, 0, ("greeting",), chosen)
         option = node.option(key) if key and key not in self.hidden(node_id) else None
         if key == settings.operator_key:
-            return self.transfer(node_id, key, 0, line, lang=lang)
+            return self.transfer(node_id, key, 0, line, lang=lang, ring=ring)
         if key == settings.repeat_key:
             return self.node(node_id, 0, 0, lang=lang)
         if key == settings.back_key:
             return self.node(node.parent or settings.home, 0, 0, lang=lang)
         if option is None:
             if invalid >= settings.invalid_retries:
-                return self.after_retries(node_id, line, lang)
+                return self.after_retries(node_id, line, lang, ring)
             return self.node(node_id, no_input, invalid + 1, ("invalid",), lang)
         if option.goto:
             return self.node(option.goto, 0, 0, lang=lang)
-        return self.transfer(node_id, option.key, 0, line, lang=lang)
+        return self.transfer(node_id, option.key, 0, line, lang=lang, ring=ring)
 
-    def after_retries(self, node_id: str, line: str, lang: str = "") -> str:
+    def after_retries(self, node_id: str, line: str, lang: str = "", ring: str = "") -> str:
         """The end of the re-prompts: a person, or a goodbye."""
         if self.settings.after_retries == "transfer":
             lead = ("after_retries",)
-            return self.transfer(node_id, self.settings.operator_key, 0, line, lead, lang)
+            return self.transfer(node_id, self.settings.operator_key, 0, line, lead, lang, ring)
         return self.goodbye(lang)
 
     def transfer(
@@ -274,30 +270,44 @@ class Renderer:
         line: str = "",
         lead: Iterable[str] = (),
         lang: str = "",
+        ring: str = "",
     ) -> str:
-        """Say who is next in the chain and ring them; the helpline hears the whisper first."""
+        """Say who is next in the chain and ring them; the helpline hears the whisper first.
+
+        ring: the random token the ring is named by in its URLs (a fresh one if not
+        given); it also draws the one caller in N who still tries a failing helpline.
+        """
         chain = self.menu.chain(node_id, key)
         now = self.availability.clock()
-        skipped: list[str] = []
-        # Closed helplines are skipped with a word of why; the 24/7 line never is
-        while step < len(chain) and not self.availability.is_open(
-            self.menu.helplines[chain[step]], now
-        ):
-            skipped.append(self.closed(self.menu.helplines[chain[step]], now, self.voiced(lang)))
+        ring = ring if TOKEN.match(ring) else new_token()
+        skipped: list[tuple[str, str]] = []  # (a prompt id, "") or ("", a text made now)
+        # Closed helplines are skipped with a word of why, and those that cannot take
+        # calls just now (the helpline watch); the 24/7 line never is
+        while step < len(chain):
+            helpline = self.menu.helplines[chain[step]]
+            if not self.availability.is_open(helpline, now):
+                skipped.append(("", self.closed(helpline, now, self.voiced(lang))))
+            elif self.availability.cannot_take(helpline, ring):
+                skipped.append((f"{UNAVAILABLE}.{helpline.id}", ""))
+            else:
+                break
             step += 1
         if not skipped:
             version = self.version()
             rendered = self._ring(node_id, key, step, line, tuple(lead), lang, version)
-            return rendered.replace(DIAL_TOKEN, new_token())
+            return rendered.replace(DIAL_TOKEN, ring)
         response = VoiceResponse()
         for prompt_id in lead:
             self.speak(response, prompt_id, lang)
-        for text in skipped:
-            self.say(response, text, self.voiced(lang))
+        for prompt_id, text in skipped:
+            if text:
+                self.say(response, text, self.voiced(lang))
+            elif (f"{lang}.{prompt_id}" if lang else prompt_id) in self.menu.prompts:
+                self.speak(response, prompt_id, lang)  # (a language may have no words for it)
         if step >= len(chain):
             return self.numbers(0, (), response, lang)
         self._add_ring(response, node_id, key, step, line, lang)
-        return str(response).replace(DIAL_TOKEN, new_token())
+        return str(response).replace(DIAL_TOKEN, ring)
 
     def voiced(self, lang: str) -> str:
         """The language a text made at call time is said in: the call's, where Twilio has
@@ -357,10 +367,12 @@ class Renderer:
         token: str = "",
         gone: bool = False,
         lang: str = "",
+        ring: str = "",
     ) -> str:
         """After a dial: goodbye if the call was bridged, else the next in the chain.
 
         bridged None: Twilio did not say (no DialBridged); the helpline's leg knows.
+        token: the ring that ended; ring: the next one's (see `transfer`).
         """
         if gone:
             response = VoiceResponse()
@@ -372,7 +384,7 @@ class Renderer:
             return self.goodbye(lang)
         chain = self.menu.chain(node_id, key)
         lead = (f"not_available.{chain[step]}",) if step < len(chain) else ()
-        return self.transfer(node_id, key, step + 1, line, lead, lang)
+        return self.transfer(node_id, key, step + 1, line, lead, lang, ring)
 
     def _was_accepted(self, token: str) -> bool:
         """Whether the helpline's leg pressed 1 for this dial.
@@ -458,15 +470,12 @@ class Renderer:
             self.speak(response, prompt_id, lang)
         if repeats <= settings.readout_repeats:
             gather = response.gather(
-                input="dtmf speech",
                 action=_url(NUMBERS, r=repeats + 1, **_lang(lang)),
                 method="POST",
                 num_digits=1,
                 timeout=settings.timeout,
-                speech_model=settings.speech_model,
-                speech_timeout=settings.speech_timeout,
                 finish_on_key="",  # "press any key": "#" too
-                language=settings.language,
+                **_listening(self.menu.speaking(lang)),
             )
             self.speak(gather, "numbers", lang)
         self._goodbye(response, lang)
@@ -501,9 +510,30 @@ def _unsure(confidence: str, minimum: float) -> bool:
     return 0 < sure < minimum
 
 
+class _RandomBytes(threading.local):
+    """The operating system's random bytes, drawn 4 KB at a time for each thread.
+
+    One draw a request made every webhook thread give up the interpreter's lock for a
+    system call, and wait to get it back behind the others (bench/webhooks.py). The
+    bytes are as random as os.urandom's; a process forked with a buffer draws anew.
+    """
+
+    def __init__(self) -> None:
+        self.buffer, self.at, self.pid = b"", 0, 0
+
+    def take(self, size: int) -> bytes:
+        if self.at + size > len(self.buffer) or self.pid != os.getpid():
+            self.buffer, self.at, self.pid = os.urandom(4096), 0, os.getpid()
+        self.at += size
+        return self.buffer[self.at - size : self.at]
+
+
+_RANDOM = _RandomBytes()
+
+
 def new_token() -> str:
     """A fresh name for one ring of one helpline: random, so it says nothing of the call."""
-    return secrets.token_hex(8)
+    return _RANDOM.take(8).hex()
 
 
 def closed_text(
@@ -512,11 +542,13 @@ def closed_text(
     """What a caller hears when a helpline they chose is closed (staff see it first).
 
     In another language the day and time come from Babel's locale data; staff's reason
-    is said as they wrote it.
+    is said as they wrote it (less any character the line cannot say: the store refuses
+    them, but a closure an older release kept may hold one).
     """
     menu = availability.menu.speaking(lang)
     override = availability.overrides.get(helpline.id, now)
-    reason = f": {override.reason}" if override and override.reason else ""
+    said = UNSAFE.sub("", override.reason) if override else ""
+    reason = f": {said}" if said else ""
     opens = availability.reopens(helpline, now)
     when = ""
     if opens:
@@ -554,6 +586,25 @@ def render_failsafe(menu: Menu, line: str, lang: str = "") -> str:
     response.say(spoken.prompts["goodbye"], **say)
     response.hangup()
     return str(response)
+
+
+def _listening(menu: Menu, hints: str | None = None) -> dict[str, Any]:
+    """How a <Gather> listens in a menu's language: for keys and speech, or for keys only
+    while the language's speech recognition is unconfirmed (Twilio's gather fails on a
+    language and model it does not support, warning 13331)."""
+    if not menu.hears_speech:
+        return {"input": "dtmf"}
+    settings = menu.settings
+    listening: dict[str, Any] = {
+        "input": "dtmf speech",
+        # Twilio refuses speechTimeout="auto" with a set model (warning 13335)
+        "speech_model": settings.speech_model,
+        "speech_timeout": settings.speech_timeout,
+        "language": settings.language,
+    }
+    if hints is not None:
+        listening["hints"] = hints
+    return listening
 
 
 def _hints(node: Node, menu: Menu) -> str:

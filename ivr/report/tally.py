@@ -13,14 +13,14 @@ import logging
 import threading
 import weakref
 from collections import Counter
-from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine, delete
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from ivr.store.changes import utc_now
+from ivr.store.changes import aware, utc_now
 from ivr.store.models import CallCount
 from ivr.store.repeat import Repeat
 
@@ -32,8 +32,8 @@ Key = tuple[datetime, str, str, str]  # hour (UTC), line, metric, subject
 
 
 def hour_of(moment: datetime) -> datetime:
-    """The start of moment's hour (London's offsets are whole hours: the same hour)."""
-    return moment.replace(minute=0, second=0, microsecond=0)
+    """The start of moment's hour in UTC (London's offsets are whole hours: the same hour)."""
+    return aware(moment).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 class Tally:
@@ -59,12 +59,18 @@ class Tally:
 
     def add(self, line: str, metric: str, subject: str = "", n: int = 1) -> None:
         """Count something that happened now (the hot path: no database)."""
-        key = (hour_of(self.clock()), line, metric, subject)
+        self.add_all(line, ((metric, subject),), n)
+
+    def add_all(self, line: str, counts: Iterable[tuple[str, str]], n: int = 1) -> None:
+        """Count each (metric, subject) that happened now, at one reading of the clock."""
+        hour = hour_of(self.clock())
         with self._lock:
-            if key not in self.waiting and len(self.waiting) >= MAX_WAITING:
-                self.dropped += n
-                return
-            self.waiting[key] += n
+            for metric, subject in counts:
+                key = (hour, line, metric, subject)
+                if key not in self.waiting and len(self.waiting) >= MAX_WAITING:
+                    self.dropped += n
+                    continue
+                self.waiting[key] += n
 
     def flush(self) -> bool:
         """Write what has built up; on failure keep it for the next time. Never raises."""

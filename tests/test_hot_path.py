@@ -1,0 +1,83 @@
+"""What a webhook does beside its answer: no work it need not do, and none unsafe.
+
+Ring tokens come from the operating system's randomness, drawn a block at a time; the
+shipped audio is read and hashed once, not at every change of the store.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ivr.audio import prompts as prompts_module
+from ivr.audio.prompts import PromptStore
+from ivr.call.twiml import TOKEN, new_token
+from ivr.menu.load import load_menu
+from tests.conftest import REPO_MENU, prompt_store
+
+
+def test_ring_tokens_are_fresh_in_every_thread_and_after_a_fork() -> None:
+    tokens = [new_token() for _ in range(2000)]  # more than one block of 4 KB
+    assert all(TOKEN.match(t) for t in tokens)
+    assert len(set(tokens)) == len(tokens)
+    # A forked child holds a copy of the parent's block: it must not hand out the same
+    # tokens as the parent (two workers naming two rings alike)
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child's coverage is not collected
+        os.write(write, new_token().encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(child, 0)
+    in_child = os.read(read, 64).decode()
+    os.close(read)
+    assert TOKEN.match(in_child)
+    assert in_child != new_token()
+
+
+@pytest.fixture
+def shipped(tmp_path: Path) -> PromptStore:
+    """The shipped menu and audio, copied where a test may change them."""
+    root = tmp_path / "prompts"
+    shutil.copytree(REPO_MENU.parent / "prompts", root)
+    return prompt_store(load_menu(REPO_MENU), root, tmp_path)
+
+
+def test_shipped_audio_is_hashed_once_while_it_is_unchanged(
+    shipped: PromptStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read: list[Path] = []
+    real = prompts_module.file_hash
+
+    def counted(path: Path) -> str:
+        read.append(path)
+        return real(path)
+
+    monkeypatch.setattr(prompts_module, "file_hash", counted)
+    first = shipped.current()
+    assert len(read) == len(shipped.menu.prompts)
+    manifest = shipped.manifest()
+    for _ in range(3):  # what a change of the store makes each worker do
+        assert shipped._scan()[0] == first
+        assert shipped.generated_audio("greeting", manifest) == first["greeting"]
+    assert len(read) == len(shipped.menu.prompts)
+
+
+def test_shipped_audio_changed_on_disk_is_read_again(shipped: PromptStore) -> None:
+    manifest = shipped.manifest()
+    greeting = shipped.generated_audio("greeting", manifest)
+    assert greeting is not None
+    # Same size, other bytes (a damaged copy): no longer the manifest's audio
+    data = bytearray(greeting.path.read_bytes())
+    data[-1] ^= 0xFF
+    greeting.path.write_bytes(bytes(data))
+    os.utime(greeting.path, ns=(1, 1))
+    assert shipped.generated_audio("greeting", manifest) is None
+    # Gone, or a folder in its place: none either
+    greeting.path.unlink()
+    assert shipped.generated_audio("greeting", manifest) is None
+    greeting.path.mkdir()
+    assert shipped.generated_audio("greeting", manifest) is None
