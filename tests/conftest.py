@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import gc
+import logging
 import math
 import os
 import textwrap
 import threading
 import wave
+import weakref
 import xml.etree.ElementTree as ET
 from array import array
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from _pytest.logging import caplog_handler_key
 from flask import Flask
 from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
@@ -23,10 +27,12 @@ from werkzeug.test import TestResponse
 
 from ivr import create_app
 from ivr.audio.prompts import PromptStore
+from ivr.call import watch as watch_module
 from ivr.menu.hours import LONDON
 from ivr.menu.model import Menu
 from ivr.report import tally as tally_module
 from ivr.simulate import CALLER, LINE, Simulator
+from ivr.staff import alerts as alerts_module
 from ivr.store.changes import Store
 from ivr.store.db import make_engine, shared_engine, upgrade
 from ivr.store.models import Base
@@ -83,6 +89,114 @@ NOON = datetime(2026, 11, 24, 12, 0, tzinfo=LONDON)
 
 # Set by .ci/run for the second run of the suite: a real PostgreSQL server
 TEST_DATABASE_URL = os.environ.get("IVR_TEST_DATABASE_URL", "")
+# Set by .ci/run for the second run too: the wall clock this many days on (libfaketime
+# breaks Python's timed waits; time-machine moves time.time, datetime.now and date.today
+# only), so a test that depends on today's date fails in CI, not on a later day (2026-12-01)
+CLOCK_SHIFT_DAYS = os.environ.get("IVR_TEST_CLOCK_SHIFT_DAYS", "")
+
+
+# Test modules that exercise the call flow, the menu's checks, audio and documents, whose
+# paths through the store are the same on any database: CI's PostgreSQL pass leaves them
+# out (`pytest -m database`), as it does the browser tests (the store behind each page is
+# tested on PostgreSQL through the console's own tests). A new module runs on both.
+WITHOUT_DATABASE = {
+    "test_calls",
+    "test_check",
+    "test_console",  # Chromium, driven by Playwright
+    "test_docs",
+    "test_form",
+    "test_gate_menu",
+    "test_gate_render",
+    "test_install",
+    "test_languages",
+    "test_media",
+    "test_properties",
+    "test_simulate",
+    "test_sms_check",
+    "test_sms_properties",
+    "test_sms_segments",
+    "test_speech",
+    "test_tts",
+    "test_twiml_shape",
+    "test_voice",
+    "test_walk",
+}
+
+
+# Modules of a minute or more each (the exhaustive walk, generated properties, Chromium,
+# real processes and servers, speech engines, the linters): the pre-push hook
+# (.pre-commit-config.yaml) runs the rest, `pytest -m "not slow"`; CI runs everything
+SLOW = {
+    "test_console",
+    "test_docs",
+    "test_fault",
+    "test_gate_fuzz",
+    "test_install",
+    "test_instances",
+    "test_properties",
+    "test_tts",
+    "test_walk",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        # (or one test of a module that otherwise reaches it, marked without_database)
+        if item.path.stem not in WITHOUT_DATABASE and not item.get_closest_marker(
+            "without_database"
+        ):
+            item.add_marker(pytest.mark.database)
+        if item.path.stem in SLOW:
+            item.add_marker(pytest.mark.slow)
+
+
+# Threads alive when the running test began: earlier tests' apps' pollers and writers
+# (each runs until the garbage collector takes its app; on PostgreSQL they read the same
+# database as this test, and log when it is emptied or its server stopped)
+_EARLIER_THREADS: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+
+
+class ThisTestsThreads(logging.Filter):
+    """Lets through what the running test's own threads log (its apps' included), not
+    what the threads of earlier tests' apps log meanwhile."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return threading.current_thread() not in _EARLIER_THREADS
+
+
+THIS_TESTS_THREADS = ThisTestsThreads()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _EARLIER_THREADS.clear()
+    _EARLIER_THREADS.update(t for t in threading.enumerate() if t is not threading.main_thread())
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    # caplog's records for the test's body: from its own threads only
+    item.stash[caplog_handler_key].addFilter(THIS_TESTS_THREADS)
+
+
+def soon_for_processes() -> str:
+    """Two days from now on the machine's own clock, as a command line takes a time.
+
+    For the real processes some tests start (gunicorn, `ivr`): the shifted clock of CI's
+    second pass moves this process only, and they would refuse a time a year away.
+    """
+    from time_machine import escape_hatch
+
+    now = escape_hatch.datetime.datetime.now() if escape_hatch.is_travelling() else None
+    return ((now or datetime.now()) + timedelta(days=2)).strftime("%Y-%m-%d %H:%M")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if CLOCK_SHIFT_DAYS:
+        import time_machine
+
+        later = datetime.now(UTC) + timedelta(days=int(CLOCK_SHIFT_DAYS))
+        time_machine.travel(later, tick=True).start()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -100,7 +214,15 @@ def _empty_store() -> None:
     """
     for tally in list(tally_module._RUNNING):
         tally.flush()
+    for watch in list(watch_module._RUNNING):  # the helpline watch's results, likewise
+        watch.flush()
+    for mailer in list(alerts_module._RUNNING):  # and no earlier app sends this one's alerts
+        mailer.stop()
     if TEST_DATABASE_URL:
+        # Apps earlier tests dropped still poll the store (their threads end when the app
+        # is collected): on PostgreSQL they share one pool of connections, and enough of
+        # them at once took it all, so a test's own app waited for a connection
+        gc.collect()
         engine = make_engine(TEST_DATABASE_URL)
         with engine.begin() as connection:
             for table in reversed(Base.metadata.sorted_tables):

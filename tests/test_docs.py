@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -10,12 +11,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from ivr.commands.main import main
 from ivr.menu.load import load_menu
 from ivr.menu.model import DEFAULT_PROMPTS, Settings
-from tests.conftest import SMALL_MENU
+from tests import conftest
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -74,6 +76,66 @@ def test_lint(command: list[str]) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_the_pre_commit_hooks_run_from_the_projects_own_environment() -> None:
+    config = ROOT / ".pre-commit-config.yaml"
+    result = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-config", str(config)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    (repo,) = yaml.safe_load(config.read_text(encoding="utf-8"))["repos"]
+    assert repo["repo"] == "local"  # nothing downloaded
+    hooks = {hook["id"]: hook for hook in repo["hooks"]}
+    assert {hook["language"] for hook in hooks.values()} == {"system"}
+    # The linters the suite runs (test_lint), and the fast tests before a push
+    assert set(hooks) == {"ruff", "ruff-format", "mypy", "fast-tests"}
+    assert '-m "not slow"' in hooks["fast-tests"]["entry"]
+    assert hooks["fast-tests"]["stages"] == ["pre-push"]
+
+
+@pytest.mark.parametrize("names", [conftest.SLOW, conftest.WITHOUT_DATABASE])
+def test_the_modules_the_markers_name_exist(names: set[str]) -> None:
+    # A module renamed would fall silently out of its set (run twice, or run before a push)
+    assert sorted(n for n in names if not (ROOT / "tests" / f"{n}.py").is_file()) == []
+
+
+COUNT_APPS = """
+import ivr.app
+
+built = []
+real = ivr.app.build_app
+
+
+def counted(*args, **kwargs):
+    built.append(1)
+    return real(*args, **kwargs)
+
+
+ivr.app.build_app = counted
+
+
+def pytest_collection_finish(session):
+    print(f"apps built while collecting: {len(built)}")
+"""
+
+
+def test_collecting_the_suite_builds_no_app(tmp_path: Path) -> None:
+    # An app built at import (a module-level APP) costs every run, even of one test
+    (tmp_path / "count_apps.py").write_text(COUNT_APPS)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "count_apps", "--collect-only", "-qq"]
+        + ["--no-cov", "-p", "no:cacheprovider", str(ROOT / "tests")],
+        cwd=ROOT,
+        env=os.environ | {"PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "apps built while collecting: 0" in result.stdout, result.stdout[-2000:]
+
+
 def _blocks(kind: str) -> list[str]:
     return re.findall(rf"^```{kind}\n(.*?)^```$", README, re.M | re.S)
 
@@ -87,14 +149,11 @@ def test_the_readme_menu_example_is_a_working_menu(tmp_path: Path) -> None:
 
 
 def test_the_readme_hours_example_works_quoted_or_not(tmp_path: Path) -> None:
-    (example,) = [b for b in _blocks("yaml") if b.lstrip().startswith("hours:")]
-    menu_text = SMALL_MENU.replace(
-        "    number: 0800 085 3481\n", "    number: 0800 085 3481\n" + example
-    )
-    for text in (menu_text, menu_text.replace("{2026-12-27:", "{'2026-12-27':")):
+    (example,) = [b for b in _blocks("yaml") if "    hours:\n      weekly:" in b]
+    for text in (example, example.replace("{2026-12-27:", "{'2026-12-27':")):
         path = tmp_path / "menus.yaml"
         path.write_text(text, encoding="utf-8")
-        hours = load_menu(path).helplines["refuge_derby"].hours
+        hours = load_menu(path).helplines["mankind"].hours
         assert hours is not None and date(2026, 12, 27) in hours.open_dates
 
 
