@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -18,19 +19,27 @@ from ivr.audio import prompts
 from ivr.audio.journeys import prompt_seconds
 from ivr.call import availability as overrides
 from ivr.call import media
+from ivr.call.form import Environ, Params
+from ivr.call.sms import TextLine
 from ivr.call.twiml import Renderer, render_failsafe
 from ivr.call.voice import Line, init_app
+from ivr.call.watch import Watch, limits
 from ivr.fetch import DEADLINE_SECONDS
-from ivr.menu.load import load_menu, menu_from_text
+from ivr.menu.load import load_menu
 from ivr.menu.model import Menu
 from ivr.menu.source import IvrError
-from ivr.report.events import counter
+from ivr.published import MenuFollower
+from ivr.report.events import counter, watched
 from ivr.report.tally import KEEP_DAYS, Tally
+from ivr.report.texts import text_counter
 from ivr.staff import phone as staff
+from ivr.staff.alerts import Mail, Mailer, mail_settings
 from ivr.staff.console import init_console
 from ivr.store.changes import Snapshot, Store
 from ivr.store.db import database_url, shared_engine
+from ivr.store.deadline import Deadline
 from ivr.store.dials import DialNotes
+from ivr.store.health import HealthStore
 from ivr.store.legacy import prepare
 from ivr.store.live import Live
 from ivr.store.pins import PinLockout
@@ -39,7 +48,8 @@ log = logging.getLogger(__name__)
 
 
 def build_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app; refuse to start without an auth token or with a broken menu."""
+    """Build the app; refuse to start without an auth token or with a broken menu (and
+    start without SECRET_KEY: calls come first, the console says it is off)."""
     app = Flask(__name__)
     # A doubled slash is a path we do not have (404), not a redirect Twilio would follow
     app.url_map.merge_slashes = False
@@ -61,12 +71,19 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
         DATABASE_URL=None,
         # How many proxies in front may set X-Forwarded-* (the Procfile's platform: 1)
         TRUSTED_PROXIES=os.environ.get("TRUSTED_PROXIES", "0"),
-        # Signs console sessions: required, so a restart or another instance keeps them
+        # Signs console sessions, so a restart or another instance keeps them; without it
+        # the line answers calls and the console is off (ivr.staff.console.off)
         SECRET_KEY=os.environ.get("SECRET_KEY", ""),
+        # Console cookies only over HTTPS; `ivr serve` (127.0.0.1 only) turns it off
+        SESSION_COOKIE_SECURE=True,
         # A draft menu tried in the console: its own menu, not the published one
         FOLLOW_PUBLISHED=True,
         # Hourly call counts older than this are deleted (the report's retention)
         REPORT_KEEP_DAYS=os.environ.get("REPORT_KEEP_DAYS", str(KEEP_DAYS)),
+        # The helpline watch's alert emails (ivr/staff/alerts.py says how)
+        ALERT_EMAILS=os.environ.get("ALERT_EMAILS", ""),
+        SMTP_URL=os.environ.get("SMTP_URL", ""),
+        ALERT_FROM=os.environ.get("ALERT_FROM", ""),
     )
     if config:
         app.config.update(config)
@@ -75,12 +92,6 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
         raise IvrError(
             "TWILIO_AUTH_TOKEN is not set: the line will not start without it, "
             "because every webhook must be checked (for a local trial run `ivr simulate`)"
-        )
-    if not app.config["SECRET_KEY"]:
-        raise IvrError(
-            "SECRET_KEY is not set: the console signs sign-ins with it, so set a long "
-            "random one (e.g. python -c 'import secrets; print(secrets.token_hex(32))'); "
-            "`ivr serve` makes a one-off key for a local trial"
         )
     repo_menu = load_menu(app.config["IVR_MENU"])
     url = app.config["DATABASE_URL"] or database_url(Path(app.config["STATE_DIR"]))
@@ -103,48 +114,93 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.extensions["ivr.prompts"] = store
     closures = overrides.Closures(lambda: holder["live"].snapshot.closures)
+    # The helpline watch: transfers' results noted in memory, written in the background
+    health = HealthStore(app.extensions["ivr.store"])
+    watch = Watch(
+        health,
+        limits=lambda: limits(line.renderer.settings),
+        clock=lambda: app.config["CLOCK"](),
+    )
+    app.extensions["ivr.watch"] = watch
 
     def parts(menu: Menu) -> tuple[Renderer, Callable[..., str]]:
-        availability = overrides.Availability(menu, closures, app.config["CLOCK"])
+        availability = overrides.Availability(menu, closures, app.config["CLOCK"], watch)
         renderer = Renderer(menu, store.audio_url, availability, store.version, accepted)
         failsafe = lru_cache(maxsize=64)(lambda line, lang="": render_failsafe(menu, line, lang))
         return renderer, failsafe
 
     renderer, failsafe = parts(repo_menu)
     line = Line(renderer, RequestValidator(token), failsafe, app.config["PUBLIC_BASE_URL"])
-    published = {"number": 0}
+
+    def run(menu: Menu, number: int) -> None:
+        """A published menu (checked again): every part made from it, then used."""
+        renderer, failsafe = parts(menu)
+        store.menu = menu
+        line.renderer, line.failsafe = renderer, failsafe
+
+    published = MenuFollower(run, lambda number: app.extensions["ivr.store"].menu(before=number))
+    app.extensions["ivr.published"] = published
 
     def use(snapshot: Snapshot) -> None:
-        """A newly published menu: checked again, then every part made from it."""
-        version = snapshot.menu
-        if not app.config["FOLLOW_PUBLISHED"]:
-            return
-        if version is None or version.number == published["number"]:
-            return
-        menu = menu_from_text(version.text, f"menu version {version.number}")
-        store.menu = menu
-        line.renderer, line.failsafe = parts(menu)
-        published["number"] = version.number
-        log.warning("the line now runs menu version %s", version.number)
+        watch.reload()  # each change of a helpline's health moves the revision too
+        if app.config["FOLLOW_PUBLISHED"]:  # (a draft tried in the console is not the line)
+            published(snapshot)
+
+    def follow(snapshot: Snapshot) -> None:
+        """A new snapshot: its menu used, then every take it plays copied here, all before
+        a call is handed a URL from it (its audio then answers without the database)."""
+        use(snapshot)
+        store.cache_takes(snapshot)
 
     # The worker's copy of the store: calls never wait on the database
-    live = Live(app.extensions["ivr.store"], use)
+    live = Live(app.extensions["ivr.store"], follow)
     holder["live"] = live
     app.extensions["ivr.live"] = live
     after = None
+    texted = None
     if app.config["FOLLOW_PUBLISHED"]:  # (a draft tried in the console is not the line)
         live.start()
-        tally = Tally(engine, keep_days=_keep_days(app.config["REPORT_KEEP_DAYS"]))
+        tally = Tally(
+            engine,
+            # The app's clock, as calls see it (`ivr simulate --at` and tests set their own)
+            clock=lambda: app.config["CLOCK"](),
+            keep_days=_keep_days(app.config["REPORT_KEEP_DAYS"]),
+        )
         tally.start()
         app.extensions["ivr.tally"] = tally
+        watch.start()
+        mail = _mail(app)
+        if mail is not None:
+            base = app.config["PUBLIC_BASE_URL"].rstrip("/")
+            console = f"{base}/console/" if base else ""
+            mailer = Mailer(
+                health, mail, lambda: line.renderer.menu, lambda: app.config["CLOCK"](), console
+            )
+            mailer.start()
+            app.extensions["ivr.mailer"] = mailer  # (its thread lasts as long as it does)
         # The status callback's "hung up in the greeting": a call shorter than it
-        after = counter(tally, lambda: line.renderer, lambda: prompt_seconds(store, "greeting"))
-    init_app(
-        app,
-        line,
-        before=live.start if app.config["FOLLOW_PUBLISHED"] else lambda: None,
-        after=after,
-    )
+        # (its audio may have to come from the store: a webhook waits for it 1 s at most)
+        deadline = Deadline()
+
+        def greeting() -> float:
+            return prompt_seconds(store, "greeting")
+
+        # Worked out now, at boot, not in the 1 s a call's first status callback has for it
+        # (a failure here is met again there, within that deadline, and logged)
+        with suppress(Exception):
+            greeting()
+        count = counter(
+            tally, lambda: line.renderer, lambda: deadline.run(greeting, "the greeting's length")
+        )
+        after = both(watched(watch, lambda: line.renderer), count)
+        texted = text_counter(tally)
+    before = live.start if app.config["FOLLOW_PUBLISHED"] else lambda: None
+    init_app(app, line, before=before, after=after)
+    # The text line (/sms): in front of the call webhooks, with the same signature check.
+    # Its place is signed with SECRET_KEY, else (the line starts without it) with the auth
+    # token, under a salt of its own: never with an empty key, which anyone could sign with
+    secret = app.config["SECRET_KEY"] or token
+    app.wsgi_app = TextLine(app.wsgi_app, line, secret, before, texted)  # type: ignore[method-assign]
     proxies = _proxies(app.config["TRUSTED_PROXIES"])
     if proxies:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -157,6 +213,35 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_console(app)
     app.add_url_rule("/", "home", lambda: redirect("/console/"))
     return app
+
+
+def both(
+    first: Callable[[str, Params, Environ], None], then: Callable[[str, Params, Environ], None]
+) -> Callable[[str, Params, Environ], None]:
+    """Tell two listeners of each answered webhook; one failing does not keep the other
+    from being told (each failure is logged, and the caller's answer stands)."""
+
+    def tell(path: str, p: Params, environ: Environ) -> None:
+        try:
+            first(path, p, environ)
+        finally:
+            then(path, p, environ)
+
+    return tell
+
+
+def _mail(app: Flask) -> Mail | None:
+    """Where alert emails go; a mistake in the settings turns them off, saying why (on
+    the console's Now page and in the log), rather than keeping the line from starting."""
+    config = app.config
+    try:
+        mail = mail_settings(config["SMTP_URL"], config["ALERT_EMAILS"], config["ALERT_FROM"])
+    except IvrError as e:
+        log.error("alert emails are off: %s", e)
+        app.extensions["ivr.mail"] = str(e)
+        return None
+    app.extensions["ivr.mail"] = mail
+    return mail
 
 
 def _proxies(value: object) -> int:

@@ -14,9 +14,16 @@ _PHONE = re.compile(r"(?:\+|%2[Bb])?\(?(?:\d\)?(?:%20| )?){6,}\d")
 HIDDEN = "[number hidden]"
 
 
+# Anything that could end a log line or hide in one: C0 and C1 controls, DEL, the Unicode
+# line and paragraph separators. A request path with %0a could otherwise forge a line.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def redact(text: str) -> str:
-    """text with anything that could be a phone number replaced."""
-    return _PHONE.sub(HIDDEN, text)
+    """text with anything that could be a phone number replaced, on one line: control
+    characters are written as escapes (\\x0a), so no value can start a line of its own."""
+    one_line = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return _PHONE.sub(HIDDEN, one_line)
 
 
 class RedactingFilter(logging.Filter):

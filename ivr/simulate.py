@@ -25,7 +25,16 @@ LINE = "+441632960001"  # likewise, for the line's own number
 ACCOUNT = "AC" + "0123456789abcdef" * 2  # made up
 API_BASE = "https://api.twilio.com"
 BASE = "http://localhost"
-ANSWERS = ("accept", "decline", "voicemail", "busy", "no-answer", "failed", "canceled")
+ANSWERS = (
+    "accept",
+    "decline",
+    "voicemail",
+    "busy",
+    "no-answer",
+    "failed",
+    "canceled",
+    "accept-caller-ends",  # accepted, and the caller is the one who hangs up afterwards
+)
 NOT_ANSWERED = ("busy", "no-answer", "failed", "canceled")
 MAX_REQUESTS = 60
 HANG_UP = "hangup"  # an input: the caller hangs up while the prompt plays
@@ -35,8 +44,11 @@ QUIRKS = {
     "confidence-0": "speech comes with Confidence=0 (newer engines: not given)",
     "no-confidence": "speech comes with no Confidence at all",
     "no-dial-bridged": "a <Dial> action gets no DialBridged",
-    "audio-404": "every <Play> URL answers 404 (Twilio skips it)",
+    "audio-404": "every <Play> URL answers 404: Twilio ends the call with an application error",
 }
+# What Twilio says when a <Play> cannot be fetched, before it hangs up (its own samples
+# report this for a dead audio URL; it does not skip the verb and carry on)
+APPLICATION_ERROR = "We're sorry, an application error has occurred. Goodbye."
 
 # One caller input: a key (or several), words said, or None for silence
 Input = str | None
@@ -46,7 +58,8 @@ Input = str | None
 class Event:
     """Something that happened on the call, as the caller or a helpline would notice it."""
 
-    kind: str  # say, play, pause, gather, dial, whisper, bridged, hangup, end
+    # say, play, pause, gather, dial, whisper, bridged, hangup, application-error, end
+    kind: str
     text: str = ""
     url: str = ""  # a play's audio
 
@@ -79,8 +92,10 @@ class Call:
 
     @property
     def ending(self) -> str:
-        """How it ended: 'bridged', 'goodbye' (spoken, then hung up), 'caller hung up' or
-        'silence'."""
+        """How it ended: 'bridged', 'goodbye' (spoken, then hung up), 'caller hung up',
+        'application error' (a failed call: Twilio could not fetch a <Play>) or 'silence'."""
+        if self.events and self.events[-1].kind == "application-error":
+            return "application error"
         if self.bridged:
             return "bridged"
         if self.events and self.events[-1].kind == "caller-hung-up":
@@ -89,6 +104,11 @@ class Call:
         if self.events and self.events[-1].kind == "hangup" and spoken:
             return "goodbye"
         return "silence"
+
+
+def _keys(said: Input) -> bool:
+    """Whether an input is keys pressed (words are speech; None is silence)."""
+    return bool(said) and all(c in "0123456789*#" for c in str(said))
 
 
 def parse_script(script: str) -> list[Input]:
@@ -223,11 +243,13 @@ class Simulator:
         for verb in root:
             method = verb.get("method", "POST")
             if verb.tag in ("Say", "Play", "Pause"):
-                self._speak(call, verb)
+                if not self._speak(call, verb):
+                    return self._application_error(call, verb)
             elif verb.tag == "Gather":
                 began = call.seconds
                 for child in verb:
-                    self._speak(call, child)
+                    if not self._speak(call, child):
+                        return self._application_error(call, child)
                 said = next_input()
                 if said == HANG_UP:
                     # As the prompts began: Twilio requests nothing more of a call that
@@ -237,11 +259,12 @@ class Simulator:
                     return "hangup"
                 self._record(call, "gather", "(silence)" if said is None else said)
                 action = verb.get("action", url)
-                answer = self._answer(said, verb.get("finishOnKey", "#"))
+                listens = verb.get("input", "dtmf")
+                answer = self._answer(said, verb.get("finishOnKey", "#"), listens)
                 if answer:
                     return action, method, answer
                 if verb.get("actionOnEmptyResult") == "true":
-                    return action, method, {"Digits": ""} if said else {}
+                    return action, method, {"Digits": ""} if _keys(said) else {}
             elif verb.tag == "Redirect":
                 return (verb.text or url), method, {}
             elif verb.tag == "Dial":
@@ -265,16 +288,22 @@ class Simulator:
         """What Twilio posts after a <Record>; the take names the recording's SID."""
         sid = "RE" + take.encode().hex()[:32].ljust(32, "0")
         url = f"{self.api_base}/2010-04-01/Accounts/{ACCOUNT}/Recordings/{sid}"
-        return {"RecordingSid": sid, "RecordingUrl": url, "RecordingDuration": "3"}
+        # Twilio documents RecordingUrl for the action; RecordingSid does not always come
+        return {"RecordingUrl": url, "RecordingDuration": "3"}
 
-    def _answer(self, said: Input, finish_on_key: str) -> dict[str, str]:
-        """What Twilio posts for an input; {} when nothing reaches the app."""
+    def _answer(
+        self, said: Input, finish_on_key: str, listens: str = "dtmf speech"
+    ) -> dict[str, str]:
+        """What Twilio posts for an input; {} when nothing reaches the app (words said to
+        a <Gather> that listens for keys only are not heard)."""
         if said is None:
             return {}
-        if all(c in "0123456789*#" for c in said):
+        if _keys(said):
             # The finish key ends the input and never reaches Digits
             digits = said.split(finish_on_key)[0] if finish_on_key else said
             return {"Digits": digits} if digits else {}
+        if "speech" not in listens.split():
+            return {}
         confidence = {"confidence-0": "0", "no-confidence": None}.get(
             next((q for q in self.quirks if "confidence" in q), ""), "0.92"
         )
@@ -299,7 +328,8 @@ class Simulator:
             return f"(the take of {found.prompt_id} just recorded)", seconds
         return (self.menu.prompts[found.prompt_id] if found else url), seconds
 
-    def _speak(self, call: Call, verb: ET.Element) -> None:
+    def _speak(self, call: Call, verb: ET.Element) -> bool:
+        """Say, play or pause; False if a <Play>'s audio could not be fetched."""
         if verb.tag == "Say":
             text = verb.text or ""
             call.seconds += spoken_estimate(text, self.menu.settings.speech_rate)
@@ -307,15 +337,21 @@ class Simulator:
         elif verb.tag == "Play":
             heard = self._fetch_audio(verb.text or "")
             if heard is None:
-                # Twilio skips audio it cannot fetch and goes on with the next verb
-                self._record(call, "play-failed", verb.text or "")
-            else:
-                call.seconds += heard[1]
-                self._record(call, "play", heard[0], verb.text or "")
+                return False
+            call.seconds += heard[1]
+            self._record(call, "play", heard[0], verb.text or "")
         else:
             length = verb.get("length", "1")
             call.seconds += int(length) if length.isdigit() else 1
             self._record(call, "pause", length)
+        return True
+
+    def _application_error(self, call: Call, play: ET.Element) -> str:
+        """A <Play> Twilio could not fetch: its error message, then the call is over."""
+        url = play.text or ""
+        said = f'{url} could not be fetched; Twilio says "{APPLICATION_ERROR}" and hangs up'
+        self._record(call, "application-error", said, url)
+        return "hangup"
 
     def _dial(self, call: Call, dial: ET.Element, params: dict[str, str]) -> dict[str, str]:
         """Ring the number; if it answers, run the whisper on its own leg."""
@@ -335,7 +371,7 @@ class Simulator:
         if whisper_url:
             leg = {"CallSid": f"CA{next(self.sids):032d}", "From": shown, "To": number.text}
             leg |= {"Direction": "outbound-dial", "ParentCallSid": params["CallSid"]}
-            keys = {"accept": "1", "decline": "2", "voicemail": None}[answer]
+            keys = {"accept": "1", "decline": "2", "voicemail": None}.get(answer, "1")
             whisper = Call()
             bridged = self._run(
                 whisper, whisper_url, number.get("method", "POST"), leg, lambda: keys
@@ -345,11 +381,18 @@ class Simulator:
             call.urls.extend(whisper.urls)
         if bridged:
             self._record(call, "bridged", number.text)
-        return self._dial_result("completed", bridged)
+        caller_ends = bridged and answer == "accept-caller-ends"
+        return self._dial_result("completed", bridged, caller_ends)
 
-    def _dial_result(self, status: str, bridged: bool) -> dict[str, str]:
-        """What Twilio posts to a <Dial action>; DialBridged is not always there."""
-        result = {"DialCallStatus": status, "CallStatus": "in-progress"}
+    def _dial_result(
+        self, status: str, bridged: bool, caller_ends: bool = False
+    ) -> dict[str, str]:
+        """What Twilio posts to a <Dial action>; DialBridged is not always there.
+
+        When the caller hangs up after talking, Twilio still calls the action, with the
+        call completed (DialBridged=true says they were connected)."""
+        call_status = "completed" if caller_ends else "in-progress"
+        result = {"DialCallStatus": status, "CallStatus": call_status}
         if "no-dial-bridged" not in self.quirks:
             result["DialBridged"] = "true" if bridged else "false"
         return result

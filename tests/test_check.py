@@ -75,7 +75,8 @@ CASES = {
             "operator, language, say_language, say_voice, timeout, no_input_retries, invalid_retries, "
             "after_retries, min_confidence, speech_model, speech_timeout, ring_seconds, "
             "accept_seconds, readout_repeats, "
-            "operator_key, repeat_key, back_key, caller_id, speech_rate, tts_engine, tts_voice)",
+            "operator_key, repeat_key, back_key, caller_id, speech_rate, tts_engine, tts_voice, "
+            "watch_failed_in_a_row, watch_doubtful_after, watch_failing_after, watch_retry_one_in)",
             "menus.yaml:2: settings.timeout: expected a number, got text",
             "menus.yaml:3: settings.no_input_retries: 9 is out of range (allowed: 0 to 5)",
             "menus.yaml:4: settings.after_retries: unknown value 'hangup' "
@@ -261,7 +262,9 @@ CASES = {
             "menus.yaml:4: prompts.hello: unknown key 'hello' (allowed: greeting, option, "
             "operator_hint, repeat_hint, back_hint, no_input, invalid, after_retries, connecting, "
             "not_available, "
-            "whisper, numbers, fallback_numbers, closed, opens, speaks, star, hash, goodbye, error)",
+            "whisper, numbers, fallback_numbers, closed, unavailable, opens, speaks, star, hash, "
+            "goodbye, error, sms_greeting, sms_safety, sms_home_keys, sms_menu, sms_keys, "
+            "sms_invalid, sms_open, sms_closed)",
             "menus.yaml:2: prompts.connecting: unknown placeholder {nmae} (allowed: "
             "service_name, operator_name, operator_number, operator_key, repeat_key, back_key, name, "
             "national_24h, refuge_derby)",
@@ -343,8 +346,8 @@ UNCONFIRMED = (
 
 
 def test_the_shipped_menu_warns_only_of_what_staff_must_confirm() -> None:
-    """Unconfirmed hours, Urdu's missing Twilio voice, and each translated text until a
-    fluent speaker has checked it: nothing else."""
+    """Unconfirmed hours, Urdu's missing Twilio voice, each translated text until a
+    fluent speaker has checked it, and each language's speech until tried: nothing else."""
     found = messages(Path("menus.yaml").read_text(encoding="utf-8"))
     hours = [m for m in found if "hours of" in m]
     assert [re.sub(r":\d+:", ":N:", m) for m in hours] == [
@@ -354,7 +357,10 @@ def test_the_shipped_menu_warns_only_of_what_staff_must_confirm() -> None:
     voice = [m for m in found if "Twilio has no voice" in m]
     assert len(voice) == 1 and "languages.ur.say_voice" in voice[0]
     unconfirmed = [m for m in found if "not yet confirmed by a fluent speaker" in m]
-    assert len(found) == len(hours) + len(voice) + len(unconfirmed)
+    # Each language listens for keys only until its speech is tried in a real call
+    keys_only = [m for m in found if "can press keys but not yet speak" in m]
+    assert len(keys_only) == 4
+    assert len(found) == len(hours) + len(voice) + len(unconfirmed) + len(keys_only)
     menu = load_menu(Path("menus.yaml"))
     # Every text a language has, each warned of once, at its own line
     for code, language in menu.languages.items():

@@ -37,7 +37,7 @@ def test_a_failure_to_count_is_logged_and_the_call_goes_on(
     def broken(*args: object) -> None:
         raise RuntimeError("disk on fire")
 
-    app.extensions["ivr.tally"].add = broken
+    app.extensions["ivr.tally"].add_all = broken  # what a webhook's counts go through
     with caplog.at_level(logging.ERROR):
         root = answer(app, "/voice/choose?m=main&s=0&i=0", Digits="2")
     assert root.find("Gather") is not None  # Derby City's menu, as if nothing happened
@@ -140,11 +140,13 @@ def test_audio_that_fails_is_a_plain_error_never_twiml(
     def broken(name: str) -> None:
         raise RuntimeError("disk on fire")
 
+    # Neither the audio nor the prompt's stand-in can be found (media.py serves that)
     monkeypatch.setattr(store, "find", broken)
+    monkeypatch.setattr(store, "stand_in", broken)
     response = app.test_client().get("/audio/greeting.abcdefabcdefabcd.wav")
     assert response.status_code == 500
     assert b"<Response>" not in response.data
-    assert "/audio/greeting.abcdefabcdefabcd.wav failed" in caplog.text
+    assert "/audio/greeting.abcdefabcdefabcd.wav failed\n" in caplog.text
 
 
 def test_a_console_page_that_fails_is_logged_as_one(

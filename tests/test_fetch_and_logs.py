@@ -69,18 +69,28 @@ def test_redact(text: str, shown: str) -> None:
     assert logs.redact(text) == shown
 
 
-def test_gunicorns_access_values_are_redacted() -> None:
+def access_atoms(raw_uri: str, path_info: str, query: str = "") -> dict[str, object]:
+    """The values of gunicorn's access line for a GET answered 404."""
     logger = logs.RedactingLogger(Config())
     environ = {
         "REQUEST_METHOD": "GET",
-        "RAW_URI": "/voice?From=%2B447700900123",
-        "PATH_INFO": "/audio/07700900123.wav",
-        "QUERY_STRING": "From=%2B447700900123",
+        "RAW_URI": raw_uri,
+        "PATH_INFO": path_info,
+        "QUERY_STRING": query,
         "SERVER_PROTOCOL": "HTTP/1.1",
         "REMOTE_ADDR": "127.0.0.1",
     }
     response = SimpleNamespace(status="404 NOT FOUND", sent=12, headers=[])
-    atoms = logger.atoms(response, SimpleNamespace(headers=[]), environ, timedelta(0, 0, 1500))
+    atoms: dict[str, object] = logger.atoms(
+        response, SimpleNamespace(headers=[]), environ, timedelta(0, 0, 1500)
+    )
+    return atoms
+
+
+def test_gunicorns_access_values_are_redacted() -> None:
+    atoms = access_atoms(
+        "/voice?From=%2B447700900123", "/audio/07700900123.wav", "From=%2B447700900123"
+    )
     assert atoms["U"] == "/audio/[number hidden].wav"
     assert atoms["q"] == "From=[number hidden]"
     assert "7700900123" not in str(atoms)
@@ -95,3 +105,24 @@ def test_the_apps_own_log_is_filtered(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="ivr.test_logs"):
         logger.info("a call from %s", "+447700900123")
     assert caplog.records[0].getMessage() == "a call from [number hidden]"
+
+
+@pytest.mark.parametrize("control", ["\n", "\r\n", "\x1b[2J", "\x00", "\u2028", "\x85"])
+def test_no_value_can_start_a_log_line_of_its_own(control: str) -> None:
+    forged = f'/healthz{control}127.0.0.1 "GET /console/" 200'
+    shown = logs.redact(forged)
+    assert "\n" not in shown and "\r" not in shown and shown.isprintable()
+    assert shown.startswith("/healthz\\x")
+
+
+def test_a_path_with_an_encoded_newline_is_one_access_line() -> None:
+    atoms = access_atoms("/healthz%0a127.0.0.1", '/healthz\n127.0.0.1 "GET /console/" 200')
+    assert atoms["U"] == '/healthz\\x0a127.0.0.1 "GET /console/" 200'
+
+
+def test_the_apps_own_log_lines_stay_one_line(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("ivr.test_logs_lines")
+    logs.install(logger)
+    with caplog.at_level(logging.INFO, logger="ivr.test_logs_lines"):
+        logger.info("a reason: %s", "closed\nERROR forged line")
+    assert caplog.records[0].getMessage() == "a reason: closed\\x0aERROR forged line"

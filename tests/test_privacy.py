@@ -83,3 +83,16 @@ def test_gunicorns_access_log_never_holds_the_callers_number(tmp_path: Path) -> 
     for number in CALLERS:
         assert national(number) not in text
         assert national(number)[-6:] not in text
+
+
+def test_a_path_cannot_forge_a_line_of_gunicorns_access_log(tmp_path: Path) -> None:
+    log = tmp_path / "gunicorn.log"
+    forged = '127.0.0.1 "POST /console/staff" 200'
+    with gunicorn("ivr:create_app()", log) as port:
+        url = f"http://127.0.0.1:{port}/healthz%0a{quote(forged)}"
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url, timeout=5)
+        refused.value.close()
+    lines = log.read_text().splitlines()
+    assert not any(line.startswith(forged) for line in lines)
+    assert any("/healthz\\x0a127.0.0.1" in line for line in lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -86,7 +87,10 @@ HOSTILE = st.one_of(
 EXAMPLES = int(os.environ.get("IVR_HYPOTHESIS_EXAMPLES", "2000"))
 
 
-def make_app() -> Flask:
+@functools.cache
+def line() -> Flask:
+    """The app every property runs against: built at the first test, not when pytest
+    collects this module (collection builds no app)."""
     root = Path(__file__).resolve().parent.parent
     import tempfile
 
@@ -104,9 +108,6 @@ def make_app() -> Flask:
             "TWILIO_API_BASE": "http://127.0.0.1:9",  # nothing listens: fetches fail fast
         }
     )
-
-
-APP = make_app()
 
 
 def _parsed(response_text: str) -> ET.Element:
@@ -134,7 +135,7 @@ def test_every_webhook_answers_twiml_or_403(
 ) -> None:
     query = urlencode(state, quote_via=quote)
     path = route + (f"?{query}" if query else "")
-    client = APP.test_client()
+    client = line().test_client()
     if signed:
         headers.pop("Host", None)  # the URL signed names the host
     if method != "POST":
@@ -170,7 +171,7 @@ def test_every_webhook_answers_twiml_or_403(
 @settings(max_examples=300, deadline=None)
 @given(name=st.text(max_size=80))
 def test_audio_answers_only_200_or_404(name: str) -> None:
-    with APP.test_client().get("/audio/" + quote(name, safe="")) as response:
+    with line().test_client().get("/audio/" + quote(name, safe="")) as response:
         assert response.status_code in (200, 404)
 
 

@@ -131,10 +131,23 @@ def test_a_helpline_rings_for_the_time_the_menu_says(app: Flask) -> None:
     assert next(e for e in call.events if e.kind == "dial").text.endswith("rings up to 25 s)")
 
 
-def test_audio_that_cannot_be_fetched_is_skipped_not_silence(app: Flask) -> None:
+def test_audio_that_cannot_be_fetched_fails_the_call(app: Flask) -> None:
+    """Twilio does not skip a <Play> it cannot fetch: it says its application error and
+    hangs up (the simulator used to skip it, as if that were safe)."""
     call = Simulator(app, quirks=frozenset({"audio-404"})).call(["2", "1"])
-    assert "play-failed" in call.kinds()
-    assert call.bridged == REFUGE
+    assert call.ending == "application error"
+    assert call.kinds()[-1] == "application-error"
+    assert call.events[-1].text.endswith(
+        "could not be fetched; Twilio says \"We're sorry, an application error has occurred. "
+        'Goodbye." and hangs up'
+    )
+    assert call.bridged is None
+    assert [e.kind for e in call.events].count("gather") == 0  # the greeting was its end
+    # A <Play> outside a <Gather> too: the staff line plays a prompt before recording
+    app.config["STAFF_PIN"] = "2468"
+    staff = Simulator(app, quirks=frozenset({"audio-404"})).call(["2468", "1"], start="/staff")
+    assert staff.kinds()[-2:] == ["say", "application-error"]
+    assert staff.ending == "application error"
 
 
 def test_a_caller_may_hang_up_mid_prompt(app: Flask) -> None:
@@ -297,9 +310,9 @@ def test_an_audio_failure_is_logged(
 ) -> None:
     monkeypatch.setattr(app.extensions["ivr.prompts"], "find", fail)
     with app.test_client().get("/audio/greeting.0a1b2c3d4e5f6a7b.wav") as answer:
-        assert answer.status_code == 500
+        assert answer.status_code == 200
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == [
-        "/audio/greeting.0a1b2c3d4e5f6a7b.wav failed"
+        "/audio/greeting.0a1b2c3d4e5f6a7b.wav failed; the prompt's audio now was served instead"
     ]
 
 

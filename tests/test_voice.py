@@ -278,18 +278,6 @@ def test_the_app_will_not_start_without_a_token(monkeypatch: pytest.MonkeyPatch)
         create_app()
 
 
-def test_the_app_will_not_start_without_a_secret_key(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    """Console sessions are signed with it: a made-up key per worker would sign everyone
-    out at each restart and on every other instance."""
-    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
-    monkeypatch.setenv("STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("SECRET_KEY", raising=False)
-    with pytest.raises(IvrError, match="^SECRET_KEY is not set"):
-        create_app()
-
-
 def test_token_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
     monkeypatch.setenv("SECRET_KEY", "made-up-test-secret-key")

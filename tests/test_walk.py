@@ -13,6 +13,7 @@ from collections import deque
 from dataclasses import dataclass
 
 import pytest
+from flask import Flask
 
 from ivr import create_app
 from ivr.menu.load import load_menu
@@ -57,10 +58,29 @@ class Graph:
     edges: dict[State, dict[str, State | Call]]
 
 
+class Walker(Simulator):
+    """The simulator, fetching each audio URL once: Twilio caches the media it plays, and
+    the walk would otherwise fetch the same few hundred files about a million times (every
+    answer reached, at every input). Every URL handed out is still fetched and checked."""
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__(app)
+        self._fetched: dict[str, tuple[str, float] | None] = {}
+        # Every helpline stays healthy through the walk: its thousands of "failed" and
+        # "busy" answers would otherwise make some failing part way, at whatever moment
+        # the helpline watch's thread writes them (its own tests walk those paths)
+        app.extensions["ivr.watch"].heard = lambda helpline_id, result: None
+
+    def _fetch_audio(self, url: str) -> tuple[str, float] | None:
+        if url not in self._fetched:
+            self._fetched[url] = super()._fetch_audio(url)
+        return self._fetched[url]
+
+
 @pytest.fixture(scope="module")
 def graph(tmp_path_factory: pytest.TempPathFactory) -> Graph:
     app = create_app(config(tmp_path_factory.mktemp("walk")))
-    simulator = Simulator(app)
+    simulator = Walker(app)
     base = {"CallSid": "CA" + "0" * 32, "From": CALLER, "To": LINE, "AccountSid": ACCOUNT}
     base["CallStatus"] = "in-progress"
     found = Graph({}, {})
@@ -98,7 +118,7 @@ def test_the_graph_is_finite_and_large(graph: Graph) -> None:
 
 
 def test_every_path_ends_bridged_or_with_a_spoken_goodbye(graph: Graph) -> None:
-    endings = 0
+    endings = bridged_endings = 0
     for state, edges in graph.edges.items():
         for label, target in edges.items():
             if isinstance(target, Call):
@@ -108,9 +128,17 @@ def test_every_path_ends_bridged_or_with_a_spoken_goodbye(graph: Graph) -> None:
                 # silence or a dead end
                 goodbye = MENU.speaking(language_of(state)).prompts["goodbye"]
                 assert target.kinds()[-1] == "hangup", (state, label, target.kinds())
+                if {("DialBridged", "true"), ("CallStatus", "completed")} <= set(state.extra):
+                    # The caller was put through and has since hung up: nothing is left
+                    # to say, to nobody
+                    assert target.kinds() == ["hangup"], (state, label, target.kinds())
+                    bridged_endings += 1
+                    continue
                 assert texts[-2] == goodbye, (state, label, texts)
-    print(f"walk: {endings} endings, all with a goodbye")
+    print(f"walk: {endings} endings, all with a goodbye or after the caller was put through")
     assert endings > 100
+    # The caller hanging up after being put through is walked, in every language
+    assert bridged_endings >= len(MENU.languages)
 
 
 def test_no_path_without_progress_goes_on_for_ever(graph: Graph) -> None:
@@ -160,3 +188,36 @@ def language_of(state: State, url: str = "") -> str:
     """The call's language, as its URL carries it ("" for English)."""
     found = re.search(r"[?&]g=([a-z]+)", url or state.url)
     return found.group(1) if found else ""
+
+
+def test_every_play_the_line_hands_out_answers_with_audio(
+    graph: Graph, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Twilio does not skip a <Play> it cannot fetch: it ends the call with an application
+    error. Every audio URL of every answer reached, the caller's and each helpline's
+    whisper (answered with 1 and with silence), is fetched as Twilio fetches it."""
+    app = create_app(config(tmp_path_factory.mktemp("plays")))
+    simulator = Simulator(app)
+    urls = {verb.text or "" for root in graph.roots.values() for verb in root.iter("Play")}
+    whispers = {
+        number.get("url", "")
+        for root in graph.roots.values()
+        for number in root.iter("Number")
+        if number.get("url")
+    }
+    for whisper in sorted(whispers):
+        leg = {"CallSid": "CA" + "1" * 32, "From": LINE, "To": OPERATOR, "AccountSid": ACCOUNT}
+        leg |= {"Direction": "outbound-dial", "ParentCallSid": "CA" + "0" * 32}
+        for key in ("1", None):
+            call = Call()
+            simulator._run(call, whisper, "POST", leg, lambda key=key: key)
+            assert "application-error" not in call.kinds(), (whisper, call.events)
+            urls |= {e.url for e in call.events if e.kind == "play"}
+    client = app.test_client()
+    answers = {}
+    for url in sorted(urls):
+        with client.get(url) as answer:
+            answers[url] = (answer.status_code, answer.mimetype, answer.get_data()[:4])
+    print(f"walk: {len(urls)} audio URLs handed out, {len(whispers)} whisper legs, all fetched")
+    assert len(urls) > 50
+    assert answers == {url: (200, "audio/wav", b"RIFF") for url in urls}

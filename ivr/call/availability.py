@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from ivr.menu.hours import Hours, spoken_when, written_when
 from ivr.menu.model import Helpline, Menu
@@ -25,6 +26,19 @@ __all__ = [
 MAX_AHEAD = timedelta(days=366)
 
 Clock = Callable[[], datetime]
+
+
+class Watched(Protocol):
+    """The helpline watch as a transfer asks it (ivr.call.watch.Watch)."""
+
+    def skips(self, helpline_id: str, ring: str, one_in: int) -> bool: ...
+
+
+class Unwatched:
+    """No watch (the console's pages, a command): no helpline is ever passed by."""
+
+    def skips(self, helpline_id: str, ring: str, one_in: int) -> bool:
+        return False
 
 
 class Closures:
@@ -50,6 +64,7 @@ class Availability:
     menu: Menu
     overrides: Closures
     clock: Clock = utc_now
+    watch: Watched = Unwatched()
 
     def is_open(self, helpline: Helpline, now: datetime | None = None) -> bool:
         """Open now; the 24/7 operator line is never skipped, unknown hours mean always try."""
@@ -60,6 +75,13 @@ class Availability:
         if override is not None:
             return override.state == "open"
         return helpline.hours is None or helpline.hours.is_open(now)
+
+    def cannot_take(self, helpline: Helpline, ring: str) -> bool:
+        """Passed by now though open: failing (but for one ring in N, drawn from its
+        token) or skipped by staff. Never the 24/7 line: it ends every chain."""
+        if helpline.id == self.menu.settings.operator:
+            return False
+        return self.watch.skips(helpline.id, ring, self.menu.settings.watch_retry_one_in)
 
     def reopens(self, helpline: Helpline, now: datetime | None = None) -> datetime | None:
         """When a closed helpline next opens, if within reach."""

@@ -24,6 +24,7 @@ from ivr.call import twiml
 from ivr.call.form import Environ, Params, form_pairs, line_number, signed_by_twilio
 from ivr.call.twiml import Renderer
 from ivr.logs import redact
+from ivr.menu.characters import XML_ILLEGAL
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__)
@@ -87,11 +88,20 @@ def heard(renderer: Renderer, p: Params) -> str | None:
     return key if isinstance(key, str) else None
 
 
+def ring(p: Params) -> str:
+    """The token a ring this request makes is named by: made once per request, so the
+    answer and its counts draw the same caller to still try a failing helpline."""
+    token = p.memo.get("ring")
+    if not isinstance(token, str):
+        token = p.memo["ring"] = twiml.new_token()
+    return token
+
+
 def choose(renderer: Renderer, p: Params) -> str:
     """The caller's answer to a menu, or their silence."""
     key = heard(renderer, p)
     state = (p("m"), p.count("s"), p.count("i"), key, p.line_number())
-    text = renderer.choose(*state, language(renderer, p))
+    text = renderer.choose(*state, language(renderer, p), ring(p))
     return twiml.stamp(text, p.answered())
 
 
@@ -103,7 +113,9 @@ def dialled(renderer: Renderer, p: Params) -> str:
     bridged = {"true": True, "false": False}.get(said)
     gone = p("CallStatus") in STATUS_GONE
     state = (p("m"), p("k"), p.count("n"))
-    text = renderer.dialled(*state, bridged, p.line_number(), p("t"), gone, language(renderer, p))
+    text = renderer.dialled(
+        *state, bridged, p.line_number(), p("t"), gone, language(renderer, p), ring(p)
+    )
     return twiml.stamp(text, p.answered())
 
 
@@ -146,6 +158,29 @@ def hang_up(renderer: Renderer, text: str = "") -> str:
         renderer.say(response, text)
     response.hangup()
     return str(response)
+
+
+class NotTwiml(Exception):
+    """A rendered answer Twilio could not read: the caller gets the fail-safe instead."""
+
+
+def twiml_bytes(text: str) -> bytes:
+    """A rendered answer as sent to Twilio; NotTwiml if it would not be well-formed XML.
+
+    Every text a caller hears passed the menu's checks or the store's, so this never
+    happens; if it ever did, every call would hear Twilio's error instead of the line. A
+    character XML cannot carry is the only way ElementTree's output can be ill-formed
+    (it escapes the rest): printable text, the usual case, is known good at once.
+    """
+    try:
+        body = text.encode()
+    except UnicodeEncodeError as e:  # a lone surrogate
+        raise NotTwiml(f"the answer holds U+{ord(e.object[e.start]):04X}") from e
+    if not text.isprintable():
+        found = XML_ILLEGAL.search(text)
+        if found:
+            raise NotTwiml(f"the answer holds U+{ord(found.group()):04X}, which XML cannot carry")
+    return body
 
 
 def call_failed(line: Line, path: str, p: Params) -> str:
@@ -200,12 +235,11 @@ class Webhooks:
             if environ.get("REQUEST_METHOD") != "POST":
                 return MethodNotAllowed(["POST"])(environ, start_response)
             p = Params.of(environ)
-            text = answer(line.renderer, p)
+            body = twiml_bytes(answer(line.renderer, p))
             if self.after is not None:
                 self._tell(path, p, environ)
         except Exception:  # noqa: BLE001 - a caller never hears an application error
-            text = call_failed(line, path, _params_or_none(environ))
-        body = text.encode()
+            body = call_failed(line, path, _params_or_none(environ)).encode()
         start_response(
             "200 OK", [("Content-Type", XML_HEADERS), ("Content-Length", str(len(body)))]
         )
@@ -268,7 +302,8 @@ def failsafe(error: Exception) -> Response | HTTPException:
     if isinstance(error, HTTPException) and (media or isinstance(error, MethodNotAllowed)):
         return error  # media fetches and wrong methods get plain HTTP answers
     if media:
-        # A <Play> that fails is skipped by Twilio: the call goes on to the next verb
+        # Not TwiML: Twilio would play it as noise (media.py answers a prompt's URL with
+        # the prompt's audio now, whatever failed, so this is for its own failures only)
         log.exception("%s failed", redact(request.path))
         return InternalServerError()
     p = Params.of(request.environ)

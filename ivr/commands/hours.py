@@ -15,7 +15,8 @@ from ivr.call.availability import (
     states,
     utc_now,
 )
-from ivr.commands.options import MENU_OPT, cli_store, cli_who, menu_or_exit, saving
+from ivr.commands.helplines import health_note, read_health
+from ivr.commands.options import MENU_OPT, cli_store, cli_who, fail, menu_or_exit, saving
 from ivr.menu.hours import LONDON, london_time, written_when
 from ivr.menu.model import Menu
 from ivr.menu.source import IvrError
@@ -68,10 +69,13 @@ def hours(ctx: click.Context, at: datetime | None, menu_file: str) -> None:
     now = at or utc_now()
     with saving():
         closures = cli_store().snapshot().closures
+    health = read_health()
     availability = Availability(menu, Closures(lambda: closures), lambda: now)
     click.echo(f"at {now.astimezone(LONDON):%A %d %B %Y %H:%M} (London)")
     for state in states(availability, now):
-        extra = f" ({'; '.join(state.notes)})" if state.notes else ""
+        watched = health_note(health.get(state.helpline.id), now)
+        notes = [*state.notes, watched] if watched else state.notes
+        extra = f" ({'; '.join(notes)})" if notes else ""
         word = "open" if state.is_open else "closed"
         click.echo(f"{state.helpline.id:<16} {word:<6} {state.change}{extra}")
 
@@ -87,8 +91,11 @@ def close(helpline_id: str, until: datetime, reason: str, menu_file: str) -> Non
     _helpline(menu, helpline_id, closing=True)
     now = utc_now()
     _until(until, now)
-    with saving():
-        cli_store().set_closure(helpline_id, Override("closed", until, reason), cli_who())
+    try:
+        with saving():
+            cli_store().set_closure(helpline_id, Override("closed", until, reason), cli_who())
+    except IvrError as e:  # the store's own rules (a reason callers could not be told)
+        raise fail(e) from e
     click.echo(f"{helpline_id}: closed until {written_when(until, now)}")
 
 

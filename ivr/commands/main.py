@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ivr import create_app, paths
+from ivr.call.sms import message
 from ivr.call.twiml import render_failsafe
 from ivr.commands import db as db_cli
+from ivr.commands import helplines as helplines_cli
 from ivr.commands import hours as hours_cli
 from ivr.commands import menu as menu_cli
 from ivr.commands import prompts as prompts_cli
@@ -21,9 +23,11 @@ from ivr.commands import report as report_cli
 from ivr.commands import staff as staff_cli
 from ivr.commands import twilio as twilio_cli
 from ivr.commands.options import MENU_OPT, fail, menu_or_exit
-from ivr.menu.model import build_menu
+from ivr.menu.model import Menu, build_menu
+from ivr.menu.sms import TextReplies
 from ivr.menu.source import IvrError, MenuError, read_source
 from ivr.simulate import ANSWERS, QUIRKS, Event, Simulator, parse_script
+from ivr.simulate_text import Texter
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -46,7 +50,16 @@ def main() -> None:
 
 @main.command()
 @MENU_ARG
-def check(menu_file: str) -> None:
+@click.option(
+    "--phrases",
+    "phrase_books",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    metavar="BOOK",
+    help="A phrase book (YAML: sentences callers say, each with the option it must reach): "
+    "each sentence that goes wrong is listed. May be given more than once.",
+)
+def check(menu_file: str, phrase_books: tuple[str, ...]) -> None:
     """List every problem in a menu file, one located line each (exit 1 on errors)."""
     from ivr.menu.check import check_source
 
@@ -69,11 +82,37 @@ def check(menu_file: str) -> None:
         f"{source.name}: OK ({len(menu.nodes)} menus, {len(menu.helplines)} helplines, "
         f"{len(menu.prompts)} prompts, {warnings} warning(s))"
     )
+    if phrase_books and not _phrase_books_pass(menu, phrase_books):
+        raise SystemExit(1)
+
+
+def _phrase_books_pass(menu: Menu, books: tuple[str, ...]) -> bool:
+    """Run each book's sentences through the line's matcher; report each that goes wrong."""
+    from ivr.menu.phrases import wrong_phrases
+
+    passed = True
+    for book in books:
+        try:
+            count, problems = wrong_phrases(Path(book), menu)
+        except MenuError as e:
+            raise fail(e) from e
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        if problems:
+            click.echo(f"{Path(book).name}: {len(problems)} of {count} sentence(s) go wrong")
+            passed = False
+        else:
+            click.echo(f"{Path(book).name}: all {count} sentence(s) reach their option")
+    return passed
 
 
 def _local_app(
-    menu_file: str, token: str | None = None, clock: Callable[[], datetime] | None = None
+    menu_file: str,
+    token: str | None = None,
+    clock: Callable[[], datetime] | None = None,
+    draft: bool = False,
 ) -> tuple[Flask, str]:
+    """The app on 127.0.0.1; draft: on menu_file alone, never the published menu."""
     token = token or secrets.token_hex(16)
     config: dict[str, Any] = {
         "TWILIO_AUTH_TOKEN": token,
@@ -81,6 +120,9 @@ def _local_app(
         # One-off: sessions last as long as this process; served on 127.0.0.1 only
         "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(32),
         "SESSION_COOKIE_SECURE": False,
+        # A draft is not the line: its menu is never replaced by the published one, and
+        # its calls are not counted (as for a draft tried in the console)
+        "FOLLOW_PUBLISHED": not draft,
     }
     if clock:
         config["CLOCK"] = clock
@@ -113,21 +155,36 @@ def _local_app(
     type=click.Choice(list(QUIRKS)),
     help="A Twilio behaviour to show: " + "; ".join(f"{k}: {v}" for k, v in QUIRKS.items()),
 )
+@click.option("--sms", "by_text", is_flag=True, help="Text the line instead of calling it.")
 def simulate(
     menu_file: str,
     script: str | None,
     answers: tuple[str, ...],
     at: datetime | None,
     quirks: tuple[str, ...],
+    by_text: bool,
 ) -> None:
-    """A call in the terminal: the real app, signed requests, TwiML followed as Twilio does."""
+    """A call in the terminal: the real app, signed requests, TwiML followed as Twilio does.
+
+    Without --menu, the menu callers hear now (the newest published version, else the
+    repository's); with --menu FILE, that file, as a draft. With --sms, a text conversation:
+    each text signed, its cookies sent back, as Twilio does for the line's number ("A message
+    comes in").
+    """
+    given = click.get_current_context().get_parameter_source("menu_file")
+    draft = given is click.core.ParameterSource.COMMANDLINE
+    if by_text:
+        if answers or quirks:
+            raise click.UsageError("--answer and --quirk are for calls, not --sms")
+        _text(menu_file, script, at, draft)
+        return
     how: dict[str, str] = {}
     for item in answers:
         name, _, value = item.partition("=")
         if value not in ANSWERS:
             raise click.BadParameter(f"'{item}': expected HELPLINE=one of {', '.join(ANSWERS)}")
         how[name] = value
-    app, _ = _local_app(menu_file, clock=(lambda: at) if at else None)
+    app, _ = _local_app(menu_file, clock=(lambda: at) if at else None, draft=draft)
 
     def show(event: Event) -> None:
         if event.kind != "gather" or script is not None:
@@ -143,7 +200,27 @@ def simulate(
         inputs = _typed()
     call = simulator.call(inputs)
     click.echo(f"call ended: {call.ending}")
-    app.extensions["ivr.tally"].flush()  # counted as a call (`ivr report`)
+    if not draft:
+        app.extensions["ivr.tally"].flush()  # counted as a call (`ivr report`)
+        app.extensions["ivr.watch"].flush()  # and how its transfers ended (`ivr helplines`)
+
+
+def _text(menu_file: str, script: str | None, at: datetime | None, draft: bool) -> None:
+    """A text conversation with the line in the terminal (ivr simulate --sms); a draft's
+    texts are not counted, as a draft's calls are not."""
+    app, _ = _local_app(menu_file, clock=(lambda: at) if at else None, draft=draft)
+    texter = Texter(app)
+    if script is not None:
+        texts: Any = (text or "" for text in parse_script(script))
+    else:
+        click.echo("Texts to the line. Type a text and press Enter; Enter alone ends.")
+        texts = iter(lambda: click.prompt("you", default="", show_default=False).strip(), "")
+    for text in texts:
+        if script is not None:
+            click.echo(f"you: {text}")
+        click.echo(f"line: {texter.send(text)}")
+    if not draft:
+        app.extensions["ivr.tally"].flush()  # counted as texts (`ivr report`)
 
 
 def _typed() -> Any:
@@ -185,19 +262,23 @@ def serve(menu_file: str, port: int) -> None:
     default="-",
     help="File to write (default: stdout).",
 )
-def export_fallback(menu_file: str, output: str) -> None:
+@click.option("--sms", "by_text", is_flag=True, help="The text line's: 999 and the 24/7 line.")
+def export_fallback(menu_file: str, output: str, by_text: bool) -> None:
     """Write the static TwiML for the number's Fallback URL (apologise, dial the 24/7 line).
 
     The 24/7 line is shown the line's own number, never the caller's: settings.caller_id,
-    else the number called ({{To}}, which a TwiML Bin fills in).
+    else the number called ({{To}}, which a TwiML Bin fills in). With --sms, the text
+    line's ("Primary handler fails" for messages): a reply with 999 and the 24/7 line.
     """
     menu = menu_or_exit(menu_file)
+    twiml = message(TextReplies(menu).failsafe()).decode() if by_text else ""
     with click.open_file(output, "w") as f:
-        f.write(render_failsafe(menu, TWIML_BIN_TO) + "\n")
+        f.write((twiml or render_failsafe(menu, TWIML_BIN_TO)) + "\n")
 
 
 main.add_command(prompts_cli.prompts)
 main.add_command(hours_cli.hours)
+main.add_command(helplines_cli.helplines)
 main.add_command(db_cli.db)
 main.add_command(menu_cli.menu)
 main.add_command(staff_cli.staff)

@@ -9,7 +9,7 @@ import click
 from ivr import paths
 from ivr.commands.options import cli_store, cli_who, saving
 from ivr.menu.hours import LONDON
-from ivr.menu.source import MenuError, read_source
+from ivr.menu.source import IvrError, MenuError, read_source
 from ivr.staff.publish import publish as publish_menu
 from ivr.store.changes import MenuRow, Store
 
@@ -33,6 +33,8 @@ def _publish(store: Store, text: str, name: str, note: str) -> MenuRow:
         raise click.ClickException(
             f"{name}: {len(e.problems)} error(s): not published; the live menu is unchanged"
         ) from e
+    except IvrError as e:  # the note
+        raise click.ClickException(f"{e}: not published; the live menu is unchanged") from e
     if done.built:
         click.echo(f"speech built for {len(done.built)} changed prompt(s)")
     if done.warning:

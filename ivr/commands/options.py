@@ -13,6 +13,7 @@ from ivr import paths
 from ivr.menu.load import load_menu
 from ivr.menu.model import Menu
 from ivr.menu.source import IvrError
+from ivr.store import trouble
 from ivr.store.changes import Store, Who
 from ivr.store.db import database_url, shared_engine
 from ivr.store.legacy import prepare
@@ -58,14 +59,11 @@ def cli_who() -> Who:
 
 @contextmanager
 def saving() -> Iterator[None]:
-    """Any database failure as a plain message: the change was not saved."""
+    """Any database failure as a plain message: whether the change was saved, and why not."""
     try:
         yield
     except SQLAlchemyError as e:
-        reason = getattr(e, "orig", None) or e
-        raise click.ClickException(
-            f"nothing was saved: the database cannot be reached ({type(reason).__name__})"
-        ) from e
+        raise click.ClickException(trouble.at_terminal(e)) from e
 
 
 def cli_store() -> Store:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import click
@@ -10,7 +9,7 @@ import click
 from ivr import paths
 from ivr.audio.journeys import before_999, journeys, offered, prompt_seconds
 from ivr.audio.prompts import PromptStore
-from ivr.audio.tts import build, check_recording, speaker_for, to_telephony
+from ivr.audio.tts import build, speaker_for
 from ivr.commands.options import DIR_OPT, MENU_OPT, cli_store, cli_who, fail, menu_or_exit, saving
 from ivr.menu.hours import LONDON
 from ivr.menu.source import IvrError
@@ -98,19 +97,15 @@ def list_command(menu_file: str, prompts_dir: str) -> None:
 @MENU_OPT
 @DIR_OPT
 def import_command(prompt_id: str, file: str, menu_file: str, prompts_dir: str) -> None:
-    """Make a staff recording (WAV or MP3, any rate) the live audio of a prompt."""
+    """Make a staff recording (WAV, MP3, M4A, OGG or WebM, any rate) the live audio of a
+    prompt, once it passes the check every take passes."""
     store = _store(menu_file, prompts_dir)
     try:
-        store.check_id(prompt_id)
-        with tempfile.TemporaryDirectory() as tmp:
-            wav = Path(tmp) / "telephony.wav"
-            to_telephony(Path(file), wav)
-            seconds = check_recording(wav, Path(file).name, store.spoken_seconds(prompt_id))
-            with saving():
-                store.install(prompt_id, wav, cli_who())
+        with saving():
+            kept = store.install(prompt_id, Path(file), cli_who())
     except IvrError as e:
         raise fail(e) from e
-    click.echo(f"{prompt_id}: now plays {Path(file).name} ({seconds:.1f} s)")
+    click.echo(f"{prompt_id}: now plays {Path(file).name} ({kept.seconds:.1f} s)")
 
 
 @prompts.command("revert")

@@ -1,7 +1,8 @@
 """The menu and its checks: menus.yaml read with line numbers, every problem located, the
 frozen model, every spoken text, opening hours and phone numbers.
 
-Owns: source (YAML) -> check (problems) -> model (Menu) -> texts; load (the entry point).
-May import: the standard library, PyYAML, phonenumbers, holidays. Nothing else of ivr:
+Owns: source (YAML) -> check (problems) -> model (Menu) -> texts; load (the entry point);
+sms (the menus read as text), segments (SMS segments), check_sms (the text line's checks).
+May import: the standard library, PyYAML, phonenumbers, holidays, Babel. Nothing else of ivr:
 the call flow, the store and the commands build on it, never the other way.
 """

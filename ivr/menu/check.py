@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import re
-import string
 from dataclasses import fields
 from typing import Any
 
 from ivr.menu import speech
-from ivr.menu.check_languages import LanguageChecks, split_translations
+from ivr.menu.check_languages import SPEECH_TAG, LanguageChecks, split_translations
+from ivr.menu.check_sms import check_replies, check_text_line
 from ivr.menu.engines import engine_missing, engine_problem
 from ivr.menu.hours import Hours, hours_from
+from ivr.menu.keywords import grammatical_word
+from ivr.menu.languages import CODE, LANGUAGE_PROMPTS
 from ivr.menu.model import DEFAULT_PROMPTS, KEYS, Settings, build_menu
-from ivr.menu.numbers import number_problem
+from ivr.menu.numbers import is_uk, number_problem
 from ivr.menu.source import Path_, Problem, Source
 from ivr.menu.speech import SPEECH_MODELS
-from ivr.menu.texts import COMMON, spoken_estimate
+from ivr.menu.texts import COMMON, placeholders, spoken_estimate
 
 SECTIONS = ("settings", "languages", "prompts", "helplines", "menus")
-ID = re.compile(r"^[a-z][a-z0-9_]*$")
+ID = re.compile(r"[a-z][a-z0-9_]*")  # the whole id: fullmatch (a "$" lets "main\n" by)
 KEY_NAMES = ("operator_key", "repeat_key", "back_key")
 KEPT_FOR = {
     "operator_key": "speaking to someone now",
@@ -31,8 +33,11 @@ PLACEHOLDERS = {
     "not_available": ("name",),
     "whisper": ("choice",),
     "closed": ("name", "reason", "opens"),
+    "unavailable": ("name",),
     "opens": ("when",),
     "speaks": ("language",),
+    "sms_open": ("name", "number"),
+    "sms_closed": ("name", "number", "reason", "opens"),
 }
 RANGES: dict[str, tuple[float, float]] = {
     "timeout": (2, 30),
@@ -45,12 +50,31 @@ RANGES: dict[str, tuple[float, float]] = {
     "accept_seconds": (2, 20),
     "readout_repeats": (0, 5),
     "speech_rate": (80, 300),
+    "watch_failed_in_a_row": (1, 20),
+    "watch_doubtful_after": (2, 200),
+    "watch_failing_after": (3, 500),
+    "watch_retry_one_in": (2, 100),
 }
+# Transfers in a row without an accept: doubtful after the first, failing after the second
+WATCH_RUNS = ("watch_doubtful_after", "watch_failing_after")
 CHOICES = {"after_retries": ("transfer", "goodbye"), "speech_model": SPEECH_MODELS}
-HELPLINE_KEYS = ("name", "number", "dial", "show_caller_number", "interpreter", "hours")
-MENU_KEYS = ("title", "say", "options")
-OPTION_KEYS = ("label", "keywords", "goto", "transfer", "when_closed")
+HELPLINE_KEYS = (
+    "name",
+    "number",
+    "dial",
+    "show_caller_number",
+    "interpreter",
+    "hours",
+    "text_line",
+    "sms",
+)
+MENU_KEYS = ("title", "say", "sms", "options")
+OPTION_KEYS = ("label", "keywords", "goto", "transfer", "when_closed", "sms")
 LONG_PROMPT_SECONDS = 30
+# The most a <Say> says, in bytes of UTF-8, by Twilio's kind of voice (warning 13521):
+# a text with no audio yet (just published, or not built) is said with <Say>
+SAY_BYTES = {"Polly.": 3000, "Google.": 5000}
+BASIC_SAY_BYTES = 4096
 
 
 def check_source(source: Source) -> tuple[list[Problem], dict[str, Any]]:
@@ -81,6 +105,7 @@ class _Checker:
     def __init__(self, source: Source) -> None:
         self.source = source
         self.declared: set[str] = set()
+        self.codes: list[str] = []  # the languages declared besides English
         self.problems = list(source.problems)
         self.clean: dict[str, Any] = {}
 
@@ -107,7 +132,18 @@ class _Checker:
 
     def unknown_keys(self, path: Path_, data: dict[str, Any], allowed: Any) -> None:
         for key in data:
-            if key not in allowed:
+            if key in allowed:
+                continue
+            # `label.de` with no `de:` under languages: a translation, into no language
+            field, dot, code = str(key).rpartition(".")
+            translatable = field in allowed or (path == ("prompts",) and field in LANGUAGE_PROMPTS)
+            if dot and translatable and CODE.match(code):
+                self.error(
+                    (*path, key),
+                    f"unknown key '{key}': '{code}' is not a language of this menu (declare "
+                    f"it under languages: to translate into it; declared: {_words(self.codes)})",
+                )
+            else:
                 self.error((*path, key), f"unknown key '{key}' (allowed: {_words(allowed)})")
 
     def run(self) -> None:
@@ -116,8 +152,8 @@ class _Checker:
             self.error((), f"expected a mapping with {', '.join(SECTIONS)}, got {_kind(data)}")
             return
         languages = data.get("languages")
-        codes = list(languages) if isinstance(languages, dict) else []
-        data, translations = split_translations(data, codes)
+        self.codes = [str(c) for c in languages] if isinstance(languages, dict) else []
+        data, translations = split_translations(data, self.codes)
         checks = LanguageChecks(self, translations)
         self.unknown_keys((), data, SECTIONS)
         for section in ("helplines", "menus"):
@@ -145,8 +181,10 @@ class _Checker:
             self.clean["translated"] = {
                 code: checks.texts(lang, self.clean) for code, lang in languages.items()
             }
+        check_text_line(self)
         if not any(not p.warning for p in self.problems):
             self.check_lengths()
+            check_replies(self)
 
     def check_settings(self, data: dict[str, Any]) -> dict[str, Any]:
         defaults = {f.name: f.default for f in fields(Settings)}
@@ -183,6 +221,14 @@ class _Checker:
                 ("settings",), f"operator_key, repeat_key and back_key must differ, got {keys}"
             )
         self.check_engine(clean, data, defaults)
+        doubtful, failing = (clean.get(k, defaults[k]) for k in WATCH_RUNS)
+        if failing <= doubtful:
+            where = WATCH_RUNS[1] if WATCH_RUNS[1] in clean else WATCH_RUNS[0]
+            self.error(
+                ("settings", where),
+                f"watch_failing_after ({failing}) must be more than watch_doubtful_after "
+                f"({doubtful}): a helpline is doubtful before it is failing",
+            )
         return clean
 
     def check_engine(
@@ -214,8 +260,19 @@ class _Checker:
         if name in KEY_NAMES and (len(value) != 1 or value not in KEYS):
             self.error(path, f"'{value}' is not a phone key (allowed: one of {' '.join(KEYS)})")
             return True
+        if name in ("language", "say_language") and value and not SPEECH_TAG.fullmatch(value):
+            self.error(path, f"'{value}' is not a language as Twilio names them (e.g. en-GB)")
+            return True
         if name == "caller_id" and value:
-            return self.bad_number(path, value)
+            if self.bad_number(path, value):
+                return True
+            if not is_uk(value):
+                self.error(
+                    path,
+                    f"'{value}' is not a UK number: every helpline would see a call from "
+                    "abroad, and may not answer it (give the line's own UK number)",
+                    warning=True,
+                )
         return False
 
     def check_helplines(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -223,7 +280,7 @@ class _Checker:
         names: dict[str, tuple[str, str]] = {}
         for hid, h in data.items():
             path = ("helplines", hid)
-            if not ID.match(hid):
+            if not ID.fullmatch(hid):
                 self.error(path, f"'{hid}' is not a valid id (use lower case letters, digits, _)")
             h = self.mapping(path, h, "a mapping with name and number")
             self.unknown_keys(path, h, HELPLINE_KEYS)
@@ -238,8 +295,18 @@ class _Checker:
                         self.error((*path, flag), f"expected true or false, got {_kind(h[flag])}")
             if "hours" in h:
                 entry["hours"] = self.check_hours((*path, "hours"), h["hours"], hid)
+            for key in ("text_line", "sms"):
+                if key in h:
+                    entry[key] = self.text((*path, key), h[key])
             if name is None or number is None or self.bad_number((*path, "number"), number):
                 continue
+            if entry.get("dial", True) and not is_uk(number):
+                self.error(
+                    (*path, "number"),
+                    f"'{number}' is not a UK number: each transfer to it is an international "
+                    "call, which Twilio may refuse (check it is the service's own number)",
+                    warning=True,
+                )
             clean[hid] = entry
             same = " ".join(name.casefold().split())
             if same in names and names[same][1] != "".join(number.split()):
@@ -288,13 +355,29 @@ class _Checker:
             )
         return clean
 
+    def placeholder_names(self, path: Path_, text: str) -> list[str] | None:
+        """The {names} text uses; None (each reported) if a brace is unmatched or a
+        placeholder is more than a name."""
+        names = placeholders(text)
+        if names is None:
+            self.error(path, "unmatched { or } (write {{ or }} for a brace)")
+            return None
+        # `{service_name:.>200000000}` once took a worker 11 s and 600 MB to say
+        fancy = [n for n in names if ":" in n or "!" in n]
+        for name in fancy:
+            shown = name if len(name) <= 40 else f"{name[:37]}..."
+            self.error(
+                path,
+                f"{{{shown}}}: a placeholder is a name alone, like {{service_name}} "
+                "(no ':' format or '!' conversion)",
+            )
+        return None if fancy else list(dict.fromkeys(names))
+
     def placeholders(self, path: Path_, text: str, extra: Any, helplines: dict[str, Any]) -> bool:
         """Report {names} a text may not use; True if all are fine."""
         allowed = [*COMMON, *extra, *helplines]
-        try:
-            names = [f for _, f, spec, conv in string.Formatter().parse(text) if f is not None]
-        except ValueError:
-            self.error(path, "unmatched { or } (write {{ or }} for a brace)")
+        names = self.placeholder_names(path, text)
+        if names is None:
             return False
         bad = [n for n in names if n not in allowed]
         for name in bad:
@@ -307,12 +390,12 @@ class _Checker:
         clean: dict[str, Any] = {}
         for nid, node in data.items():
             path = ("menus", nid)
-            if not ID.match(nid):
+            if not ID.fullmatch(nid):
                 self.error(path, f"'{nid}' is not a valid id (use lower case letters, digits, _)")
             node = self.mapping(path, node, "a mapping with say and options")
             self.unknown_keys(path, node, MENU_KEYS)
             entry: dict[str, Any] = {}
-            for name in ("title", "say"):
+            for name in ("title", "say", "sms"):
                 value = self.text((*path, name), node.get(name), required=False)
                 if value is not None and self.placeholders((*path, name), value, (), helplines):
                     entry[name] = value
@@ -351,6 +434,8 @@ class _Checker:
             option = self.mapping(opath, option, "a mapping with label and goto or transfer")
             self.unknown_keys(opath, option, OPTION_KEYS)
             entry: dict[str, Any] = {"label": self.text((*opath, "label"), option.get("label"))}
+            if "sms" in option:
+                entry["sms"] = self.text((*opath, "sms"), option["sms"])
             keywords = option.get("keywords") or []
             if not isinstance(keywords, list):
                 self.error(
@@ -366,6 +451,8 @@ class _Checker:
                 owner = heard.setdefault(speech.tokens(text), f"option {key}")
                 if owner != f"option {key}":
                     self.error(wpath, f"'{text}' is already said for {owner}")
+                elif grammatical_word(text, ""):
+                    self.error(wpath, grammatical_word(text, ""))
                 entry["keywords"].append(text)
             self.check_action(opath, option, entry, settings, helplines)
             if "when_closed" in option:
@@ -455,8 +542,18 @@ class _Checker:
                 self.error(("menus", nid), f"no option leads here from the home menu '{home}'")
 
     def check_lengths(self) -> None:
-        menu = build_menu(self.clean, self.source.name)
+        menu = self.built = build_menu(self.clean, self.source.name)
         for pid, text in menu.prompts.items():
+            voice = menu.settings_for(pid).say_voice
+            most = next((n for v, n in SAY_BYTES.items() if voice.startswith(v)), BASIC_SAY_BYTES)
+            size = len(text.encode())
+            if size > most:
+                self.error(
+                    _written_at(pid, menu.translations),
+                    f"prompt '{pid}' is {size} bytes: Twilio's {voice or 'basic'} voice says at "
+                    f"most {most}, so callers would not hear it (shorten it or split the menu)",
+                )
+                continue
             seconds = spoken_estimate(text, menu.settings.speech_rate)
             if seconds > LONG_PROMPT_SECONDS:
                 self.error(

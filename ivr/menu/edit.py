@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import yaml
 
+from ivr.menu.characters import unsafe_character
 from ivr.menu.source import IvrError
 
 
@@ -37,6 +38,9 @@ def set_text(text: str, path: tuple[str, ...], words: str) -> str:
     words = " ".join(words.split())
     if not words:
         raise IvrError(f"the words for '{path[-1]}' are empty: a caller would hear nothing")
+    problem = unsafe_character(words)
+    if problem:
+        raise IvrError(f"the words for '{path[-1]}': {problem}")
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as e:

@@ -12,7 +12,7 @@ from ivr.menu.hours import Hours
 from ivr.menu.languages import Language
 from ivr.menu.numbers import e164, spoken_number
 from ivr.menu.source import Problem
-from ivr.menu.texts import Composer, compose_prompts
+from ivr.menu.texts import UNAVAILABLE, Composer, compose_prompts
 
 # "#" alone reaches us as empty Digits (it ends a Gather), so it cannot be a choice
 KEYS = "0123456789*"
@@ -43,8 +43,15 @@ class Settings:
     back_key: str = "*"
     caller_id: str = ""
     speech_rate: int = 175
-    tts_engine: str = "espeak"  # espeak (pyttsx3 + espeak-ng) or flite (recorded voices)
+    tts_engine: str = "espeak"  # espeak (espeak-ng) or flite (recorded voices)
     tts_voice: str = "gmw/en"
+    # The helpline watch (ivr/store/health.py): Twilio could not place the call this many
+    # times in a row: failing at once; this many transfers in a row without an accept:
+    # doubtful, then failing; a failing helpline is still tried for one caller in this many
+    watch_failed_in_a_row: int = 3
+    watch_doubtful_after: int = 10
+    watch_failing_after: int = 25
+    watch_retry_one_in: int = 5
 
     @property
     def say_as(self) -> dict[str, str | None]:
@@ -74,12 +81,25 @@ DEFAULT_PROMPTS = {
     "fallback_numbers": "If you did not get through, please call {operator_name} on "
     "{operator_number}. It is free and open day and night. In an emergency, dial 999.",
     "closed": "{name} is closed now{reason}. {opens}",
+    "unavailable": "{name} cannot take calls just now; trying another helpline.",
     "opens": "It opens {when}.",
     "speaks": "The caller speaks {language}.",
     "star": "star",
     "hash": "hash",
     "goodbye": "Thank you for calling {service_name}. Take care. Goodbye.",
     "error": "Sorry, something has gone wrong on this line. Connecting you to {operator_name}.",
+    # The text line (SMS): each reply at most 3 segments (ivr/menu/sms.py composes them)
+    "sms_greeting": "{service_name}. In danger now? Call 999. Deaf or cannot speak? Register "
+    "with emergencySMS (text register to 999), then you can text 999.",
+    "sms_safety": "These texts stay on your phone: to delete them, press and hold this "
+    "conversation, then Delete.",
+    "sms_home_keys": "Reply with a number. 0: the 24/7 helpline.",
+    "sms_menu": "Send MENU for the menu. 0: the 24/7 helpline.",
+    "sms_keys": "0: the 24/7 helpline. *: back. MENU: start again.",
+    "sms_invalid": "Sorry, we did not understand. Reply with a number from our last text, "
+    "0 for the 24/7 helpline, or MENU to start again.",
+    "sms_open": "{name}: {number}, open now.",
+    "sms_closed": "{name}: {number}, closed now{reason}. {opens}",
 }
 
 
@@ -96,6 +116,8 @@ class Helpline:
     show_caller_number: bool = False
     interpreter: bool = False  # the helpline can get an interpreter (callers are told)
     hours: Hours | None = None  # None: unknown, so always tried
+    text_line: str = ""  # the id of the same service's number for texts (dial: false)
+    sms: str = ""  # its name by text, where it must differ ("": name)
 
 
 @dataclass(frozen=True)
@@ -108,6 +130,7 @@ class Option:
     goto: str | None = None
     transfer: tuple[str, ...] = ()
     when_closed: str = "say"  # or "hide": left out of the menu while its helpline is closed
+    sms: str = ""  # the label by text, where it must differ ("": the label)
 
 
 @dataclass(frozen=True)
@@ -120,6 +143,7 @@ class Node:
     options: tuple[Option, ...] = ()
     parent: str | None = None
     phrases: tuple[tuple[tuple[str, ...], str], ...] = ()
+    sms: str = ""  # what it says by text, where it must differ ("": say)
 
     def option(self, key: str) -> Option | None:
         """The option chosen by key, if any."""
@@ -156,6 +180,27 @@ class Menu:
     def reserved_words(self) -> Mapping[str, tuple[str, ...]]:
         """What callers say for the keys every menu has, in this menu's language."""
         return reserved_words(self.language)
+
+    @property
+    def hears_speech(self) -> bool:
+        """Whether callers may speak at this menu's <Gather>s, or press keys only: English
+        always; another language once its speech recognition is confirmed."""
+        return self.language is None or self.language.speech_confirmed
+
+    def spoken_keys(self, node: Node) -> frozenset[str]:
+        """The keys a caller may name by voice at a menu: its options', the keys every
+        menu has, and at the home menu each language's."""
+        settings = self.settings
+        keys = {o.key for o in node.options}
+        keys |= {settings.operator_key, settings.repeat_key, settings.back_key}
+        if node.parent is None:
+            keys |= {language.key for language in self.languages.values()}
+        return frozenset(keys)
+
+    def heard(self, node: Node, said: str) -> str | None:
+        """The key what a caller said at a menu names, in this menu's language, or None."""
+        code = self.language.code if self.language else ""
+        return speech.match(said, node.phrases, self.spoken_keys(node), code)
 
     def language_of(self, key: str) -> Language | None:
         """The language a key at the home menu chooses, if any."""
@@ -199,6 +244,9 @@ def build_menu(data: dict[str, Any], name: str, warnings: tuple[Problem, ...] = 
         for pid, text in translations[code].prompts.items():
             if not pid.startswith("whisper."):  # the helpline hears English
                 prompts[f"{code}.{pid}"] = text
+    # Prompts added since staff learnt their numbers come last (see compose_prompts)
+    newer = {pid: text for pid, text in prompts.items() if UNAVAILABLE in pid.split(".")[:2]}
+    prompts = {pid: text for pid, text in prompts.items() if pid not in newer} | newer
     return replace(english, prompts=prompts, translations=translations)
 
 
@@ -214,8 +262,13 @@ def _build(
     nodes = {nid: _node(nid, n) for nid, n in data["menus"].items()}
     nodes = _with_parents(nodes, settings.home)
     reserved = reserved_words(language)
-    nodes = {nid: _with_phrases(n, settings, reserved, languages) for nid, n in nodes.items()}
-    composer = Composer(settings, helplines, {**DEFAULT_PROMPTS, **(data.get("prompts") or {})})
+    nodes = {
+        nid: _with_phrases(n, settings, reserved, languages, language) for nid, n in nodes.items()
+    }
+    texts = {**DEFAULT_PROMPTS, **(data.get("prompts") or {})}
+    if language and UNAVAILABLE not in (data.get("prompts") or {}):
+        del texts[UNAVAILABLE]  # never English words in another language's voice
+    composer = Composer(settings, helplines, texts)
     prompts = compose_prompts(composer, helplines, nodes, language)
     return Menu(
         settings, helplines, nodes, prompts, composer, name, warnings, languages, language=language
@@ -247,13 +300,16 @@ def _translated(data: dict[str, Any], code: str) -> dict[str, Any]:
     out["prompts"] = dict(texts["prompts"])
     for hid, helpline in out["helplines"].items():
         helpline["name"] = texts["helplines"][hid]
+        helpline["sms"] = texts["helpline_sms"].get(hid, "")
     for nid, node in out["menus"].items():
         said = texts["menus"].get(nid, {})
         if "say" in node:
             node["say"] = said["say"]
+        node["sms"] = said.get("sms", "")
         for key, option in node["options"].items():
             option["label"] = said["options"][key]["label"]
             option["keywords"] = said["options"][key].get("keywords", [])
+            option["sms"] = said["options"][key].get("sms", "")
     return out
 
 
@@ -269,6 +325,8 @@ def _helpline(hid: str, h: dict[str, Any]) -> Helpline:
         show_caller_number=h.get("show_caller_number", False),
         interpreter=h.get("interpreter", False),
         hours=h.get("hours"),
+        text_line=h.get("text_line", ""),
+        sms=" ".join((h.get("sms") or "").split()),
     )
 
 
@@ -281,11 +339,13 @@ def _node(nid: str, n: dict[str, Any]) -> Node:
             o.get("goto"),
             tuple(_as_list(o.get("transfer"))),
             o.get("when_closed", "say"),
+            " ".join((o.get("sms") or "").split()),
         )
         for key, o in (n.get("options") or {}).items()
     )
     title = n.get("title") or nid.replace("_", " ").capitalize()
-    return Node(nid, title, " ".join((n.get("say") or "").split()), options)
+    say, sms = (" ".join((n.get(name) or "").split()) for name in ("say", "sms"))
+    return Node(nid, title, say, options, sms=sms)
 
 
 def _as_list(value: Any) -> list[str]:
@@ -304,10 +364,7 @@ def _with_parents(nodes: dict[str, Node], home: str) -> dict[str, Node]:
             if option.goto and option.goto not in parents:
                 parents[option.goto] = node.id
                 queue.append(option.goto)
-    return {
-        nid: Node(n.id, n.title, n.say, n.options, parents.get(nid), n.phrases)
-        for nid, n in nodes.items()
-    }
+    return {nid: replace(n, parent=parents.get(nid)) for nid, n in nodes.items()}
 
 
 def _with_phrases(
@@ -315,19 +372,24 @@ def _with_phrases(
     settings: Settings,
     reserved: Mapping[str, tuple[str, ...]],
     languages: Mapping[str, Language],
+    language: Language | None,
 ) -> Node:
-    """What a caller may say for each key: options' labels and keywords, the keys every
-    menu has, and at the home menu each language's name."""
+    """What a caller may say for each key, as the matcher hears it: options' labels and
+    keywords, the keys every menu has, at the home menu each language's name, and the
+    language's phrases that name no option (speech.ASK_AGAIN)."""
+    code = language.code if language else ""
     phrases: dict[tuple[str, ...], str] = {}
     for option in node.options:
         for keyword in (option.label, *option.keywords):
-            phrases.setdefault(speech.tokens(keyword), option.key)
+            phrases.setdefault(speech.heard_as(keyword, code), option.key)
     for action, words in reserved.items():
         key = getattr(settings, f"{action}_key")
         for word in words:
-            phrases.setdefault(speech.tokens(word), key)
+            phrases.setdefault(speech.heard_as(word, code), key)
     if node.parent is None:
         for lang in languages.values():
             for word in (*lang.words, lang.native):
-                phrases.setdefault(speech.tokens(word), lang.key)
-    return Node(node.id, node.title, node.say, node.options, node.parent, tuple(phrases.items()))
+                phrases.setdefault(speech.heard_as(word, code), lang.key)
+    for phrase in speech.words_of(code).ask_again:
+        phrases.setdefault(speech.heard_as(phrase, code), speech.ASK_AGAIN)
+    return replace(node, phrases=tuple(phrases.items()))

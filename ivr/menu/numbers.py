@@ -44,6 +44,12 @@ def number_problem(number: str) -> str | None:
     return None
 
 
+def is_uk(number: str) -> bool:
+    """Whether a valid number (number_problem found none) is a UK one: '+1 212 736 5000'
+    is a valid number, in New York."""
+    return bool(phonenumbers.parse(number, "GB").country_code == 44)
+
+
 def e164(number: str) -> str:
     """'0808 2000 247' -> '+448082000247', the form Twilio dials."""
     parsed = phonenumbers.parse(number, "GB")

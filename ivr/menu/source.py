@@ -10,6 +10,8 @@ from typing import Any
 import yaml
 from yaml.constructor import ConstructorError
 
+from ivr.menu.characters import UNSAFE, unsafe_character
+
 Path_ = tuple[str, ...]
 # libyaml's parser, where PyYAML was built with it: the same marks, about ten times faster
 Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -20,9 +22,6 @@ MAX_BYTES = 1_000_000
 MAX_VALUES = 50_000
 MAX_DEPTH = 40
 PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
-# Control characters other than tab and line ends: never in a menu, and YAML refuses them.
-# Lone surrogates too: text pasted into a form can hold them, and no encoder takes them.
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 class IvrError(Exception):
@@ -97,11 +96,13 @@ def parse_source(text: str, name: str = "menus.yaml") -> Source:
     if len(text) > MAX_BYTES:
         source.problems.append(Problem(name, 1, "", "a menu file may be 1 MB at most"))
         return source
-    control = CONTROL.search(text)
+    # As written in the file (escapes such as "\x01" are checked once read, in _convert)
+    control = UNSAFE.search(text)
     if control:
         line = text.count("\n", 0, control.start()) + 1
-        code = f"U+{ord(control.group()):04X}"
-        msg = f"control character {code} is not allowed (only plain text)"
+        code = ord(control.group())
+        kind = "control character" if code < 0xA0 else "character"
+        msg = f"{kind} U+{code:04X} is not allowed (only plain text)"
         source.problems.append(Problem(name, line, "", msg))
         return source
     loader = Loader(text)
@@ -126,6 +127,15 @@ def parse_source(text: str, name: str = "menus.yaml") -> Source:
     if source.data is None and not source.problems:
         source.data = {}  # "null" or "~" alone: as empty as an empty file
     return source
+
+
+# What a key may hold that no message should show as it is
+_UNSHOWN = re.compile(f"{UNSAFE.pattern}|[\t\n\r]")
+
+
+def _escaped(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 class _TooBig(Exception):
@@ -156,6 +166,15 @@ def _convert(node: yaml.Node, path: Path_, source: Source, loader: Any, count: l
         for key_node, value_node in node.value:
             # Keys are taken as written: `1:` is the key "1", `no:` is "no", not False
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
+            if _UNSHOWN.search(key):
+                # Named as it would be escaped, so every message about it stays on one line
+                key = _UNSHOWN.sub(_escaped, key)
+                problem = unsafe_character(key_node.value)
+                if problem:  # (a tab or a line end is only shown escaped: no key has one)
+                    line = key_node.start_mark.line + 1
+                    source.problems.append(
+                        Problem(source.name, line, ".".join((*path, key)), problem)
+                    )
             child = (*path, key)
             if key in result:
                 line = key_node.start_mark.line + 1
@@ -172,15 +191,29 @@ def _convert(node: yaml.Node, path: Path_, source: Source, loader: Any, count: l
             _convert(item, (*path, str(i)), source, loader, count)
             for i, item in enumerate(node.value)
         ]
+    if UNSAFE.search(node.value):
+        # A character written as an escape ("\x01", "\u0000", "\e") is only there once
+        # read: reported, and left out of the value, so nothing else is reported for it
+        source.problems.append(
+            Problem(source.name, line, ".".join(path), unsafe_character(node.value))
+        )
+        node.value = UNSAFE.sub("", node.value)
     source.raw[path] = node.value
+    tag = node.tag.rpartition(":")[2]
     try:
-        return loader.construct_object(node)
+        value = loader.construct_object(node)
     except ConstructorError as e:
         msg = f"{e.problem} (only plain YAML is allowed)"
     except (ValueError, OverflowError, TypeError) as e:
         # `2026-11-31` is read as a date and fails; `!!int abc` as a number
-        tag = node.tag.rpartition(":")[2]
         msg = f"'{node.value}' is not a valid {_KINDS.get(tag, tag)} ({e})"
+    except Exception:  # noqa: BLE001 - PyYAML's constructors fail in other ways too
+        # `!!bool maybe` (a KeyError inside PyYAML), `!!timestamp nope` (AttributeError)
+        msg = f"'{node.value}' is not a valid {_KINDS.get(tag, tag)}"
+    else:
+        if not isinstance(value, bytes):
+            return value
+        msg = f"the tag {node.tag} is not allowed (only plain YAML is allowed)"
     source.problems.append(Problem(source.name, line, ".".join(path), msg))
     return None
 

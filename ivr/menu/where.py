@@ -28,6 +28,8 @@ def where_heard(menu: Menu, prompt_id: str) -> str:
     if kind in ("connecting", "not_available") and rest in menu.helplines:
         name = menu.helplines[rest].name
         return f"before ringing {name}" if kind == "connecting" else f"when {name} cannot answer"
+    if kind == "unavailable" and rest in menu.helplines:
+        return f"when {menu.helplines[rest].name} is passed by as failing (the helpline watch)"
     if kind == "whisper":
         node_id, _, key = rest.rpartition(".")
         chosen_in = menu.nodes.get(node_id)

@@ -8,8 +8,10 @@ from collections.abc import Callable
 from ivr.call import twiml
 from ivr.call.form import Environ, Params, line_number
 from ivr.call.twiml import SILENCE, Renderer
-from ivr.call.voice import heard
+from ivr.call.voice import heard, ring
+from ivr.call.watch import Watch
 from ivr.report.tally import Tally
+from ivr.store.health import ACCEPTED
 
 # Metrics, as `ivr report` names them
 CALL = "call"  # answered
@@ -31,6 +33,7 @@ DIAL_ENDS = ("accepted", "declined", "answered", "busy", "no-answer", "failed", 
 NUMBERS = "numbers read"  # nobody could be reached: the numbers to call were read out
 NUMBERS_AGAIN = "numbers read again"
 SKIPPED = "skipped: closed"  # subject: helpline
+SKIPPED_FAILING = "skipped: cannot take calls"  # subject: helpline (the helpline watch)
 # After a helpline (subject) did not take the call: where the caller went
 ON_TO_NEXT, ON_TO_24_7, ON_TO_NUMBERS = "on to the next", "on to the 24/7 line", "on to numbers"
 HUNG_UP_RINGING = "caller hung up while ringing"  # subject: helpline
@@ -77,7 +80,7 @@ def choose(renderer: Renderer, p: Params) -> Counts:
         (BY_KEY if p("Digits").strip() else BY_SPEECH, node_id),
     ]
     if key == settings.operator_key:
-        return counts + onward(renderer, node_id, key, 0)
+        return counts + onward(renderer, node_id, key, 0, ring=ring(p))
     if key == settings.repeat_key:
         return [*counts, (HEARD, node_id)]
     if key == settings.back_key:
@@ -86,18 +89,27 @@ def choose(renderer: Renderer, p: Params) -> Counts:
         return counts
     if option.goto:
         return [*counts, (HEARD, option.goto)]
-    return counts + onward(renderer, node_id, option.key, 0)
+    return counts + onward(renderer, node_id, option.key, 0, ring=ring(p))
 
 
-def onward(renderer: Renderer, node_id: str, key: str, step: int, after: str = "") -> Counts:
-    """A transfer from chain[step] on, as the renderer makes it: closed helplines skipped,
-    then a helpline rung, or the numbers read. after: the helpline that did not answer."""
+def onward(
+    renderer: Renderer, node_id: str, key: str, step: int, after: str = "", ring: str = ""
+) -> Counts:
+    """A transfer from chain[step] on, as the renderer makes it: closed helplines and
+    those that cannot take calls skipped, then a helpline rung, or the numbers read.
+    after: the helpline that did not answer; ring: the request's ring token."""
     menu, availability = renderer.menu, renderer.availability
     chain = menu.chain(node_id, key)
     now = availability.clock()
     counts: Counts = []
-    while step < len(chain) and not availability.is_open(menu.helplines[chain[step]], now):
-        counts.append((SKIPPED, chain[step]))
+    while step < len(chain):
+        helpline = menu.helplines[chain[step]]
+        if not availability.is_open(helpline, now):
+            counts.append((SKIPPED, chain[step]))
+        elif availability.cannot_take(helpline, ring):
+            counts.append((SKIPPED_FAILING, chain[step]))
+        else:
+            break
         step += 1
     if step >= len(chain):
         return counts + [(ON_TO_NUMBERS, after)] * bool(after) + [(NUMBERS, "")]
@@ -107,31 +119,46 @@ def onward(renderer: Renderer, node_id: str, key: str, step: int, after: str = "
     return counts
 
 
-def dialled(renderer: Renderer, p: Params) -> Counts:
-    """A dial to a helpline ended: how."""
+def dial_end(renderer: Renderer, p: Params) -> tuple[str, str] | None:
+    """The helpline a dial action is about and how its ring ended (one of DIAL_ENDS, or
+    HUNG_UP_RINGING); None past the end of its chain. Worked out once a request: the
+    counts and the helpline watch both ask."""
+    if "dial_end" not in p.memo:
+        p.memo["dial_end"] = _dial_end(renderer, p)
+    return p.memo["dial_end"]  # type: ignore[return-value]
+
+
+def _dial_end(renderer: Renderer, p: Params) -> tuple[str, str] | None:
     chain = renderer.menu.chain(p("m"), p("k"))
     step = p.count("n")
     if step >= len(chain):
-        return []
-    helpline = chain[step]
-    if p("CallStatus") in STATUS_GONE:
-        return [(DIALLED, helpline), (HUNG_UP_RINGING, helpline)]
+        return None
     status = p("DialCallStatus")
     bridged = p("DialBridged").lower()
+    # DialBridged decides: a caller who talked to the helpline and then hung up comes
+    # with CallStatus=completed too (one who hangs up during the whisper heard ringing)
+    if p("CallStatus") in STATUS_GONE and bridged != "true":
+        return chain[step], HUNG_UP_RINGING
     if bridged == "true":
-        end = "accepted"
-    elif status == "completed":
-        end = "declined" if bridged == "false" else "answered"
-    elif status in DIAL_ENDS:
-        end = status
-    else:
-        end = "failed"
+        return chain[step], "accepted"
+    if status == "completed":
+        return chain[step], "declined" if bridged == "false" else "answered"
+    return chain[step], status if status in DIAL_ENDS else "failed"
+
+
+def dialled(renderer: Renderer, p: Params) -> Counts:
+    """A dial to a helpline ended: how."""
+    ended = dial_end(renderer, p)
+    if ended is None:
+        return []
+    helpline, end = ended
     counts = [(DIALLED, helpline), (end, helpline)]
-    if end in ("accepted", "answered"):
+    if end in ("accepted", "answered", HUNG_UP_RINGING):
         # answered: Twilio did not say whether it was accepted. Only the helpline's note
         # knows, and it is read once, by the call itself: where it went is not counted
         return counts
-    return counts + onward(renderer, p("m"), p("k"), step + 1, after=helpline)
+    step = p.count("n") + 1
+    return counts + onward(renderer, p("m"), p("k"), step, after=helpline, ring=ring(p))
 
 
 def connected(renderer: Renderer, p: Params) -> Counts:
@@ -212,7 +239,31 @@ def counter(
             return
         # On the helpline's leg To is the helpline: the whisper passed the line's on
         line = line_number(p("l")) if path == twiml.ACCEPT else p.line_number()
-        for metric, subject in counts(renderer(), p):
-            tally.add(line, metric, subject)
+        tally.add_all(line, counts(renderer(), p))  # at one reading of the clock
 
     return count
+
+
+# What the helpline watch learns from a dial's end: not an accept (the helpline's own
+# leg tells that, pressing 1), nor a caller who hung up, nor a dial of unknown outcome
+WATCHED_ENDS = frozenset({"declined", "busy", "no-answer", "failed"})
+
+
+def watched(
+    watch: Watch, renderer: Callable[[], Renderer]
+) -> Callable[[str, Params, Environ], None]:
+    """What the webhooks tell the helpline watch: how each transfer ended."""
+
+    def tell(path: str, p: Params, environ: Environ) -> None:
+        if environ.get("HTTP_X_IVR_TRIAL"):
+            return  # a call tried in the console: its helplines' answers are made up
+        if path == twiml.ACCEPT:
+            helpline = p("h")
+            if p("Digits").strip() == twiml.ACCEPT_KEY and helpline in renderer().menu.helplines:
+                watch.heard(helpline, ACCEPTED)
+        elif path == twiml.DIALLED:
+            ended = dial_end(renderer(), p)
+            if ended is not None and ended[1] in WATCHED_ENDS:
+                watch.heard(*ended)
+
+    return tell

@@ -11,12 +11,13 @@ from __future__ import annotations
 import csv
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TextIO
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from ivr.call import conversation as texts
 from ivr.menu.hours import LONDON
 from ivr.report import events
 from ivr.store.changes import aware
@@ -41,6 +42,16 @@ HEADLINE = (
 # Time-to-connect metrics and their column headings ("connected <30 s": "<30 s")
 WAITS = {events.CONNECTED + band: band for band in events.WAIT_BANDS}
 OUTCOMES = ("accepted", "declined", "answered", "busy", "no-answer", "failed", "canceled")
+HOW_CHOSEN = ((events.BY_KEY, "by key"), (events.BY_SPEECH, "by speech"))
+# A cell a spreadsheet would run as a formula: "=HYPERLINK(...)" as a language's name
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+TEXT_HEADLINE = (
+    (texts.TEXT, "texts"),
+    (texts.STARTED, "conversations"),
+    (texts.CHOICE, "choices"),
+    (texts.NOT_UNDERSTOOD, "not understood"),
+    (texts.OPTED_OUT, "opt-outs"),
+)
 
 
 @dataclass(frozen=True)
@@ -114,8 +125,9 @@ def _label(start: datetime, by: str) -> str:
 
 def read(engine: Engine, first: date, last: date) -> list[CallCount]:
     """Every counter of the London days first to last."""
-    since = datetime.combine(first, time(), LONDON)
-    before = datetime.combine(last + timedelta(days=1), time(), LONDON)
+    # In UTC, as the counts are kept: SQLite would drop a London offset, not apply it
+    since = datetime.combine(first, time(), LONDON).astimezone(UTC)
+    before = datetime.combine(last + timedelta(days=1), time(), LONDON).astimezone(UTC)
     with Session(engine) as session:
         query = select(CallCount).where(CallCount.hour >= since, CallCount.hour < before)
         return list(session.scalars(query))
@@ -129,6 +141,7 @@ def tables(counts: list[CallCount], by: str) -> list[Table]:
     menus: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     waits: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     languages: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    how: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     starts: dict[str, datetime] = {}
     for c in counts:
         start = _start_of(aware(c.hour), by)
@@ -146,6 +159,8 @@ def tables(counts: list[CallCount], by: str) -> list[Table]:
             waits[c.subject][c.metric] += c.count
         elif c.metric == events.LANGUAGE:
             languages[label][c.subject] += c.count
+        elif c.metric in (events.BY_KEY, events.BY_SPEECH):
+            how[c.subject][c.metric] += c.count
     found = []
     rows = sorted(periods, key=lambda label: starts[label])
     found.append(
@@ -198,6 +213,66 @@ def tables(counts: list[CallCount], by: str) -> list[Table]:
             [[languages[r][name] for name in names] for r in rows],
         )
     )
+    rows = sorted(how)
+    found.append(
+        _table(
+            "Menu choices by key and by speech (menu)",
+            rows,
+            [name for _, name in HOW_CHOSEN],
+            [[how[r][metric] for metric, _ in HOW_CHOSEN] for r in rows],
+        )
+    )
+    return found + text_tables(counts, by)
+
+
+def text_tables(counts: list[CallCount], by: str) -> list[Table]:
+    """The text line: texts per period, options chosen by text, languages chosen."""
+    periods: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    choices: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    languages: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    starts: dict[str, datetime] = {}
+    for c in counts:
+        if c.metric not in {metric for metric, _ in TEXT_HEADLINE} | {texts.LANGUAGE}:
+            continue
+        start = _start_of(aware(c.hour), by)
+        label = _label(start, by)
+        starts[label] = start
+        periods[label][c.metric] += c.count
+        if c.metric == texts.CHOICE:
+            menu, _, key = c.subject.rpartition(".")
+            choices[menu][key] += c.count
+        elif c.metric == texts.LANGUAGE:
+            languages[label][c.subject] += c.count
+    rows = sorted(periods, key=lambda label: starts[label])
+    found = [
+        _table(
+            "Texts",
+            rows,
+            [name for _, name in TEXT_HEADLINE],
+            [[periods[r][m] for m, _ in TEXT_HEADLINE] for r in rows],
+            row_totals=False,  # texts, conversations and choices do not add up
+        )
+    ]
+    rows = sorted(choices)
+    keys = sorted({k for menu in choices.values() for k in menu})
+    found.append(
+        _table(
+            "Text menu choices (menu × key)",
+            rows,
+            keys,
+            [[choices[r][k] for k in keys] for r in rows],
+        )
+    )
+    rows = sorted(languages, key=lambda label: starts[label])
+    names = sorted({name for period in languages.values() for name in period})
+    found.append(
+        _table(
+            "Texts in another language (chosen by text)",
+            rows,
+            names,
+            [[languages[r][name] for name in names] for r in rows],
+        )
+    )
     return found
 
 
@@ -233,11 +308,21 @@ def week_by_hour(counts: list[CallCount]) -> Table:
     return _table("Calls by day and hour", list(DAYS), [f"{h:02d}" for h in range(24)], cells)
 
 
+def spreadsheet_cell(text: str) -> str:
+    """A value as a spreadsheet shows it, never as a formula it would run: a quote before
+    anything that starts like one."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def write_csv(found: list[Table], out: TextIO) -> None:
-    """Tables as CSV, one after another: what both the command and the console export."""
+    """Tables as CSV, one after another: what both the command and the console export.
+
+    Names come from menus.yaml (a language's name, a helpline's id): none is ever run as
+    a spreadsheet's formula.
+    """
     writer = csv.writer(out)
     for table in found:
-        writer.writerow([table.title, *table.columns])
+        writer.writerow([spreadsheet_cell(c) for c in (table.title, *table.columns)])
         for name, row in zip([*table.rows, "total"], table.shown, strict=True):
-            writer.writerow([name, *row])
+            writer.writerow([spreadsheet_cell(c) for c in (name, *row)])
         writer.writerow([])

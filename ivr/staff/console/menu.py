@@ -23,6 +23,7 @@ from flask import (
 )
 
 from ivr.menu.source import MenuError
+from ivr.published import MenuFollower
 from ivr.staff.console.web import needs, publish_menu, saved, store
 from ivr.staff.console.words import live_text
 from ivr.staff.publish import checked
@@ -75,13 +76,29 @@ def page() -> Any:
         text = _posted_text().replace("\r\n", "\n")
         result = _check(text)
     status = 400 if result and result["problems"] else 200
-    page = render_template("console/menu.html", text=text, result=result, versions=versions)
+    # What the difference shown is from: publishing says so if another is published first
+    based_on = versions[0].number if versions else REPOSITORY
+    page = render_template(
+        "console/menu.html",
+        text=text,
+        result=result,
+        versions=versions,
+        based_on=based_on,
+        **_running(),
+    )
     return page, status
+
+
+def _running() -> dict[str, Any]:
+    """The version calls are answered with, and those skipped (see ivr.published)."""
+    published: MenuFollower = current_app.extensions["ivr.published"]
+    return {"running": published.number, "refused": set(published.refused)}
 
 
 def publish_view() -> Any:
     text = request.form.get("text", "").replace("\r\n", "\n")
-    note = " ".join(request.form.get("note", "").split())[:300]
+    note = request.form.get("note", "")  # the publish service tidies and checks it
+    based_on = request.form.get("based_on", "")
     result = _check(text)
     if result["problems"]:
         flash(
@@ -89,10 +106,14 @@ def publish_view() -> Any:
             "error",
         )
         return render_template(
-            "console/menu.html", text=text, result=result, versions=store().history()
+            "console/menu.html",
+            text=text,
+            result=result,
+            versions=store().history(),
+            **_running(),
         ), 400
     saved(
-        lambda: publish_menu(text, "draft", note),
+        lambda: publish_menu(text, "draft", note, int(based_on) if based_on.isdigit() else None),
         "Published: every instance answers with it within seconds.",
     )
     return redirect(url_for("console.menu"))

@@ -1,4 +1,5 @@
-"""Now: who is open, the live menu version, prompts that need attention, the last changes."""
+"""Now: who is open, the live menu version (and why, if it is not the newest), prompts that
+need attention, the last changes."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from flask import Blueprint, current_app, render_template
 from ivr.audio.prompts import PromptStore
 from ivr.call.availability import states
 from ivr.menu.translations import unconfirmed
+from ivr.published import MenuFollower
+from ivr.staff.console.health import watch_page
 from ivr.staff.console.web import availability, live, needs, prompt_store, store
 from ivr.store.changes import Store
 
@@ -34,16 +37,17 @@ def attention(prompts: PromptStore, takes_store: Store) -> list[tuple[str, str]]
 def now() -> str:
     clock = current_app.config["CLOCK"]
     moment = clock()
-    snapshot = live().snapshot
-    version = snapshot.menu.number if snapshot.menu else 0
+    published: MenuFollower = current_app.extensions["ivr.published"]
     return render_template(
         "console/now.html",
         moment=moment,
         states=states(availability(), moment),
-        version=version,
+        version=published.number,
+        skipped=published.skipped(),
         reachable=live().reachable,
         attention=attention(prompt_store(), store()),
         unconfirmed=unconfirmed(prompt_store().menu),
         languages=prompt_store().menu.languages,
         changes=store().audit(limit=10),
+        **watch_page(),
     )

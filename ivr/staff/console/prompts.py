@@ -1,13 +1,15 @@
 """Prompts: every prompt's words and where it is heard; play, record, upload, make live.
 
-A new take (recorded in the browser or uploaded) is converted and checked exactly as
-`ivr prompts import` does, then kept aside: the person listens to it first, and only
-"Make live" puts it on calls. Every earlier take stays, and any can go live again.
+A new take (recorded in the browser or uploaded) goes through the one check every take
+passes (PromptStore.hold, as `ivr prompts import` and recording by phone do), then is kept
+aside: the person listens to it first, and only "Make live" puts it on calls. Every
+earlier take stays, and any can go live again.
 """
 
 from __future__ import annotations
 
 import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from flask import (
     Blueprint,
     abort,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -23,11 +26,13 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from ivr.audio.decode import FORMATS, MAX_BYTES, telephony_take
+from ivr.audio.decode import FORMATS, MAX_BYTES
 from ivr.audio.prompts import Audio
 from ivr.menu.source import IvrError
 from ivr.menu.where import where_heard
 from ivr.staff.console.web import needs, prompt_store, refreshed, saved, store, who
+
+DISCARD_CHUNK = 64 * 1024  # an upload refused unread is read this much at a time
 
 
 def register(bp: Blueprint) -> None:
@@ -45,6 +50,34 @@ def register(bp: Blueprint) -> None:
         needs("editor")(to_generated),
         methods=["POST"],
     )
+    # Ahead of the console's own checks, which read the whole upload (its CSRF token)
+    bp.before_app_request(_one_upload_at_a_time)
+    bp.teardown_app_request(_let_go)
+
+
+def _one_upload_at_a_time() -> Any:
+    """An upload waits its turn before its body is parsed: a second one at once is only
+    read through (no parsing, no temporary file, no decoding) and refused, so two uploads
+    never keep both of an instance's workers busy."""
+    if request.endpoint != "console.new_take":
+        return None
+    turn = ExitStack()
+    try:
+        turn.enter_context(prompt_store().one_take_at_a_time())
+    except IvrError as e:
+        # Read and let go of, not parsed nor saved: a browser cut off mid-upload shows a
+        # network error, not why
+        while request.stream.read(DISCARD_CHUNK):
+            pass
+        return _refused((request.view_args or {}).get("prompt_id", ""), str(e))
+    g.upload_turn = turn
+    return None
+
+
+def _let_go(error: BaseException | None) -> None:
+    turn: ExitStack | None = g.pop("upload_turn", None)
+    if turn is not None:
+        turn.close()
 
 
 def _known(prompt_id: str) -> None:
@@ -108,8 +141,7 @@ def new_take(prompt_id: str) -> Any:
         with tempfile.TemporaryDirectory() as tmp:
             source = Path(tmp) / "upload"
             upload.save(source)
-            wav = telephony_take(source, name, Path(tmp), prompts.spoken_seconds(prompt_id))
-            take = prompts.hold(prompt_id, wav, who())
+            take = prompts.hold(prompt_id, source, who(), name).row
     except IvrError as e:
         return _refused(prompt_id, str(e))
     finally:

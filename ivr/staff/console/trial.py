@@ -17,6 +17,7 @@ from flask import Blueprint, Flask, current_app, render_template, request
 
 from ivr.menu.source import IvrError, MenuError
 from ivr.simulate import ANSWERS, HANG_UP, Input, Simulator
+from ivr.staff.console import trial_text
 from ivr.staff.console.web import live_menu, needs
 from ivr.staff.publish import checked
 
@@ -25,7 +26,7 @@ KEYPAD = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#")
 SHOWN = (
     "say",
     "play",
-    "play-failed",
+    "application-error",
     "gather",
     "dial",
     "whisper",
@@ -40,6 +41,7 @@ _drafts: OrderedDict[str, Flask] = OrderedDict()  # a few draft apps, by their t
 
 def register(bp: Blueprint) -> None:
     bp.add_url_rule("/try", "trial", needs("viewer")(trial), methods=["GET", "POST"])
+    trial_text.register(bp)  # the text line, on the same live menu or draft
 
 
 def _inputs(text: str) -> list[Input]:
@@ -65,13 +67,13 @@ def _draft_app(text: str) -> Flask:
     checked(text, "draft")
     from ivr.app import build_app
 
-    folder = Path(tempfile.mkdtemp(prefix="ivr-draft-"))
-    (folder / "menus.yaml").write_text(text, encoding="utf-8")
-    config = dict(current_app.config) | {
-        "IVR_MENU": str(folder / "menus.yaml"),
-        "FOLLOW_PUBLISHED": False,
-    }
-    app = build_app(config)
+    # The app reads its menu file once, as it is built: the folder goes as soon as it is
+    # (one was kept for every draft ever tried)
+    with tempfile.TemporaryDirectory(prefix="ivr-draft-") as folder:
+        menu_file = Path(folder) / "menus.yaml"
+        menu_file.write_text(text, encoding="utf-8")
+        config = dict(current_app.config) | {"IVR_MENU": str(menu_file), "FOLLOW_PUBLISHED": False}
+        app = build_app(config)
     _drafts[key] = app
     while len(_drafts) > 4:
         _drafts.popitem(last=False)

@@ -148,10 +148,13 @@ def publish_word(key: str) -> Response:
     words = request.form.get("words", "")
 
     def change() -> None:
+        # Made from the newest version: if another is published meanwhile, a conflict
+        version = store().menu()
         publish_menu(
-            set_text(live_text(), text.path, words),
+            set_text(version.text if version else live_text(), text.path, words),
             "the menu with these words",
             f"words of '{text.name}'",
+            based_on=version.number if version else 0,
         )
 
     ok = saved(change, f"Published: callers hear the new words of '{text.name}' within seconds.")
