@@ -8,6 +8,7 @@ import math
 import os
 import textwrap
 import threading
+import time
 import wave
 import weakref
 import xml.etree.ElementTree as ET
@@ -33,8 +34,9 @@ from ivr.menu.model import Menu
 from ivr.report import tally as tally_module
 from ivr.simulate import CALLER, LINE, Simulator
 from ivr.staff import alerts as alerts_module
+from ivr.store import repeat
 from ivr.store.changes import Store
-from ivr.store.db import make_engine, shared_engine, upgrade
+from ivr.store.db import close_shared_engines, make_engine, shared_engine, upgrade
 from ivr.store.models import Base
 
 TOKEN = "made-up-test-token-0123456789abcdef"
@@ -206,8 +208,9 @@ def _postgres_schema() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _empty_store() -> None:
-    """Each test starts with an empty store; on SQLite each has a file of its own.
+def _empty_store() -> Iterator[None]:
+    """Each test starts with an empty store; on SQLite each has a file of its own; and
+    ends with its apps' background work stopped and every connection closed.
 
     Counts an earlier test's calls left in memory are written first (each app's tally
     writes every 2 s), so none of them lands in this test's store.
@@ -229,6 +232,27 @@ def _empty_store() -> None:
                 if table.name != "revision":
                     connection.execute(table.delete())
         engine.dispose()
+    yield
+    _stop_background_work()
+
+
+def _stop_background_work() -> None:
+    """What this test's apps hold is written, their threads stopped, then every shared
+    engine's connections closed: none is left to the garbage collector (on PostgreSQL its
+    driver warns, and a later test failed for it) and no earlier app polls the store."""
+    for tally in list(tally_module._RUNNING):
+        tally.flush()
+    for watch in list(watch_module._RUNNING):
+        watch.flush()
+    for mailer in list(alerts_module._RUNNING):
+        mailer.stop()
+    repeat.stop_all()
+    # Work a call gave up waiting for ends within the driver's 3 s (ivr/store/pg.py)
+    until = time.monotonic() + 10
+    for thread in threading.enumerate():
+        if thread.name == "ivr-deadline":
+            thread.join(max(0.0, until - time.monotonic()))
+    close_shared_engines()
 
 
 def config(tmp_path: Path, **extra: object) -> dict[str, object]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -94,10 +94,28 @@ def make_engine(url: str, answer_seconds: float | None = ANSWER_SECONDS) -> Engi
     return engine
 
 
-@lru_cache(maxsize=8)
+_SHARED: dict[str, Engine] = {}
+_SHARED_LOCK = threading.Lock()
+
+
 def shared_engine(url: str) -> Engine:
     """One engine (and one pool of connections) per database for the whole process."""
-    return make_engine(url)
+    with _SHARED_LOCK:
+        engine = _SHARED.get(url)
+        if engine is None:
+            engine = _SHARED[url] = make_engine(url)
+        return engine
+
+
+def close_shared_engines() -> None:
+    """Close every shared engine's connections and forget the engines (tests, between
+    themselves; an engine dropped with connections open leaves each to the garbage
+    collector, which PostgreSQL's driver warns of)."""
+    with _SHARED_LOCK:
+        engines = list(_SHARED.values())
+        _SHARED.clear()
+    for engine in engines:
+        engine.dispose()
 
 
 def _config(url: str) -> Config:
