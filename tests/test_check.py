@@ -76,7 +76,10 @@ CASES = {
             "after_retries, min_confidence, speech_model, speech_timeout, ring_seconds, "
             "accept_seconds, readout_repeats, "
             "operator_key, repeat_key, back_key, caller_id, speech_rate, tts_engine, tts_voice, "
-            "watch_failed_in_a_row, watch_doubtful_after, watch_failing_after, watch_retry_one_in)",
+            "watch_failed_in_a_row, watch_doubtful_after, watch_failing_after, watch_retry_one_in, "
+            "seconds_to_999, seconds_to_person_offered, seconds_to_operator_ringing, "
+            "seconds_to_helpline_ringing, keys_to_helpline, seconds_to_language_offered, "
+            "seconds_to_999_in_language, seconds_to_helpline_in_language)",
             "menus.yaml:2: settings.timeout: expected a number, got text",
             "menus.yaml:3: settings.no_input_retries: 9 is out of range (allowed: 0 to 5)",
             "menus.yaml:4: settings.after_retries: unknown value 'hangup' "

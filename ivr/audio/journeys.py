@@ -1,22 +1,16 @@
-"""How long a caller listens: before hearing 999, and before each helpline rings."""
+"""How long a caller listens, timed by the line's audio: before hearing 999, before each
+helpline rings (the order of listening is timing.py's; this module gives it seconds)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
 from functools import lru_cache
+from pathlib import Path
 
-from ivr.audio.prompts import Audio, PromptStore, wav_seconds
+from ivr.audio.prompts import Audio, PromptStore, source_key, wav_seconds
 from ivr.menu.model import Menu
 from ivr.menu.texts import spoken_estimate
-
-
-@dataclass(frozen=True)
-class Journey:
-    """The shortest key path to a helpline and the seconds of prompts heard on the way."""
-
-    helpline: str
-    keys: tuple[str, ...]
-    seconds: float
+from ivr.menu.timing import Journey, Listening, Seconds, estimated
 
 
 def prompt_seconds(store: PromptStore, prompt_id: str) -> float:
@@ -27,6 +21,47 @@ def prompt_seconds(store: PromptStore, prompt_id: str) -> float:
     return spoken_estimate(store.menu.prompts[prompt_id], store.menu.settings.speech_rate)
 
 
+def shipped_seconds(menu: Menu, prompts_root: Path) -> Seconds:
+    """Each prompt's length from the shipped audio's manifest (prompts/generated), where
+    that audio was made from the prompt's current text, voice and pace; else an estimate
+    from its words. Needs no store: what `ivr check` times a menu file by."""
+    try:
+        manifest = json.loads((prompts_root / "generated" / "manifest.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        manifest = {}
+    guess = estimated(menu)
+
+    def seconds(prompt_id: str) -> float:
+        entry = manifest.get(prompt_id) if isinstance(manifest, dict) else None
+        if isinstance(entry, dict) and entry.get("source") == _key(menu, prompt_id):
+            return float(entry["seconds"])
+        return guess(prompt_id)
+
+    return seconds
+
+
+def draft_seconds(store: PromptStore, draft: Menu) -> Seconds:
+    """Each prompt's length in a draft of the menu: the audio callers hear now where the
+    draft says the same words in the same voice (a staff recording too), else the shipped
+    audio made from the draft's words, else an estimate from them."""
+    shipped = shipped_seconds(draft, store.root)
+
+    def seconds(prompt_id: str) -> float:
+        if prompt_id in store.menu.prompts and store.key(prompt_id) == _key(draft, prompt_id):
+            return prompt_seconds(store, prompt_id)
+        return shipped(prompt_id)
+
+    return seconds
+
+
+def _key(menu: Menu, prompt_id: str) -> str:
+    """The source key a prompt's generated audio is made from (PromptStore.key)."""
+    settings = menu.settings_for(prompt_id)
+    return source_key(
+        menu.prompts[prompt_id], settings.tts_voice, settings.speech_rate, settings.tts_engine
+    )
+
+
 @lru_cache(maxsize=256)
 def audio_seconds(store: PromptStore, audio: Audio) -> float:
     """A prompt audio's length: read once per content (its hash is part of the Audio),
@@ -34,70 +69,27 @@ def audio_seconds(store: PromptStore, audio: Audio) -> float:
     return wav_seconds(store.local(audio).path)
 
 
-def _until(store: PromptStore, prompt_id: str, phrase: str) -> float:
-    """Seconds into a prompt until the end of phrase, in proportion to the words."""
-    text = store.menu.prompts[prompt_id]
-    end = text.find(phrase)
-    if end < 0:
-        return prompt_seconds(store, prompt_id)
-    words = len(text[: end + len(phrase)].split())
-    return prompt_seconds(store, prompt_id) * words / len(text.split())
+def store_seconds(store: PromptStore) -> Seconds:
+    """Each prompt's length as the line plays it now: its audio's, else an estimate."""
+    return lambda prompt_id: prompt_seconds(store, prompt_id)
 
 
-def _in(lang: str, prompt_id: str) -> str:
-    return f"{lang}.{prompt_id}" if lang else prompt_id
+def listening(store: PromptStore) -> Listening:
+    """The caller's journey through the store's menu, timed by the audio it plays now."""
+    return Listening(store.menu, store_seconds(store))
 
 
 def before_999(store: PromptStore, lang: str = "") -> float:
     """Seconds from answer (or from choosing a language) until the greeting has said "999"."""
-    return _until(store, _in(lang, "greeting"), "9 9 9")
+    return listening(store).before_999(lang).seconds
 
 
 def offered(store: PromptStore) -> dict[str, float]:
     """Seconds from answer until each language's offer has been said, by its code."""
-    seconds = prompt_seconds(store, "greeting")
-    found = {}
-    for code in store.menu.languages:
-        seconds += prompt_seconds(store, f"{code}.offer")
-        found[code] = seconds
-    return found
+    return {code: heard.seconds for code, heard in listening(store).offered().items()}
 
 
 def journeys(store: PromptStore, lang: str = "") -> list[Journey]:
-    """For each helpline first in some chain (and the 24/7 line): the quickest way there.
-
-    A caller presses each key as soon as its option has been said; in another language,
-    counted from the moment the language was chosen (its greeting comes first).
-    """
-    menu: Menu = store.menu
-    spoken = menu.speaking(lang)
-    composer, settings = spoken.composer, menu.settings
-    home = settings.home
-    start = prompt_seconds(store, _in(lang, "greeting"))
-    if not lang:
-        start += sum(prompt_seconds(store, f"{code}.offer") for code in menu.languages)
-    best: dict[str, Journey] = {}
-    # Breadth first, so the first path found to a node has the fewest key presses
-    queue: list[tuple[str, tuple[str, ...], float]] = [(home, (), start)]
-    seen = {home}
-    while queue:
-        node_id, keys, seconds = queue.pop(0)
-        prompt_id = _in(lang, f"node.{node_id}")
-        choices: list[tuple[str, str | None, str | None, str]] = [
-            (settings.operator_key, settings.operator, None, composer.fill("operator_hint"))
-        ]
-        for o in spoken.nodes[node_id].options:
-            said = composer.fill("option", label=o.label, key=composer.key(o.key))
-            choices.append((o.key, o.transfer[0] if o.transfer else None, o.goto, said))
-        for key, helpline, goto, said in choices:
-            heard = seconds + _until(store, prompt_id, said)
-            if helpline:
-                total = heard + prompt_seconds(store, _in(lang, f"connecting.{helpline}"))
-                journey = Journey(helpline, (*keys, key), total)
-                old = best.get(helpline)
-                if old is None or (len(journey.keys), total) < (len(old.keys), old.seconds):
-                    best[helpline] = journey
-            elif goto and goto not in seen:
-                seen.add(goto)
-                queue.append((goto, (*keys, key), heard))
-    return sorted(best.values(), key=lambda j: j.seconds)
+    """For each helpline first in some chain (and the 24/7 line): the quickest way there,
+    fastest first (see timing.Listening.journeys)."""
+    return listening(store).journeys(lang)

@@ -60,14 +60,22 @@ def main() -> None:
     "each sentence that goes wrong is listed. May be given more than once.",
 )
 def check(menu_file: str, phrase_books: tuple[str, ...]) -> None:
-    """List every problem in a menu file, one located line each (exit 1 on errors)."""
-    from ivr.menu.check import check_source
+    """List every problem in a menu file, one located line each (exit 1 on errors).
+
+    A usable menu is also timed, by the shipped audio in PROMPTS_DIR (else an estimate from
+    the words): each moment of a caller's journey later than its target is a warning.
+    """
+    from ivr.audio.journeys import shipped_seconds
+    from ivr.menu.check import check_source, check_times
 
     try:
         source = read_source(Path(menu_file))
     except MenuError as e:
         raise fail(e) from e
     problems, clean = check_source(source)
+    if not any(not p.warning for p in problems):
+        menu = build_menu(clean, source.name)
+        problems += check_times(source, menu, shipped_seconds(menu, paths.prompts_dir()))
     for problem in problems:
         click.echo(str(problem), err=not problem.warning)
     errors = sum(not p.warning for p in problems)
@@ -77,7 +85,6 @@ def check(menu_file: str, phrase_books: tuple[str, ...]) -> None:
             f"{source.name}: {errors} error(s), {warnings} warning(s): not usable", err=True
         )
         raise SystemExit(1)
-    menu = build_menu(clean, source.name)
     click.echo(
         f"{source.name}: OK ({len(menu.nodes)} menus, {len(menu.helplines)} helplines, "
         f"{len(menu.prompts)} prompts, {warnings} warning(s))"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ivr.menu import speech
 from ivr.menu.check_languages import SPEECH_TAG, LanguageChecks, split_translations
@@ -18,6 +18,10 @@ from ivr.menu.numbers import is_uk, number_problem
 from ivr.menu.source import Path_, Problem, Source
 from ivr.menu.speech import SPEECH_MODELS
 from ivr.menu.texts import COMMON, placeholders, spoken_estimate
+from ivr.menu.timing import Seconds, moments
+
+if TYPE_CHECKING:
+    from ivr.menu.model import Menu
 
 SECTIONS = ("settings", "languages", "prompts", "helplines", "menus")
 ID = re.compile(r"[a-z][a-z0-9_]*")  # the whole id: fullmatch (a "$" lets "main\n" by)
@@ -54,6 +58,19 @@ RANGES: dict[str, tuple[float, float]] = {
     "watch_doubtful_after": (2, 200),
     "watch_failing_after": (3, 500),
     "watch_retry_one_in": (2, 100),
+    **{
+        target: (1, 120)
+        for target in (
+            "seconds_to_999",
+            "seconds_to_person_offered",
+            "seconds_to_operator_ringing",
+            "seconds_to_helpline_ringing",
+            "seconds_to_language_offered",
+            "seconds_to_999_in_language",
+            "seconds_to_helpline_in_language",
+        )
+    },
+    "keys_to_helpline": (1, 5),
 }
 # Transfers in a row without an accept: doubtful after the first, failing after the second
 WATCH_RUNS = ("watch_doubtful_after", "watch_failing_after")
@@ -83,6 +100,38 @@ def check_source(source: Source) -> tuple[list[Problem], dict[str, Any]]:
     if source.data is not None:
         checker.run()
     return checker.problems, checker.clean
+
+
+def check_times(source: Source, menu: Menu, seconds: Seconds) -> list[Problem]:
+    """A warning for each moment of a caller's journey later than its target (see
+    timing.py), at the prompt that costs the caller most of the wait.
+
+    seconds gives each prompt's length: its audio's where it has audio, else an estimate.
+    """
+    problems = []
+    for moment in moments(menu, seconds):
+        if not moment.over:
+            continue
+        costliest = moment.heard.costliest
+        cost = sum(s for pid, s in moment.heard.costs if pid == costliest)
+        keys = len(moment.keys)
+        if moment.most_keys is not None and keys > moment.most_keys:
+            late = f"takes {keys} key presses (target: at most {moment.most_keys}), "
+        else:
+            late = ""
+        path = _written_at(costliest, menu.translations)
+        problems.append(
+            Problem(
+                source.name,
+                source.line(path),
+                ".".join(path),
+                f"callers wait {moment.seconds:.1f} s for {moment.what} (target "
+                f"{moment.target:g} s, settings.{moment.setting}); {late}prompt '{costliest}' "
+                f"costs most of the wait ({cost:.1f} s): shorten it or move what it says",
+                warning=True,
+            )
+        )
+    return problems
 
 
 def _kind(value: Any) -> str:

@@ -52,6 +52,17 @@ class Settings:
     watch_doubtful_after: int = 10
     watch_failing_after: int = 25
     watch_retry_one_in: int = 5
+    # Targets for the caller's time (see timing.py): seconds from answer, a caller
+    # pressing each key as soon as their option is said
+    seconds_to_999: float = 6.0  # "999" said in the greeting
+    seconds_to_person_offered: float = 10.0  # the key for a person said
+    seconds_to_operator_ringing: float = 15.0  # the 24/7 line ringing after its key
+    seconds_to_helpline_ringing: float = 25.0  # every helpline ringing, by keys
+    keys_to_helpline: int = 2  # the most key presses to any helpline
+    seconds_to_language_offered: float = 20.0  # each other language offered in its words
+    # In another language, from the moment it was chosen
+    seconds_to_999_in_language: float = 6.0
+    seconds_to_helpline_in_language: float = 30.0
 
     @property
     def say_as(self) -> dict[str, str | None]:

@@ -24,6 +24,7 @@ from flask import (
 
 from ivr.menu.source import MenuError
 from ivr.published import MenuFollower
+from ivr.staff.console.times import caller_times
 from ivr.staff.console.web import needs, publish_menu, saved, store
 from ivr.staff.console.words import live_text
 from ivr.staff.publish import checked
@@ -65,7 +66,12 @@ def _check(text: str) -> dict[str, Any]:
         menu = checked(text, "draft")
     except MenuError as e:
         return {"problems": [str(p) for p in e.problems], "diff": diff, "warnings": []}
-    return {"problems": [], "diff": diff, "warnings": [str(w) for w in menu.warnings]}
+    return {
+        "problems": [],
+        "diff": diff,
+        "warnings": [str(w) for w in menu.warnings],
+        "times": caller_times(menu),
+    }
 
 
 def page() -> Any:

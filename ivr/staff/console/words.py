@@ -30,6 +30,7 @@ from ivr.menu.model import Menu, Settings
 from ivr.menu.source import IvrError, MenuError
 from ivr.menu.texts import COMMON
 from ivr.menu.translations import Text, find, texts
+from ivr.staff.console.times import caller_times
 from ivr.staff.console.web import live_menu, needs, publish_menu, saved, store
 from ivr.staff.publish import checked
 
@@ -120,6 +121,7 @@ def word(key: str) -> Any:
         "diff": "",
         "audio": "",
         "no_audio": "",
+        "times": [],
     }
     if request.method == "POST":
         context["checked"] = True
@@ -127,6 +129,7 @@ def word(key: str) -> Any:
         try:
             new = set_text(old, text.path, words)
             changed = checked(new, "the menu with these words")
+            context["times"] = caller_times(changed)
             context["example"] = _example(text, code, changed)
             if context["example"]:
                 voice = changed.speaking(code).settings
