@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ivr.menu.source import IvrError
+from ivr.errors import IvrError
 
 if TYPE_CHECKING:
     from flask import Flask

@@ -14,7 +14,7 @@ from twilio.request_validator import RequestValidator
 
 from ivr.audio.prompts import AUDIO_PATH, PromptStore
 from ivr.call.twiml import START, STATUS
-from ivr.menu.source import IvrError
+from ivr.errors import IvrError
 from ivr.menu.texts import spoken_estimate
 
 if TYPE_CHECKING:

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from twilio.request_validator import RequestValidator
 
 from ivr.call.sms import PATH
+from ivr.errors import IvrError
 from ivr.menu.segments import Segments, segments
-from ivr.menu.source import IvrError
 from ivr.simulate import ACCOUNT, BASE, CALLER, LINE
 
 if TYPE_CHECKING:

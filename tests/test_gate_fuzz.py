@@ -27,8 +27,9 @@ from hypothesis import strategies as st
 from ivr import create_app
 from ivr.commands import hours as hours_cli
 from ivr.commands.main import main
+from ivr.errors import IvrError
 from ivr.menu.edit import set_text
-from ivr.menu.source import IvrError, MenuError
+from ivr.menu.source import MenuError
 from ivr.simulate import Simulator
 from ivr.staff import publish as publish_module
 from ivr.staff.accounts import Accounts

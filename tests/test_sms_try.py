@@ -17,7 +17,7 @@ from twilio.request_validator import RequestValidator
 from ivr import create_app
 from ivr.call import sms
 from ivr.commands.main import main
-from ivr.menu.source import IvrError
+from ivr.errors import IvrError
 from ivr.simulate_text import Texter
 from ivr.staff.accounts import Accounts
 from ivr.store.models import CallCount

@@ -34,7 +34,7 @@ from ivr.audio import decode
 from ivr.audio.prompts import DECODING_LOCK, PromptStore
 from ivr.commands.main import main
 from ivr.commands.options import cli_store
-from ivr.menu.source import IvrError
+from ivr.errors import IvrError
 from ivr.simulate import ACCOUNT, Simulator
 from ivr.staff.accounts import Accounts
 from ivr.store.changes import Store

@@ -30,8 +30,8 @@ from sqlalchemy.orm import Session
 
 from ivr import create_app
 from ivr.call.watch import drawn
+from ivr.errors import IvrError
 from ivr.menu.load import load_menu
-from ivr.menu.source import IvrError
 from ivr.simulate import CALLER, Simulator
 from ivr.staff.alerts import (
     RETRY_AFTER,

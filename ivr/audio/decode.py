@@ -34,7 +34,7 @@ import av
 from av.audio.resampler import AudioResampler
 from av.audio.stream import AudioStream
 
-from ivr.menu.source import IvrError
+from ivr.errors import IvrError
 
 FORMATS = ("WAV", "MP3", "M4A", "OGG", "WebM")
 MAX_BYTES = 20 * 1024 * 1024  # a two-minute prompt is well under this in any format

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ivr.audio.decode import one_at_a_time, telephony_take
+from ivr.errors import IvrError
 from ivr.menu.model import Menu
-from ivr.menu.source import IvrError
 from ivr.menu.texts import spoken_estimate
 from ivr.store.changes import Snapshot, Store, TakeRow, Who
 

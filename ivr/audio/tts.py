@@ -21,9 +21,9 @@ from typing import Protocol
 
 from ivr.audio.decode import RATE
 from ivr.audio.prompts import PromptStore, file_hash, wav_seconds
+from ivr.errors import IvrError
 from ivr.menu.engines import engine_problem, espeak_voices
 from ivr.menu.model import Menu, Settings
-from ivr.menu.source import IvrError
 from ivr.store.changes import Who
 
 # sox's words for a file that stops before its own header says it ends

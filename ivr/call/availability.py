@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from ivr.errors import IvrError
 from ivr.menu.hours import Hours, spoken_when, written_when
 from ivr.menu.model import Helpline, Menu
-from ivr.menu.source import IvrError
 from ivr.store.changes import ClosureRow as Override
 from ivr.store.changes import utc_now
 

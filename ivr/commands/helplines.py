@@ -9,9 +9,9 @@ from datetime import datetime
 import click
 
 from ivr.commands.options import MENU_OPT, cli_store, fail, menu_or_exit, saving
+from ivr.errors import IvrError
 from ivr.menu.hours import written_when
 from ivr.menu.model import Helpline, Menu
-from ivr.menu.source import IvrError
 from ivr.staff.lookup import check_numbers, lookup_client
 from ivr.store.changes import utc_now
 from ivr.store.health import OVERRIDES, Health, HealthStore, reason

@@ -17,9 +17,9 @@ from ivr.call.availability import (
 )
 from ivr.commands.helplines import health_note, read_health
 from ivr.commands.options import MENU_OPT, cli_store, cli_who, fail, menu_or_exit, saving
+from ivr.errors import IvrError
 from ivr.menu.hours import LONDON, london_time, written_when
 from ivr.menu.model import Menu
-from ivr.menu.source import IvrError
 
 
 class When(click.ParamType[datetime]):

@@ -23,9 +23,10 @@ from ivr.commands import report as report_cli
 from ivr.commands import staff as staff_cli
 from ivr.commands import twilio as twilio_cli
 from ivr.commands.options import MENU_OPT, fail, menu_or_exit
+from ivr.errors import IvrError
 from ivr.menu.model import Menu, build_menu
 from ivr.menu.sms import TextReplies
-from ivr.menu.source import IvrError, MenuError, read_source
+from ivr.menu.source import MenuError, read_source
 from ivr.simulate import ANSWERS, QUIRKS, Event, Simulator, parse_script
 from ivr.simulate_text import Texter
 

@@ -8,8 +8,9 @@ import click
 
 from ivr import paths
 from ivr.commands.options import cli_store, cli_who, saving
+from ivr.errors import IvrError
 from ivr.menu.hours import LONDON
-from ivr.menu.source import IvrError, MenuError, read_source
+from ivr.menu.source import MenuError, read_source
 from ivr.staff.publish import publish as publish_menu
 from ivr.store.changes import MenuRow, Store
 

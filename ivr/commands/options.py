@@ -10,9 +10,9 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from ivr import paths
+from ivr.errors import IvrError
 from ivr.menu.load import load_menu
 from ivr.menu.model import Menu
-from ivr.menu.source import IvrError
 from ivr.store import trouble
 from ivr.store.changes import Store, Who
 from ivr.store.db import database_url, shared_engine

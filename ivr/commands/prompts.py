@@ -11,8 +11,8 @@ from ivr.audio.journeys import before_999, journeys, offered, prompt_seconds
 from ivr.audio.prompts import PromptStore
 from ivr.audio.tts import build, speaker_for
 from ivr.commands.options import DIR_OPT, MENU_OPT, cli_store, cli_who, fail, menu_or_exit, saving
+from ivr.errors import IvrError
 from ivr.menu.hours import LONDON
-from ivr.menu.source import IvrError
 from ivr.menu.translations import prompt_unconfirmed
 
 

@@ -7,7 +7,7 @@ import sys
 import click
 
 from ivr.commands.options import cli_store, cli_who, fail, saving
-from ivr.menu.source import IvrError
+from ivr.errors import IvrError
 from ivr.staff.accounts import ROLES, Accounts
 
 

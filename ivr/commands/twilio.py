@@ -10,8 +10,8 @@ import click
 from phonenumbers import NumberParseException
 
 from ivr.commands.options import fail
+from ivr.errors import IvrError
 from ivr.menu.numbers import e164
-from ivr.menu.source import IvrError
 from ivr.staff.purge import client, purge_calls
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import yaml
 
+from ivr.errors import IvrError
 from ivr.menu.characters import unsafe_character
-from ivr.menu.source import IvrError
 
 
 def _block(key: str, words: str, indent: int) -> str:

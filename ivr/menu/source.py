@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 from yaml.constructor import ConstructorError
 
+from ivr.errors import IvrError
 from ivr.menu.characters import UNSAFE, unsafe_character
 
 Path_ = tuple[str, ...]
@@ -22,10 +23,6 @@ MAX_BYTES = 1_000_000
 MAX_VALUES = 50_000
 MAX_DEPTH = 40
 PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
-
-
-class IvrError(Exception):
-    """An expected problem, reported to the user without a traceback."""
 
 
 @dataclass(frozen=True)

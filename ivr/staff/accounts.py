@@ -23,7 +23,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ivr.menu.source import IvrError
+from ivr.errors import IvrError
 from ivr.store.changes import Store, Who, aware
 from ivr.store.models import ConsoleSession, Revision, SignInFailure, SignInLock, StaffAccount
 

@@ -32,9 +32,9 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from urllib.parse import unquote, urlsplit
 
+from ivr.errors import IvrError
 from ivr.menu.hours import written_when
 from ivr.menu.model import Menu
-from ivr.menu.source import IvrError
 from ivr.store.changes import utc_now
 from ivr.store.health import (
     DOUBTFUL,

@@ -16,8 +16,8 @@ from typing import Any
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
+from ivr.errors import IvrError
 from ivr.menu.model import Helpline
-from ivr.menu.source import IvrError
 
 LOOKUP_BASE = "https://lookups.twilio.com"
 LINE_TYPE = "line_type_intelligence"

@@ -13,8 +13,8 @@ from flask import Blueprint, Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.audio.prompts import AUDIO_PATH, PromptStore
+from ivr.errors import IvrError
 from ivr.fetch import FetchFailed, fetch
-from ivr.menu.source import IvrError
 from ivr.store.changes import TakeRow, Who
 from ivr.store.pins import PinLockout
 

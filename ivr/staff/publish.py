@@ -10,10 +10,10 @@ from pathlib import Path
 
 from ivr.audio.prompts import PromptStore
 from ivr.audio.tts import build_into_store, speaker_for
+from ivr.errors import IvrError
 from ivr.menu.characters import unsafe_character
 from ivr.menu.load import menu_from_text
 from ivr.menu.model import Menu
-from ivr.menu.source import IvrError
 from ivr.store.changes import MenuRow, Store, Who
 
 NOTE_CHARACTERS = 300  # why a version was published, for the history

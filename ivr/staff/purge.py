@@ -17,7 +17,7 @@ from typing import Any
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
-from ivr.menu.source import IvrError
+from ivr.errors import IvrError
 
 NOT_FINISHED = 20009  # "Cannot delete this resource before it is complete"
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from ivr.menu.source import IvrError
+from ivr.errors import IvrError
 from ivr.store.closures import closed_helpline, closure_reason
 from ivr.store.models import (
     AudioBlob,

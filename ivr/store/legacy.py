@@ -14,7 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ivr import paths
-from ivr.menu.source import IvrError
+from ivr.errors import IvrError
 from ivr.store.changes import ClosureRow, Store, Who
 from ivr.store.db import migrate, schema_lock, status
 

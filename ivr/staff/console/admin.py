@@ -10,8 +10,8 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
+from ivr.errors import IvrError
 from ivr.menu.hours import LONDON
-from ivr.menu.source import IvrError
 from ivr.report.summary import spreadsheet_cell
 from ivr.staff.accounts import ROLES, check_plain
 from ivr.staff.console.web import accounts, me, needs, saved, store, who

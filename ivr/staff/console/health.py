@@ -11,9 +11,9 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ivr.call.watch import Watch
+from ivr.errors import IvrError
 from ivr.menu.hours import written_when
 from ivr.menu.model import Helpline
-from ivr.menu.source import IvrError
 from ivr.staff.alerts import Mail
 from ivr.staff.console.web import live_menu, needs, saved, store, who
 from ivr.store.health import (

@@ -22,9 +22,9 @@ from ivr.call.availability import (
     states,
 )
 from ivr.call.twiml import closed_text
+from ivr.errors import IvrError
 from ivr.menu.hours import DAYS, LONDON, Hours, bank_holidays, london_time, written_when
 from ivr.menu.model import Menu
-from ivr.menu.source import IvrError
 from ivr.staff.console.web import live, live_menu, needs, saved, store, who
 from ivr.store.closures import REASON_CHARACTERS, closure_reason
 

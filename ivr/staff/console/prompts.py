@@ -28,7 +28,7 @@ from werkzeug.wrappers import Response
 
 from ivr.audio.decode import FORMATS, MAX_BYTES
 from ivr.audio.prompts import Audio
-from ivr.menu.source import IvrError
+from ivr.errors import IvrError
 from ivr.menu.where import where_heard
 from ivr.staff.console.web import needs, prompt_store, refreshed, saved, store, who
 

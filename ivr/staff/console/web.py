@@ -24,9 +24,9 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from ivr.audio.prompts import PromptStore
 from ivr.call.availability import Availability, Closures
+from ivr.errors import IvrError
 from ivr.menu.hours import LONDON
 from ivr.menu.model import Menu
-from ivr.menu.source import IvrError
 from ivr.staff.accounts import Account, Accounts
 from ivr.staff.sessions import LONGEST, Sessions
 from ivr.store import trouble

@@ -25,9 +25,10 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from ivr.audio.tts import speaker_for, to_telephony
+from ivr.errors import IvrError
 from ivr.menu.edit import set_text
 from ivr.menu.model import Menu, Settings
-from ivr.menu.source import IvrError, MenuError
+from ivr.menu.source import MenuError
 from ivr.menu.texts import COMMON
 from ivr.menu.translations import Text, find, texts
 from ivr.staff.console.times import caller_times
