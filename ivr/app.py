@@ -24,10 +24,10 @@ from ivr.call.sms import TextLine
 from ivr.call.twiml import Renderer, render_failsafe
 from ivr.call.voice import Line, init_app
 from ivr.call.watch import Watch, limits
+from ivr.errors import IvrError
 from ivr.fetch import DEADLINE_SECONDS
 from ivr.menu.load import load_menu
 from ivr.menu.model import Menu
-from ivr.menu.source import IvrError
 from ivr.published import MenuFollower
 from ivr.report.events import counter, watched
 from ivr.report.tally import KEEP_DAYS, Tally
@@ -210,7 +210,7 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     logs.install(logging.getLogger("ivr"))
     app.register_blueprint(media.bp)
     app.register_blueprint(staff.bp)
-    init_console(app)
+    init_console(app, build_app)
     app.add_url_rule("/", "home", lambda: redirect("/console/"))
     return app
 

@@ -49,3 +49,23 @@ def test_a_format_spec_in_a_draft_is_refused_not_run(viewer: Browser) -> None:
     answer = viewer.post("/console/try", {"draft": draft, "restart": "1"})
     assert answer.status_code == 200
     assert "{service_name:.&gt;200000000}: a placeholder is a name alone" in viewer.text(answer)
+
+
+def test_each_line_tries_a_draft_on_its_own_store(tmp_path: Path) -> None:
+    """Drafts were kept by the process: a second app trying the same words got the
+    first one's draft app, on the first one's store and settings."""
+    draft = SHIPPED.replace("Take care. Goodbye.", "Take care. Goodbye, both.", 1)
+    apps = [
+        create_app(config(tmp_path / name, SESSION_COOKIE_SECURE=False)) for name in ("a", "b")
+    ]
+    tried = []
+    for app in apps:
+        viewer = signed_in(app, Accounts(app.extensions["ivr.store"]), "viewer")
+        assert "the draft menu" in viewer.text(
+            viewer.post("/console/try", {"draft": draft, "restart": "1"})
+        )
+        (made,) = app.extensions["ivr.drafts"].values()
+        tried.append(made)
+    assert [made.config["STATE_DIR"] for made in tried] == [
+        app.config["STATE_DIR"] for app in apps
+    ]

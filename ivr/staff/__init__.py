@@ -1,6 +1,9 @@
 """Staff tools that change the line: recording by phone (phone), accounts, publishing a
 menu (publish), and the web console (console).
 
-May import: ivr.menu, ivr.audio, ivr.call (availability, closed text, the simulator),
-ivr.store, ivr.fetch, Flask, Flask-Login, Flask-WTF and twilio.
+May import: ivr.menu, ivr.audio, ivr.call (availability, closed text), ivr.store,
+ivr.published, ivr.report (the console's report), ivr.simulate and ivr.simulate_text (the
+Try pages), ivr.fetch, ivr.errors, ivr.paths, ivr.logs, Flask, Flask-Login, Flask-WTF and
+twilio. Never ivr.app: the app hands the console its builder (a draft's app) instead.
+tests/test_imports.py checks every floor's arrows.
 """

@@ -11,6 +11,9 @@ ivr.store, ivr.staff.accounts and alerts, Flask, Flask-Login, Flask-WTF.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 from flask import Flask
 
 from ivr.staff.console import (
@@ -35,8 +38,10 @@ for _page in PAGES:  # once: the blueprint is shared by every app made in this p
     _page.register(bp)
 
 
-def init_console(app: Flask) -> None:
-    """Attach the console (under /console) to app."""
+def init_console(app: Flask, build: Callable[[Mapping[str, Any]], Flask]) -> None:
+    """Attach the console (under /console) to app; `build` makes an app from settings (the
+    Try page's calls on a draft menu), handed down so the console never imports the app."""
+    app.extensions["ivr.build"] = build
     init_security(app)
     off.init_off(app)
     app.register_blueprint(bp)

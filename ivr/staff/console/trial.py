@@ -7,19 +7,16 @@ the call to where the line waits for the next one, so nothing is kept on the ser
 
 from __future__ import annotations
 
-import hashlib
-import tempfile
-from collections import OrderedDict
-from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 
-from ivr.menu.source import IvrError, MenuError
+from ivr.errors import IvrError
+from ivr.menu.source import MenuError
 from ivr.simulate import ANSWERS, HANG_UP, Input, Simulator
 from ivr.staff.console import trial_text
+from ivr.staff.console.drafts import draft_app
 from ivr.staff.console.web import live_menu, needs
-from ivr.staff.publish import checked
 
 MAX_INPUTS = 40
 KEYPAD = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#")
@@ -36,7 +33,6 @@ SHOWN = (
     "caller-hung-up",
     "end",
 )
-_drafts: OrderedDict[str, Flask] = OrderedDict()  # a few draft apps, by their text's hash
 
 
 def register(bp: Blueprint) -> None:
@@ -56,28 +52,6 @@ def _inputs(text: str) -> list[Input]:
 
 def _record(inputs: list[Input]) -> str:
     return "\n".join("-" if i is None else i for i in inputs)
-
-
-def _draft_app(text: str) -> Flask:
-    """An app on the draft menu (checked first), sharing the store, never published."""
-    key = hashlib.sha256(text.encode()).hexdigest()
-    if key in _drafts:
-        _drafts.move_to_end(key)
-        return _drafts[key]
-    checked(text, "draft")
-    from ivr.app import build_app
-
-    # The app reads its menu file once, as it is built: the folder goes as soon as it is
-    # (one was kept for every draft ever tried)
-    with tempfile.TemporaryDirectory(prefix="ivr-draft-") as folder:
-        menu_file = Path(folder) / "menus.yaml"
-        menu_file.write_text(text, encoding="utf-8")
-        config = dict(current_app.config) | {"IVR_MENU": str(menu_file), "FOLLOW_PUBLISHED": False}
-        app = build_app(config)
-    _drafts[key] = app
-    while len(_drafts) > 4:
-        _drafts.popitem(last=False)
-    return app
 
 
 def trial() -> Any:
@@ -102,7 +76,7 @@ def trial() -> Any:
     problems: list[str] = []
     call = None
     try:
-        app = _draft_app(draft) if draft.strip() else current_app._get_current_object()  # type: ignore[attr-defined]
+        app = draft_app(draft) if draft.strip() else current_app._get_current_object()  # type: ignore[attr-defined]
         simulator = Simulator(app, answers=answers, trial=True)
         call = simulator.call(inputs, stop=True)
     except MenuError as e:

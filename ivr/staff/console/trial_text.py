@@ -11,8 +11,10 @@ from typing import Any
 
 from flask import Blueprint, current_app, render_template, request
 
-from ivr.menu.source import IvrError, MenuError
+from ivr.errors import IvrError
+from ivr.menu.source import MenuError
 from ivr.simulate_text import Reply, Texter
+from ivr.staff.console.drafts import draft_app
 from ivr.staff.console.web import needs
 
 MAX_TEXTS = 40
@@ -29,8 +31,6 @@ def _texts(text: str) -> list[str]:
 
 
 def page() -> Any:
-    from ivr.staff.console.trial import _draft_app  # the voice trial's draft apps, shared
-
     form = request.form
     texts = [] if form.get("restart") else _texts(form.get("texts", ""))
     sent = " ".join(form.get("text", "").split())[:MAX_LENGTH]
@@ -40,7 +40,7 @@ def page() -> Any:
     problems: list[str] = []
     replies: list[Reply] = []
     try:
-        app = _draft_app(draft) if draft.strip() else current_app._get_current_object()  # type: ignore[attr-defined]
+        app = draft_app(draft) if draft.strip() else current_app._get_current_object()  # type: ignore[attr-defined]
         replies = Texter(app, trial=True).conversation(texts)
     except MenuError as e:
         problems = [str(p) for p in e.problems]
