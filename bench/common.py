@@ -1,97 +1,31 @@
-"""Shared by the benchmarks: the Procfile's gunicorn on loopback, and wrk against it."""
+"""Shared by the benchmarks: the Procfile's gunicorn on loopback (the tests' own helper,
+tests/helpers/gunicorn.py), and wrk against it."""
 
 from __future__ import annotations
 
 import os
 import re
-import shlex
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
 
 ROOT = Path(__file__).resolve().parent.parent
-TOKEN = "bench-token-made-up"
-SECRET_KEY = "bench-secret-key-made-up"
+sys.path.insert(0, str(ROOT))  # run as `python bench/NAME.py`: the project's own helpers
+from tests.helpers.gunicorn import (  # noqa: E402
+    SECRET_KEY,
+    TOKEN,
+    gunicorn,
+    gunicorn_process,
+)
+
+__all__ = ["ROOT", "SECRET_KEY", "TOKEN", "gunicorn", "gunicorn_process"]
+
 CALLER = "+447700900123"  # Ofcom drama range
 LINE = "+441632960001"
-
-
-def procfile_command(app: str, port: int) -> tuple[list[str], dict[str, str]]:
-    """The Procfile's web command, on 127.0.0.1:port, serving app; and the variables it sets.
-
-    gunicorn runs beside this interpreter, not from PATH: `venv/bin/pytest` works without
-    the venv on PATH.
-    """
-    (line,) = [
-        x.removeprefix("web:").strip()
-        for x in (ROOT / "Procfile").read_text().splitlines()
-        if x.startswith("web:")
-    ]
-    line = line.replace("0.0.0.0:$PORT", f"127.0.0.1:{port}").replace("${WEB_CONCURRENCY:-2}", "2")
-    line = line.replace("'ivr:create_app()'", shlex.quote(app))
-    words = shlex.split(line)
-    env: dict[str, str] = {}
-    while "=" in words[0]:
-        name, _, value = words.pop(0).partition("=")
-        env[name] = re.sub(r"^\$\{\w+:-(.*)\}$", r"\1", value)
-    assert words[0] == "gunicorn", words
-    return [sys.executable, "-m", "gunicorn", *words[1:]], env
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def gunicorn(
-    app: str,
-    log: Path | None = None,
-    cwd: Path = ROOT,
-    env: dict[str, str] | None = None,
-) -> Iterator[int]:
-    """Start the Procfile's gunicorn for app (in cwd, with env added); yield its port; stop it."""
-    with gunicorn_process(app, log, cwd, env) as (port, _):
-        yield port
-
-
-@contextmanager
-def gunicorn_process(
-    app: str,
-    log: Path | None = None,
-    cwd: Path = ROOT,
-    env: dict[str, str] | None = None,
-) -> Iterator[tuple[int, int]]:
-    """As gunicorn(), yielding its port and its master's process id."""
-    port = free_port()
-    command, procfile_env = procfile_command(app, port)
-    made_up = {"TWILIO_AUTH_TOKEN": TOKEN, "SECRET_KEY": SECRET_KEY}
-    env = os.environ | procfile_env | made_up | (env or {})
-    env.setdefault("PYTHONPATH", str(ROOT))
-    out = open(log or os.devnull, "wb")  # noqa: SIM115
-    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=out)
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield port, proc.pid
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        out.close()
 
 
 def cpu_seconds(pid: int) -> float:

@@ -3,99 +3,38 @@
 from __future__ import annotations
 
 import gc
-import logging
-import math
-import os
 import textwrap
 import threading
-import time
-import wave
-import weakref
-import xml.etree.ElementTree as ET
-from array import array
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from _pytest.logging import caplog_handler_key
 from flask import Flask
 from flask.testing import FlaskClient
-from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
 from ivr import create_app
-from ivr.audio.prompts import PromptStore
 from ivr.call import watch as watch_module
-from ivr.menu.hours import LONDON
-from ivr.menu.model import Menu
 from ivr.report import tally as tally_module
-from ivr.simulate import CALLER, LINE, Simulator
+from ivr.simulate import Simulator
 from ivr.staff import alerts as alerts_module
-from ivr.store import repeat
-from ivr.store.changes import Store
-from ivr.store.db import close_shared_engines, make_engine, shared_engine, upgrade
+from ivr.store.db import make_engine, upgrade
 from ivr.store.models import Base
-
-TOKEN = "made-up-test-token-0123456789abcdef"
-# The shipped menu, wherever the tests are run from
-REPO_MENU = Path(__file__).resolve().parent.parent / "menus.yaml"
-BASE = "http://localhost"
-
-SMALL_MENU = """\
-helplines:
-  national_24h:
-    name: the National Domestic Abuse Helpline
-    number: 0808 2000 247
-  refuge_derby:
-    name: Refuge
-    number: 0800 085 3481
-menus:
-  main:
-    options:
-      1:
-        label: Refuge
-        keywords: [refuge]
-        transfer: [refuge_derby, national_24h]
-"""
-
-
-def spoken(app: Flask, root: ET.Element) -> list[str]:
-    """What each <Say> or <Play> in a TwiML document says."""
-    store = app.extensions["ivr.prompts"]
-    texts = []
-    for verb in root.iter():
-        if verb.tag == "Say":
-            texts.append(verb.text or "")
-        elif verb.tag == "Play":
-            found = store.find((verb.text or "").rpartition("/")[2])
-            texts.append(store.menu.prompts[found.path.stem] if found else verb.text or "")
-    return texts
-
-
-def call_params(**extra: str) -> dict[str, str]:
-    """What Twilio posts with every webhook of a call."""
-    return {"CallSid": "CA" + "0" * 32, "From": CALLER, "Caller": CALLER, "To": LINE} | extra
-
-
-def sign(url: str, params: Mapping[str, str], token: str = TOKEN) -> str:
-    """The X-Twilio-Signature Twilio would send."""
-    return str(RequestValidator(token).compute_signature(url, dict(params)))
-
-
-# Tests never read the real clock: a Tuesday at noon, when every helpline is open
-NOON = datetime(2026, 11, 24, 12, 0, tzinfo=LONDON)
-
-
-# Set by .ci/run for the second run of the suite: a real PostgreSQL server
-TEST_DATABASE_URL = os.environ.get("IVR_TEST_DATABASE_URL", "")
-# Set by .ci/run for the second run too: the wall clock this many days on (libfaketime
-# breaks Python's timed waits; time-machine moves time.time, datetime.now and date.today
-# only), so a test that depends on today's date fails in CI, not on a later day (2026-12-01)
-CLOCK_SHIFT_DAYS = os.environ.get("IVR_TEST_CLOCK_SHIFT_DAYS", "")
-
+from tests.helpers import (
+    BASE,
+    CLOCK_SHIFT_DAYS,
+    EARLIER_THREADS,
+    SMALL_MENU,
+    TEST_DATABASE_URL,
+    THIS_TESTS_THREADS,
+    TOKEN,
+    call_params,
+    config,
+    sign,
+    stop_background_work,
+)
 
 # Test modules that exercise the call flow, the menu's checks, audio and documents, whose
 # paths through the store are the same on any database: CI's PostgreSQL pass leaves them
@@ -152,45 +91,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
-# Threads alive when the running test began: earlier tests' apps' pollers and writers
-# (each runs until the garbage collector takes its app; on PostgreSQL they read the same
-# database as this test, and log when it is emptied or its server stopped)
-_EARLIER_THREADS: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
-
-
-class ThisTestsThreads(logging.Filter):
-    """Lets through what the running test's own threads log (its apps' included), not
-    what the threads of earlier tests' apps log meanwhile."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return threading.current_thread() not in _EARLIER_THREADS
-
-
-THIS_TESTS_THREADS = ThisTestsThreads()
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    _EARLIER_THREADS.clear()
-    _EARLIER_THREADS.update(t for t in threading.enumerate() if t is not threading.main_thread())
+    EARLIER_THREADS.clear()
+    EARLIER_THREADS.update(t for t in threading.enumerate() if t is not threading.main_thread())
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_call(item: pytest.Item) -> None:
     # caplog's records for the test's body: from its own threads only
     item.stash[caplog_handler_key].addFilter(THIS_TESTS_THREADS)
-
-
-def soon_for_processes() -> str:
-    """Two days from now on the machine's own clock, as a command line takes a time.
-
-    For the real processes some tests start (gunicorn, `ivr`): the shifted clock of CI's
-    second pass moves this process only, and they would refuse a time a year away.
-    """
-    from time_machine import escape_hatch
-
-    now = escape_hatch.datetime.datetime.now() if escape_hatch.is_travelling() else None
-    return ((now or datetime.now()) + timedelta(days=2)).strftime("%Y-%m-%d %H:%M")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -233,39 +143,7 @@ def _empty_store() -> Iterator[None]:
                     connection.execute(table.delete())
         engine.dispose()
     yield
-    _stop_background_work()
-
-
-def _stop_background_work() -> None:
-    """What this test's apps hold is written, their threads stopped, then every shared
-    engine's connections closed: none is left to the garbage collector (on PostgreSQL its
-    driver warns, and a later test failed for it) and no earlier app polls the store."""
-    for tally in list(tally_module._RUNNING):
-        tally.flush()
-    for watch in list(watch_module._RUNNING):
-        watch.flush()
-    for mailer in list(alerts_module._RUNNING):
-        mailer.stop()
-    repeat.stop_all()
-    # Work a call gave up waiting for ends within the driver's 3 s (ivr/store/pg.py)
-    until = time.monotonic() + 10
-    for thread in threading.enumerate():
-        if thread.name == "ivr-deadline":
-            thread.join(max(0.0, until - time.monotonic()))
-    close_shared_engines()
-
-
-def config(tmp_path: Path, **extra: object) -> dict[str, object]:
-    """The app's settings for a test: made-up token, fixed clock, its own state folder."""
-    return {
-        "DATABASE_URL": TEST_DATABASE_URL or None,
-        "TWILIO_AUTH_TOKEN": TOKEN,
-        "SECRET_KEY": "made-up-test-secret-key",
-        "IVR_MENU": str(REPO_MENU),
-        "PROMPTS_DIR": str(REPO_MENU.parent / "prompts"),
-        "CLOCK": lambda: NOON,
-        "STATE_DIR": str(tmp_path / "state"),
-    } | extra
+    stop_background_work()
 
 
 @pytest.fixture
@@ -312,23 +190,6 @@ def write_menu(tmp_path: Path) -> Callable[[str], Path]:
     return write
 
 
-def tone(
-    path: Path, seconds: float = 1.0, rate: int = 44100, channels: int = 2, level: int = 8000
-) -> Path:
-    """Write a WAV of a 440 Hz tone (level 0: silence), as a staff recording might be."""
-    frames = int(seconds * rate)
-    samples = array("h")
-    for i in range(frames):
-        value = int(level * math.sin(2 * math.pi * 440 * i / rate))
-        samples.extend([value] * channels)
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(channels)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(samples.tobytes())
-    return path
-
-
 @pytest.fixture
 def small_app(tmp_path: Path, write_menu: Callable[[str], Path]) -> Flask:
     """The small menu with an empty prompt store of its own."""
@@ -343,43 +204,3 @@ def small_app(tmp_path: Path, write_menu: Callable[[str], Path]) -> Flask:
             "DATABASE_URL": TEST_DATABASE_URL or None,
         }
     )
-
-
-def prompt_store(menu: Menu, root: Path, state: Path | None = None) -> PromptStore:
-    """A prompt store on a store of its own (in state, else beside root), as `ivr prompts`
-    makes one."""
-    state = state or root.parent
-    url = TEST_DATABASE_URL or f"sqlite:///{state / 'store.sqlite3'}"
-    if not TEST_DATABASE_URL:
-        upgrade(url)
-    store = Store(shared_engine(url))
-    return PromptStore(menu, root, store, store.snapshot, state / "audio-cache")
-
-
-# Every webhook the line has (all POST only, all signed)
-WEBHOOKS = [
-    "/voice",
-    "/voice/choose",
-    "/voice/dialled",
-    "/voice/whisper",
-    "/voice/whisper/accept",
-    "/voice/numbers",
-    "/staff",
-    "/staff/pin",
-    "/staff/prompt",
-    "/staff/recorded",
-    "/staff/review",
-]
-
-
-@contextmanager
-def local_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
-    """A throwaway HTTP server on loopback (a fake of Twilio's API, a slow server…)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -20,7 +20,7 @@ from sqlalchemy import create_engine
 from ivr import create_app
 from ivr.audio.prompts import PromptStore
 from ivr.store.changes import Store, Who
-from tests.conftest import BASE, TEST_DATABASE_URL, call_params, config, sign, tone
+from tests.helpers import BASE, TEST_DATABASE_URL, call_params, config, sign, tone
 
 CLI = Who("test", "cli")
 

@@ -9,7 +9,7 @@ import pytest
 from ivr.menu.load import load_menu
 from ivr.menu.texts import speakable
 from ivr.simulate import NOT_ANSWERED, Simulator
-from tests.conftest import REPO_MENU
+from tests.helpers import REPO_MENU
 
 MENU = load_menu(REPO_MENU)
 N = {hid: h.e164 for hid, h in MENU.helplines.items()}

@@ -12,7 +12,7 @@ from ivr.menu import engines
 from ivr.menu.check import check_source
 from ivr.menu.load import load_menu
 from ivr.menu.source import MenuError, parse_source
-from tests.conftest import SMALL_MENU
+from tests.helpers import SMALL_MENU
 
 HELPLINE_END = "    number: 0800 085 3481\n"
 OPTION = "        transfer: [refuge_derby, national_24h]\n"

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from flask import Flask
 
 from ivr.commands.main import main
-from tests.conftest import SMALL_MENU, TOKEN
+from tests.helpers import SMALL_MENU, TOKEN
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from ivr.report.summary import read
 from ivr.simulate import Simulator
 from ivr.store.changes import aware
 from ivr.store.models import CallCount
-from tests.conftest import config
+from tests.helpers import config
 
 # Far from any day the suite is run on, and in British Summer Time
 SUMMER_NIGHT = datetime(2031, 7, 15, 23, 30, tzinfo=LONDON)

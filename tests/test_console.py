@@ -15,68 +15,22 @@ from typing import Any
 
 import pyotp
 import pytest
-from flask import Flask
 from werkzeug.serving import make_server
 
 from ivr import create_app
-from ivr.staff.accounts import Accounts
-from ivr.store.changes import Who
-from tests.conftest import BASE, REPO_MENU, call_params, config, sign
+from tests.helpers import REPO_MENU, config
+from tests.helpers.chromium import CHROMIUM, Console, Page, chromium, flash, sign_in, sign_in_admin
 
 playwright_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Chromium: `apt-get install chromium` (.ci/run does)"
 )
-PASSWORD = "correct horse battery staple"
-CLI = Who("test", "cli")
-Page = Any
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield chromium
-        chromium.close()
-
-
-class Console:
-    """The app on loopback, its accounts, and a way to ask it for a call's TwiML."""
-
-    def __init__(self, app: Flask, url: str) -> None:
-        self.app = app
-        self.url = url
-        self.accounts = Accounts(app.extensions["ivr.store"])
-
-    def add(self, email: str, role: str, name: str = "") -> str:
-        self.accounts.add(email, name or email.split("@")[0].title(), role, PASSWORD, CLI)
-        return email
-
-    def helpline_name(self, helpline_id: str) -> str:
-        """As calls name it now (the worker has read the newest version)."""
-        self.app.extensions["ivr.live"].refresh()
-        return str(self.app.extensions["ivr"].renderer.menu.helplines[helpline_id].name)
-
-    def call(self, path: str = "/voice", **params: str) -> str:
-        """What Twilio would get for a webhook now."""
-        data = call_params(**params)
-        self.app.extensions["ivr.live"].refresh()
-        answer = self.app.test_client().post(
-            path, data=data, headers={"X-Twilio-Signature": sign(BASE + path, data)}
-        )
-        return str(answer.get_data(as_text=True))
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
@@ -102,27 +56,6 @@ def page(browser: Any) -> Iterator[Page]:
     page = context.new_page()
     yield page
     context.close()
-
-
-def sign_in(page: Page, console: Console, email: str, password: str = PASSWORD) -> None:
-    page.goto(console.url + "/console/sign-in")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def sign_in_admin(page: Page, console: Console, email: str = "ada@example.org") -> None:
-    """An admin's first sign-in sets up two-factor, from the key shown as text."""
-    console.add(email, "admin", "Ada Admin")
-    sign_in(page, console, email)
-    secret = page.locator("code.key").inner_text().strip()
-    page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Turn on two-factor").click()
-    page.get_by_role("heading", name="Now").wait_for()
-
-
-def flash(page: Page) -> str:
-    return str(page.locator(".flash").first.inner_text())
 
 
 def test_sign_in_and_out(page: Page, console: Console) -> None:

@@ -19,9 +19,9 @@ from werkzeug.test import TestResponse
 from ivr import create_app
 from ivr.staff.accounts import ROLES
 from ivr.staff.console.web import CSP
-from tests.conftest import config
-from tests.console_people import add, on_clock, password_only, signed_in
-from tests.test_console_pages import Browser
+from tests.helpers import config
+from tests.helpers.browser import Browser
+from tests.helpers.console_people import add, on_clock, password_only, signed_in
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 GET, POST, GET_POST = frozenset({"GET"}), frozenset({"POST"}), frozenset({"GET", "POST"})

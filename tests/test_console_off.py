@@ -12,7 +12,7 @@ from flask import Flask
 
 from ivr import create_app
 from ivr.staff.console.off import NO_SECRET_KEY
-from tests.conftest import BASE, call_params, config, sign
+from tests.helpers import BASE, call_params, config, sign
 
 DEAD_DATABASE = "postgresql+psycopg://nobody:x@127.0.0.1:9/none"  # nothing listens on 9
 HEADERS = ("Content-Security-Policy", "Cache-Control", "X-Frame-Options")

@@ -15,9 +15,7 @@ import pyotp
 import pytest
 from click.testing import CliRunner
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy.exc import OperationalError
-from werkzeug.test import TestResponse
 
 from ivr import IvrError, create_app
 from ivr.commands.main import main
@@ -25,38 +23,8 @@ from ivr.menu.edit import set_prompt_text, set_text
 from ivr.menu.hours import LONDON
 from ivr.staff.accounts import Accounts, SignInRefused
 from ivr.store.changes import Store, Who
-from tests.conftest import NOON, REPO_MENU, config, tone
-
-PASSWORD = "correct horse battery staple"
-CLI = Who("test", "cli")
-TOKEN_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-class Browser:
-    """A test client that sends each form's CSRF token, as the pages do."""
-
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        self.client: FlaskClient = app.test_client()
-        self.token = ""
-
-    def _seen(self, response: TestResponse) -> TestResponse:
-        found = TOKEN_FIELD.search(response.get_data(as_text=True))
-        if found:
-            self.token = found.group(1)
-        return response
-
-    def get(self, path: str, **kwargs: Any) -> TestResponse:
-        return self._seen(self.client.get(path, **kwargs))
-
-    def post(self, path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> TestResponse:
-        if not self.token:
-            self.get("/console/sign-in")
-        form = dict(data or {}) | {"csrf_token": self.token}
-        return self._seen(self.client.post(path, data=form, **kwargs))
-
-    def text(self, response: TestResponse) -> str:
-        return str(response.get_data(as_text=True))
+from tests.helpers import NOON, REPO_MENU, config, tone
+from tests.helpers.browser import CLI, PASSWORD, Browser, flashed, signed_in
 
 
 @pytest.fixture
@@ -74,22 +42,6 @@ def store(app: Flask) -> Store:
     return app.extensions["ivr.store"]  # type: ignore[no-any-return]
 
 
-def signed_in(app: Flask, accounts: Accounts, role: str, email: str = "") -> Browser:
-    email = email or f"{role}@example.org"
-    accounts.add(email, f"{role.title()} Person", role, PASSWORD, CLI)
-    browser = Browser(app)
-    answer = browser.post("/console/sign-in", {"email": email, "password": PASSWORD})
-    if role == "admin":
-        page = browser.get(answer.headers["Location"])
-        secret = re.search(r'class="key">([A-Z2-7]+)<', browser.text(page))
-        assert secret
-        code = pyotp.TOTP(secret.group(1)).now()  # accounts run on the real clock
-        answer = browser.post("/console/sign-in/set-up", {"code": code})
-    assert answer.status_code == 302, browser.text(answer)
-    browser.get(answer.headers["Location"])  # signing in starts a new session: a new token
-    return browser
-
-
 @pytest.fixture
 def editor(app: Flask, accounts: Accounts) -> Browser:
     return signed_in(app, accounts, "editor")
@@ -98,15 +50,6 @@ def editor(app: Flask, accounts: Accounts) -> Browser:
 @pytest.fixture
 def admin(app: Flask, accounts: Accounts) -> Browser:
     return signed_in(app, accounts, "admin")
-
-
-def flashed(browser: Browser, response: TestResponse) -> list[str]:
-    if response.status_code == 302:
-        response = browser.get(response.headers["Location"])
-    found = re.findall(
-        r'<p class="flash [a-z]+" role="[a-z]+">([^<]*)</p>', browser.text(response)
-    )
-    return [html.unescape(f) for f in found]
 
 
 # Accounts
@@ -186,7 +129,7 @@ def test_a_code_is_used_once(accounts: Accounts, store: Store) -> None:
 def test_staff_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STATE_DIR", str(tmp_path / "state"))
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    from tests.conftest import TEST_DATABASE_URL
+    from tests.helpers import TEST_DATABASE_URL
 
     if TEST_DATABASE_URL:
         monkeypatch.setenv("DATABASE_URL", TEST_DATABASE_URL)

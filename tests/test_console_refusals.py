@@ -17,8 +17,9 @@ from ivr import create_app
 from ivr.commands.main import main
 from ivr.staff.console.web import CSP
 from ivr.store.db import make_engine
-from tests.conftest import config
-from tests.console_people import (
+from tests.helpers import config
+from tests.helpers.browser import Browser, flashed
+from tests.helpers.console_people import (
     CLI,
     PASSWORD,
     SIGN_IN,
@@ -29,7 +30,6 @@ from tests.console_people import (
     signed_in,
     store_of,
 )
-from tests.test_console_pages import Browser, flashed
 
 # A PostgreSQL port nothing listens on: the database as it is when it is down
 NOWHERE = "postgresql+psycopg://ivr:ivr@127.0.0.1:9/none"

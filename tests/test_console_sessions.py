@@ -18,8 +18,9 @@ from ivr.commands.main import _local_app
 from ivr.staff.accounts import Accounts
 from ivr.staff.sessions import CODE, ENROL, Sessions
 from ivr.store.models import ConsoleSession
-from tests.conftest import REPO_MENU, TEST_DATABASE_URL, config
-from tests.console_people import (
+from tests.helpers import REPO_MENU, TEST_DATABASE_URL, config
+from tests.helpers.browser import Browser
+from tests.helpers.console_people import (
     CLI,
     PASSWORD,
     SIGN_IN,
@@ -32,7 +33,6 @@ from tests.console_people import (
     signed_in,
     store_of,
 )
-from tests.test_console_pages import Browser
 
 
 @pytest.fixture

@@ -16,8 +16,9 @@ from werkzeug.test import TestResponse
 
 from ivr import IvrError, create_app
 from ivr.store.models import AuditEntry, StaffAccount
-from tests.conftest import config
-from tests.console_people import (
+from tests.helpers import config
+from tests.helpers.browser import Browser
+from tests.helpers.console_people import (
     CLI,
     PASSWORD,
     SIGN_IN,
@@ -30,7 +31,6 @@ from tests.console_people import (
     refused,
     store_of,
 )
-from tests.test_console_pages import Browser
 
 SET_UP = f"{SIGN_IN}/set-up"
 CODE_PAGE = f"{SIGN_IN}/code"

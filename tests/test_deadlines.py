@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
@@ -28,8 +28,8 @@ from ivr.store import pg
 from ivr.store.changes import ClosureRow, Store, Who
 from ivr.store.db import make_engine
 from ivr.store.deadline import Deadline, NoAnswer
-from tests.conftest import BASE, NOON, REPO_MENU, call_params, config, sign
-from tests.own_postgres import OwnPostgres, own_postgres
+from tests.helpers import BASE, NOON, REPO_MENU, call_params, config, sign, within
+from tests.helpers.own_postgres import OwnPostgres, own_postgres
 
 T = TypeVar("T")
 MENU = load_menu(REPO_MENU)
@@ -47,27 +47,6 @@ def server() -> Iterator[OwnPostgres]:
 @pytest.fixture
 def url(server: OwnPostgres) -> str:
     return server.database()
-
-
-def within(seconds: float, action: Callable[[], T], what: str = "") -> T:
-    """action's result, which must come within seconds (run aside, so a hang fails the
-    test instead of stopping it; the thread ends when the database is back)."""
-    result: list[T] = []
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            result.append(action())
-        except BaseException as e:  # noqa: BLE001 - raised below
-            failure.append(e)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    assert not thread.is_alive(), f"{what or 'no answer'}: not within {seconds} s"
-    if failure:
-        raise failure[0]
-    return result[0]
 
 
 def answer(app: Flask, path: str, **params: str) -> ET.Element:

@@ -17,7 +17,7 @@ from ivr.call.twiml import Renderer
 from ivr.menu.hours import LONDON
 from ivr.menu.load import load_menu
 from ivr.simulate import LINE
-from tests.conftest import BASE, REPO_MENU, call_params, config, sign
+from tests.helpers import BASE, REPO_MENU, call_params, config, sign
 
 MENU = load_menu(REPO_MENU)
 SATURDAY = datetime(2026, 11, 28, 12, 0, tzinfo=LONDON)  # ManKind (mon-fri) is closed
@@ -113,7 +113,7 @@ def test_a_closed_helpline_is_skipped_with_its_reason_then_the_next_rings(
 def test_new_audio_is_heard_at_once_in_menus_and_transfers(app: Flask, tmp_path: Path) -> None:
     """What is rendered is cached with the audio's version: a new take changes it."""
     from ivr.store.changes import Who
-    from tests.conftest import tone
+    from tests.helpers import tone
 
     renderer: Renderer = app.extensions["ivr"].renderer
     store = app.extensions["ivr.prompts"]
@@ -153,7 +153,7 @@ def test_a_console_page_that_fails_is_logged_as_one(
     app: Flask, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     from ivr.staff.accounts import Accounts
-    from tests.test_console_pages import signed_in
+    from tests.helpers.browser import signed_in
 
     editor = signed_in(app, Accounts(app.extensions["ivr.store"]), "editor")
 
@@ -175,7 +175,7 @@ def test_the_staff_line_reads_every_value_of_a_repeated_name(app: Flask) -> None
         params.setdefault(name, []).append(value)
     from twilio.request_validator import RequestValidator
 
-    from tests.conftest import TOKEN
+    from tests.helpers import TOKEN
 
     class Multi(dict[str, list[str]]):
         def getall(self, name: str) -> list[str]:

@@ -33,10 +33,9 @@ from ivr.store import trouble
 from ivr.store.changes import Store, Who
 from ivr.store.db import make_engine
 from ivr.store.models import AuditEntry, Closure, LiveTake, MenuVersion, Revision, StaffAccount
-from tests.conftest import BASE, REPO_MENU, call_params, config, sign, tone
-from tests.own_postgres import OwnPostgres, own_postgres
-from tests.test_console_pages import Browser, flashed, signed_in
-from tests.test_deadlines import within
+from tests.helpers import BASE, REPO_MENU, call_params, config, sign, tone, within
+from tests.helpers.browser import Browser, flashed, signed_in
+from tests.helpers.own_postgres import OwnPostgres, own_postgres
 
 CALL_ANSWER_SECONDS = 2.0
 STAFF_SECONDS = 15.0  # a staff change under a fault: its own deadlines, a few seconds

@@ -13,7 +13,7 @@ import pytest
 from gunicorn.config import Config
 
 from ivr import fetch, logs
-from tests.conftest import local_server
+from tests.helpers import local_server
 
 
 class Big(BaseHTTPRequestHandler):

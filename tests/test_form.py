@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from ivr.call import form
 from ivr.call.form import MAX_FORM_BYTES, Params, form_pairs, parse_pairs
-from tests.conftest import BASE, TOKEN, call_params, sign
+from tests.helpers import BASE, TOKEN, call_params, sign
 
 FIELD = st.text(st.sampled_from("ab=&+%2B%20%zz é0"), max_size=12)
 

@@ -25,8 +25,8 @@ from ivr.staff.accounts import Accounts
 from ivr.store.changes import ClosureRow, Store, Who
 from ivr.store.closures import REASON_CHARACTERS
 from ivr.store.models import AuditEntry, Closure, Revision
-from tests.conftest import NOON, TEST_DATABASE_URL, config
-from tests.test_console_pages import Browser, flashed, signed_in
+from tests.helpers import NOON, TEST_DATABASE_URL, config
+from tests.helpers.browser import Browser, flashed, signed_in
 
 CLI = Who("test", "cli")
 UNTIL = NOON + timedelta(hours=2)

@@ -35,8 +35,8 @@ from ivr.staff import publish as publish_module
 from ivr.staff.accounts import Accounts
 from ivr.staff.publish import publish
 from ivr.store.changes import ClosureRow, Store, Who
-from tests.conftest import NOON, THIS_TESTS_THREADS, config
-from tests.test_console_pages import flashed, signed_in
+from tests.helpers import NOON, THIS_TESTS_THREADS, config
+from tests.helpers.browser import flashed, signed_in
 
 WHO = Who("fuzz", "cli")
 UNTIL = NOON + timedelta(hours=3)

@@ -21,7 +21,7 @@ from ivr.menu.check import check_source
 from ivr.menu.load import menu_from_text
 from ivr.menu.source import MenuError, parse_source
 from ivr.menu.texts import fill, placeholders
-from tests.conftest import REPO_MENU, SMALL_MENU
+from tests.helpers import REPO_MENU, SMALL_MENU
 
 SHIPPED = REPO_MENU.read_text(encoding="utf-8")
 README = (REPO_MENU.parent / "README.md").read_text(encoding="utf-8")

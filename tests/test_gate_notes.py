@@ -17,8 +17,8 @@ from ivr.menu.edit import set_text
 from ivr.staff.accounts import Accounts
 from ivr.staff.publish import history_note, publish
 from ivr.store.changes import Store, Who
-from tests.conftest import REPO_MENU, SMALL_MENU, TEST_DATABASE_URL, config
-from tests.test_console_pages import Browser, flashed, signed_in
+from tests.helpers import REPO_MENU, SMALL_MENU, TEST_DATABASE_URL, config
+from tests.helpers.browser import Browser, flashed, signed_in
 
 CLI = Who("test", "cli")
 NUL_NOTE = (

@@ -16,7 +16,7 @@ from flask import Flask
 
 from ivr.call import voice
 from ivr.call.voice import NotTwiml, twiml_bytes
-from tests.conftest import BASE, call_params, sign
+from tests.helpers import BASE, call_params, sign
 
 
 def answer(app: Flask, path: str, **params: str) -> ET.Element:

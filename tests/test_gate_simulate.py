@@ -14,7 +14,7 @@ from ivr.commands.main import main
 from ivr.report import events
 from ivr.store.db import database_url, shared_engine
 from ivr.store.models import CallCount
-from tests.conftest import SMALL_MENU, TEST_DATABASE_URL
+from tests.helpers import SMALL_MENU, TEST_DATABASE_URL
 
 PUBLISHED = "prompts:\n  goodbye: Goodbye from the published menu.\n"
 DRAFT = "prompts:\n  goodbye: Goodbye from the draft.\n"

@@ -10,8 +10,8 @@ from flask import Flask
 
 from ivr import create_app
 from ivr.staff.accounts import Accounts
-from tests.conftest import REPO_MENU, config
-from tests.test_console_pages import Browser, signed_in
+from tests.helpers import REPO_MENU, config
+from tests.helpers.browser import Browser, signed_in
 
 SHIPPED = REPO_MENU.read_text(encoding="utf-8")
 

@@ -33,7 +33,7 @@ from ivr.store.health import (
     reason,
 )
 from ivr.store.models import AuditEntry
-from tests.conftest import NOON, TEST_DATABASE_URL
+from tests.helpers import NOON, TEST_DATABASE_URL
 
 LIMITS = Limits(failed_in_a_row=3, doubtful_after=10, failing_after=25)
 STAFF = Who("Ann Editor", "console")

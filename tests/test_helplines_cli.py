@@ -21,7 +21,7 @@ from ivr.commands.main import main
 from ivr.commands.options import cli_store
 from ivr.store.changes import Store, Who
 from ivr.store.health import TRY, HealthStore, Limits
-from tests.conftest import NOON, REPO_MENU, TEST_DATABASE_URL, local_server
+from tests.helpers import NOON, REPO_MENU, TEST_DATABASE_URL, local_server
 
 ACCOUNT = "AC" + "2" * 32
 TOKEN = "made-up-lookup-token"

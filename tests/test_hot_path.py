@@ -16,7 +16,7 @@ from ivr.audio import prompts as prompts_module
 from ivr.audio.prompts import PromptStore
 from ivr.call.twiml import TOKEN, new_token
 from ivr.menu.load import load_menu
-from tests.conftest import REPO_MENU, prompt_store
+from tests.helpers import REPO_MENU, prompt_store
 
 
 def test_ring_tokens_are_fresh_in_every_thread_and_after_a_fork() -> None:

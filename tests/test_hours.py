@@ -15,7 +15,7 @@ from ivr.commands.main import main
 from ivr.menu.hours import LONDON, Hours, hours_from, spoken_when
 from ivr.simulate import Simulator
 from ivr.store.changes import Who
-from tests.conftest import SMALL_MENU, config
+from tests.helpers import SMALL_MENU, config
 
 
 def london(text: str) -> datetime:

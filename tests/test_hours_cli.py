@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from ivr.commands import hours as hours_cli
 from ivr.commands.main import main
 from ivr.commands.options import cli_store
-from tests.conftest import NOON, TEST_DATABASE_URL
+from tests.helpers import NOON, TEST_DATABASE_URL
 
 
 @pytest.fixture

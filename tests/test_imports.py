@@ -181,3 +181,24 @@ def test_the_checks_find_what_they_look_for(tmp_path: Path) -> None:
     ]
     assert found == ["from typing import TYPE_CHECKING", "from ivr.commands import main"]
     assert list(_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}})) == [["a", "b", "c"]]
+
+
+def test_tests_import_helpers_never_each_other_or_bench() -> None:
+    """What tests share lives in tests/helpers; a test module is nobody's library."""
+    tests = IVR.parent / "tests"
+    wrong = []
+    for path in sorted(tests.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [f"{node.module}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            for name in names:
+                parts = name.split(".")
+                # (test_docs reads conftest's marker lists, which are the suite's settings)
+                if parts[0] == "bench" or (
+                    parts[0] == "tests" and parts[1:2] not in (["helpers"], ["conftest"])
+                ):
+                    wrong.append(f"{path.relative_to(tests.parent)}:{node.lineno}: {name}")
+    assert wrong == []

@@ -12,9 +12,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bench.common import TOKEN as BENCH_TOKEN
-from bench.common import gunicorn
-from tests.conftest import REPO_MENU, call_params, sign, soon_for_processes
+from tests.helpers import REPO_MENU, call_params, sign, soon_for_processes
+from tests.helpers.gunicorn import TOKEN as BENCH_TOKEN
+from tests.helpers.gunicorn import gunicorn
 
 ROOT = REPO_MENU.parent
 

@@ -19,10 +19,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bench.common import TOKEN as BENCH_TOKEN
-from bench.common import gunicorn
 from ivr.store.live import INTERVAL_SECONDS
-from tests.conftest import (
+from tests.helpers import (
     REPO_MENU,
     TEST_DATABASE_URL,
     call_params,
@@ -30,7 +28,9 @@ from tests.conftest import (
     soon_for_processes,
     tone,
 )
-from tests.own_postgres import own_postgres
+from tests.helpers.gunicorn import TOKEN as BENCH_TOKEN
+from tests.helpers.gunicorn import gunicorn
+from tests.helpers.own_postgres import own_postgres
 
 ROOT = REPO_MENU.parent
 WITHIN = 3.0  # seconds from a change on one instance to calls on the other

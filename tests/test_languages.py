@@ -18,7 +18,7 @@ from ivr.menu.languages import spoken_when_in
 from ivr.menu.load import load_menu, menu_from_text
 from ivr.menu.source import MenuError
 from ivr.simulate import Call, Simulator
-from tests.conftest import REPO_MENU, config, prompt_store
+from tests.helpers import REPO_MENU, config, prompt_store
 
 MENU = load_menu(REPO_MENU)
 CODES = list(MENU.languages)
@@ -209,7 +209,7 @@ def test_closed_text_for_staff_stays_english(app: Flask) -> None:
 
 
 def test_the_report_counts_calls_per_language(app: Flask) -> None:
-    from tests.test_report import counted
+    from tests.helpers import counted
 
     Simulator(app).call(["7", "2", "1"])
     Simulator(app).call(["urdu", "0"])

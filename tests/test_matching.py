@@ -9,7 +9,7 @@ import pytest
 from ivr.menu.load import load_menu, menu_from_text
 from ivr.menu.source import MenuError
 from ivr.menu.speech import heard_as, match, tokens, words_of
-from tests.conftest import REPO_MENU
+from tests.helpers import REPO_MENU
 
 MENU = load_menu(REPO_MENU)
 SHIPPED = REPO_MENU.read_text(encoding="utf-8")

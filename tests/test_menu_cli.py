@@ -12,7 +12,7 @@ from flask import Flask
 from ivr import create_app
 from ivr.commands.main import main
 from ivr.simulate import Simulator
-from tests.conftest import SMALL_MENU, TEST_DATABASE_URL, TOKEN
+from tests.helpers import SMALL_MENU, TEST_DATABASE_URL, TOKEN
 
 NEW_GOODBYE = "prompts:\n  goodbye: Goodbye from the published menu.\n"
 

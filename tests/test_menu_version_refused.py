@@ -23,8 +23,8 @@ from ivr.call.voice import Line
 from ivr.published import MenuFollower
 from ivr.staff.accounts import Accounts
 from ivr.store.changes import ClosureRow, MenuRow, Snapshot, Store, Who
-from tests.conftest import BASE, NOON, REPO_MENU, call_params, config, sign
-from tests.test_console_pages import signed_in
+from tests.helpers import BASE, NOON, REPO_MENU, call_params, config, sign
+from tests.helpers.browser import signed_in
 
 CLI = Who("test", "cli")
 TEXT = REPO_MENU.read_text(encoding="utf-8")

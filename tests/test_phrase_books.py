@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from ivr.commands.main import main
 from ivr.menu.load import load_menu
 from ivr.menu.phrases import wrong_phrases
-from tests.conftest import REPO_MENU
+from tests.helpers import REPO_MENU
 
 MENU = load_menu(REPO_MENU)
 BOOKS = Path(__file__).resolve().parent / "phrases"

@@ -11,10 +11,10 @@ from urllib.parse import quote, urlencode
 import pytest
 from flask import Flask
 
-from bench.common import TOKEN as BENCH_TOKEN
-from bench.common import gunicorn
 from ivr.simulate import Simulator
-from tests.conftest import sign
+from tests.helpers import sign
+from tests.helpers.gunicorn import TOKEN as BENCH_TOKEN
+from tests.helpers.gunicorn import gunicorn
 
 CALLERS = [f"+4477009001{n:02d}" for n in range(20)]
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 
 from ivr.commands.main import main
 from ivr.commands.options import cli_store
-from tests.conftest import REPO_MENU, SMALL_MENU, TEST_DATABASE_URL, tone
+from tests.helpers import REPO_MENU, SMALL_MENU, TEST_DATABASE_URL, tone
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from ivr import create_app
 from ivr.menu.check import check_source
 from ivr.menu.model import build_menu
 from ivr.menu.source import parse_source
-from tests.conftest import BASE, NOON, SMALL_MENU, TOKEN, WEBHOOKS, sign
+from tests.helpers import BASE, NOON, SMALL_MENU, TOKEN, WEBHOOKS, sign
 
 SIGNATURE = "X-Twilio-Signature"
 

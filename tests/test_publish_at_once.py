@@ -21,9 +21,9 @@ from ivr import create_app
 from ivr.staff.accounts import Accounts
 from ivr.store import db
 from ivr.store.changes import ClosureRow, Conflict, Store, Who
-from tests.conftest import NOON, REPO_MENU, config
-from tests.own_postgres import OwnPostgres, own_postgres
-from tests.test_console_pages import flashed, signed_in
+from tests.helpers import NOON, REPO_MENU, config
+from tests.helpers.browser import flashed, signed_in
+from tests.helpers.own_postgres import OwnPostgres, own_postgres
 
 ALEX, SAM = Who("alex", "cli"), Who("sam", "cli")
 BARRIER_SECONDS = 1.0

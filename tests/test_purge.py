@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from ivr.commands.main import main
-from tests.conftest import local_server
+from tests.helpers import local_server
 
 ACCOUNT = "AC" + "1" * 32
 TOKEN = "made-up-rest-token"

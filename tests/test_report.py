@@ -26,7 +26,7 @@ from ivr.report.tally import Tally
 from ivr.simulate import Event, Simulator
 from ivr.store.db import make_engine
 from ivr.store.models import CallCount
-from tests.conftest import BASE, NOON, TEST_DATABASE_URL, call_params, config, sign
+from tests.helpers import BASE, NOON, TEST_DATABASE_URL, call_params, config, counted, sign
 
 LINE = "+441632960001"  # the simulator's line (Ofcom drama range)
 
@@ -34,19 +34,6 @@ LINE = "+441632960001"  # the simulator's line (Ofcom drama range)
 @pytest.fixture
 def app(tmp_path: Path) -> Flask:
     return create_app(config(tmp_path))
-
-
-def counted(app: Flask) -> Counter[tuple[str, str]]:
-    """Every counter in the store, flushed first, as (metric, subject) -> count."""
-    app.extensions["ivr.tally"].flush()
-    with Session(app.extensions["ivr.store"].engine) as session:
-        rows = session.scalars(select(CallCount))
-        found: Counter[tuple[str, str]] = Counter()
-        for row in rows:
-            assert row.line == LINE
-            assert (row.hour.minute, row.hour.second, row.hour.microsecond) == (0, 0, 0)
-            found[row.metric, row.subject] += row.count
-        return found
 
 
 def test_journeys_give_exactly_the_counts_expected(app: Flask) -> None:
@@ -364,7 +351,7 @@ def test_periods_by_hour_and_week(app: Flask) -> None:
     Simulator(app).call(["2", "1"])
     counted(app)
     engine = app.extensions["ivr.store"].engine
-    from tests.conftest import NOON  # the app's clock, never the wall's
+    from tests.helpers import NOON  # the app's clock, never the wall's
 
     today = NOON.date()
     by_hour = tables(read(engine, today, today), "hour")[0]
@@ -408,7 +395,7 @@ def test_where_a_transfer_goes_when_a_helpline_does_not_answer(app: Flask) -> No
     from datetime import timedelta
 
     from ivr.store.changes import ClosureRow, Who
-    from tests.conftest import NOON, sign
+    from tests.helpers import NOON, sign
 
     store = app.extensions["ivr.store"]
     store.set_closure(
@@ -416,7 +403,7 @@ def test_where_a_transfer_goes_when_a_helpline_does_not_answer(app: Flask) -> No
     )
     app.extensions["ivr.live"].refresh()
     Simulator(app, answers={"national_24h": "busy"}).call(["2", "1"])
-    from tests.conftest import call_params
+    from tests.helpers import call_params
 
     path = "/voice/dialled?m=derby_city&k=1&n=0"
     params = call_params(DialCallStatus="completed", CallStatus="completed")
@@ -432,7 +419,7 @@ def test_where_a_transfer_goes_when_a_helpline_does_not_answer(app: Flask) -> No
 
 
 def test_staff_recording_calls_are_counted(app: Flask) -> None:
-    from tests.conftest import call_params, sign
+    from tests.helpers import call_params, sign
 
     params = call_params()
     app.test_client().post(
@@ -447,7 +434,7 @@ def test_ivr_simulate_is_counted_as_calls(tmp_path: Path, monkeypatch: pytest.Mo
     """The terminal's simulated call writes its counts before the command ends."""
     from ivr.report.summary import read, tables
     from ivr.store.db import shared_engine
-    from tests.conftest import REPO_MENU
+    from tests.helpers import REPO_MENU
 
     monkeypatch.setenv("STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("PROMPTS_DIR", str(REPO_MENU.parent / "prompts"))

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ivr.store.db import make_engine, status
 from ivr.store.models import AuditEntry, Take
-from tests.conftest import REPO_MENU, TOKEN, tone
+from tests.helpers import REPO_MENU, TOKEN, tone
 
 ROOT = REPO_MENU.parent
 WORKERS = 6

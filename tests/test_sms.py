@@ -25,7 +25,7 @@ from ivr.simulate import CALLER, LINE
 from ivr.simulate_text import Texter
 from ivr.store.changes import Who
 from ivr.store.models import CallCount
-from tests.conftest import BASE, REPO_MENU, config, sign
+from tests.helpers import BASE, REPO_MENU, config, sign
 
 MENU = menu_from_text(REPO_MENU.read_text(encoding="utf-8"))
 SATURDAY = datetime(2026, 11, 28, 12, 0, tzinfo=LONDON)  # ManKind (mon-fri) is closed

@@ -15,7 +15,7 @@ from ivr.menu.load import menu_from_text
 from ivr.menu.segments import MAX_SEGMENTS, is_gsm, segments
 from ivr.menu.sms import CLOSED, OPEN, UNKNOWN, Status, TextReplies, every_language, key_paths
 from ivr.menu.source import parse_source
-from tests.conftest import REPO_MENU, SMALL_MENU
+from tests.helpers import REPO_MENU, SMALL_MENU
 
 SHIPPED = REPO_MENU.read_text(encoding="utf-8")
 MENU = menu_from_text(SHIPPED)

@@ -8,7 +8,7 @@ import re
 
 from ivr.menu.check import check_source
 from ivr.menu.source import parse_source
-from tests.conftest import REPO_MENU
+from tests.helpers import REPO_MENU
 
 SHIPPED = REPO_MENU.read_text(encoding="utf-8")
 NAMES = {"pl": "Polish", "ro": "Romanian", "pa": "Panjabi", "ur": "Urdu"}

@@ -20,9 +20,8 @@ from ivr.call import conversation
 from ivr.store.changes import Store, Who
 from ivr.store.db import make_engine
 from ivr.store.models import CallCount
-from tests.conftest import BASE, REPO_MENU, config, sign
-from tests.own_postgres import OwnPostgres, own_postgres
-from tests.test_deadlines import within
+from tests.helpers import BASE, REPO_MENU, config, sign, within
+from tests.helpers.own_postgres import OwnPostgres, own_postgres
 
 TEXT_ANSWER_SECONDS = 2.0
 # A conversation: the welcome, a menu, a helplines reply by keys, the 24/7 line

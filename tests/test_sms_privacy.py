@@ -15,15 +15,15 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bench.common import TOKEN as BENCH_TOKEN
-from bench.common import gunicorn
 from ivr.call.sms import TextParts
 from ivr.commands.main import main
 from ivr.report.summary import read, tables, write_csv
 from ivr.simulate import LINE
 from ivr.simulate_text import Texter
 from ivr.store.models import Base
-from tests.conftest import NOON, TEST_DATABASE_URL, sign
+from tests.helpers import NOON, TEST_DATABASE_URL, sign
+from tests.helpers.gunicorn import TOKEN as BENCH_TOKEN
+from tests.helpers.gunicorn import gunicorn
 
 TEXTERS = [f"+4477009002{n:02d}" for n in range(20)]
 # Words only a texter writes: none may be kept anywhere

@@ -23,7 +23,7 @@ from ivr.call.sms import COOKIE, PATH, SALT, TextLine
 from ivr.menu import speech
 from ivr.menu.segments import MAX_SEGMENTS, segments
 from ivr.simulate import CALLER, LINE
-from tests.conftest import BASE, NOON, REPO_MENU, THIS_TESTS_THREADS, TOKEN, sign
+from tests.helpers import BASE, NOON, REPO_MENU, THIS_TESTS_THREADS, TOKEN, sign
 
 EXAMPLES = int(os.environ.get("IVR_HYPOTHESIS_EXAMPLES", "2000")) // 4
 SIGNATURE = "X-Twilio-Signature"

@@ -15,7 +15,7 @@ from ivr.call import conversation
 from ivr.commands.main import main
 from ivr.store.db import database_url, shared_engine
 from ivr.store.models import CallCount
-from tests.conftest import SMALL_MENU, TEST_DATABASE_URL
+from tests.helpers import SMALL_MENU, TEST_DATABASE_URL
 
 LABEL = "        label: Refuge\n"
 PUBLISHED = SMALL_MENU.replace(LABEL, "        label: Refuge, as published\n")

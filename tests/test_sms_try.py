@@ -21,8 +21,8 @@ from ivr.errors import IvrError
 from ivr.simulate_text import Texter
 from ivr.staff.accounts import Accounts
 from ivr.store.models import CallCount
-from tests.conftest import REPO_MENU, TEST_DATABASE_URL, config
-from tests.test_console_pages import Browser, signed_in
+from tests.helpers import REPO_MENU, TEST_DATABASE_URL, config
+from tests.helpers.browser import Browser, signed_in
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from ivr.menu.load import menu_from_text
 from ivr.menu.sms import TextReplies
 from ivr.simulate import CALLER, LINE
 from ivr.simulate_text import Texter
-from tests.conftest import BASE, REPO_MENU, config, sign
+from tests.helpers import BASE, REPO_MENU, config, sign
 
 ENGLISH = TextReplies(menu_from_text(REPO_MENU.read_text(encoding="utf-8")))
 

@@ -9,7 +9,7 @@ from ivr import create_app
 from ivr.menu.load import load_menu
 from ivr.menu.speech import tokens
 from ivr.simulate import Simulator
-from tests.conftest import REPO_MENU, config
+from tests.helpers import REPO_MENU, config
 
 MENU = load_menu(REPO_MENU)
 

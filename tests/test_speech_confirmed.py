@@ -7,7 +7,7 @@ import pytest
 
 from ivr.menu.load import menu_from_text
 from ivr.menu.source import MenuError
-from tests.conftest import REPO_MENU
+from tests.helpers import REPO_MENU
 
 SHIPPED = REPO_MENU.read_text(encoding="utf-8")
 

@@ -23,7 +23,7 @@ from ivr.store import pins
 from ivr.store.changes import Store, TakeRow
 from ivr.store.models import LiveTake
 from ivr.store.pins import PinLockout
-from tests.conftest import BASE, SMALL_MENU, TOKEN, call_params, config, local_server, sign, tone
+from tests.helpers import BASE, SMALL_MENU, TOKEN, call_params, config, local_server, sign, tone
 
 PIN = "2468"
 

@@ -18,8 +18,8 @@ from sqlalchemy import text
 from ivr import create_app
 from ivr.store import repeat
 from ivr.store.db import close_shared_engines, shared_engine
-from tests.conftest import _stop_background_work, config
-from tests.own_postgres import OwnPostgres, own_postgres
+from tests.helpers import config, stop_background_work
+from tests.helpers.own_postgres import OwnPostgres, own_postgres
 
 
 class Ticks:
@@ -97,7 +97,7 @@ def test_an_ended_tests_app_holds_no_connection_and_opens_none(
     live = app.extensions["ivr.live"]
     live.refresh()
     assert sessions(server, url) >= 1
-    _stop_background_work()  # as the test's end does
+    stop_background_work()  # as the test's end does
     assert sessions(server, url) == 0
     # The app lives on (a module's, or garbage not yet collected): its poller, every
     # second, would connect again

@@ -21,7 +21,7 @@ from ivr.store import db
 from ivr.store.changes import ClosureRow, Snapshot, Store, Who
 from ivr.store.live import Live
 from ivr.store.models import AuditEntry
-from tests.conftest import TEST_DATABASE_URL, config
+from tests.helpers import TEST_DATABASE_URL, config
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 ANNE = Who("Anne Example", "console")
@@ -367,7 +367,7 @@ def test_the_first_upgrade_brings_in_earlier_files(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """Closures and recordings made before the store are not lost."""
-    from tests.conftest import tone
+    from tests.helpers import tone
 
     state, recorded = tmp_path / "state", tmp_path / "prompts" / "recorded"
     state.mkdir()

@@ -13,7 +13,7 @@ from ivr.commands.main import main
 from ivr.menu.hours import LONDON
 from ivr.store.changes import ClosureRow, Store, Who
 from ivr.store.db import shared_engine, upgrade
-from tests.conftest import NOON, TEST_DATABASE_URL
+from tests.helpers import NOON, TEST_DATABASE_URL
 
 
 @pytest.fixture

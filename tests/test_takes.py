@@ -38,8 +38,8 @@ from ivr.errors import IvrError
 from ivr.simulate import ACCOUNT, Simulator
 from ivr.staff.accounts import Accounts
 from ivr.store.changes import Store
-from tests.conftest import REPO_MENU, TEST_DATABASE_URL, TOKEN, config, local_server, tone
-from tests.test_console_pages import signed_in
+from tests.helpers import REPO_MENU, TEST_DATABASE_URL, TOKEN, config, local_server, tone
+from tests.helpers.browser import signed_in
 
 PIN = "2468"
 RATE = 8000

@@ -18,7 +18,7 @@ from ivr.menu.load import menu_from_text
 from ivr.menu.model import Menu
 from ivr.menu.source import MenuError, parse_source
 from ivr.menu.timing import REQUEST_SECONDS, Listening, moments
-from tests.conftest import REPO_MENU, SMALL_MENU
+from tests.helpers import REPO_MENU, SMALL_MENU
 
 # The small menu's greeting is 23 words, "9 9 9" ends its 16th; its main menu says the
 # key for a person in 6 words, then Refuge's option in 4; each "Connecting you to ..."

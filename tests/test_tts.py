@@ -29,7 +29,7 @@ from ivr.audio.tts import (
 )
 from ivr.commands.main import main
 from ivr.menu.load import load_menu
-from tests.conftest import REPO_MENU, SMALL_MENU, TOKEN, prompt_store, tone
+from tests.helpers import REPO_MENU, SMALL_MENU, TOKEN, prompt_store, tone
 
 
 class FakeSpeaker:

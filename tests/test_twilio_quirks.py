@@ -14,7 +14,7 @@ from ivr import IvrError
 from ivr.call.twiml import Renderer
 from ivr.simulate import LINE, Simulator
 from ivr.store.changes import Who
-from tests.conftest import BASE, call_params, sign, spoken, tone
+from tests.helpers import BASE, call_params, sign, spoken, tone
 
 OPERATOR = "+448082000247"
 REFUGE = "+448000853481"

@@ -11,7 +11,7 @@ from flask import Flask
 from ivr.call.availability import Override
 from ivr.call.twiml import Renderer, render_failsafe
 from ivr.store.changes import Who
-from tests.conftest import NOON
+from tests.helpers import NOON
 
 SAY = {"voice": "Polly.Amy", "language": "en-GB"}
 

@@ -16,7 +16,7 @@ from werkzeug.test import TestResponse
 from ivr import IvrError, create_app
 from ivr.call.twiml import Renderer
 from ivr.simulate import CALLER
-from tests.conftest import BASE, REPO_MENU, TOKEN, WEBHOOKS, call_params, config, sign, spoken
+from tests.helpers import BASE, REPO_MENU, TOKEN, WEBHOOKS, call_params, config, sign, spoken
 
 Post = Callable[..., TestResponse]
 

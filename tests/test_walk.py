@@ -18,7 +18,7 @@ from flask import Flask
 from ivr import create_app
 from ivr.menu.load import load_menu
 from ivr.simulate import ACCOUNT, ANSWERS, CALLER, LINE, Call, Simulator
-from tests.conftest import REPO_MENU, config
+from tests.helpers import REPO_MENU, config
 
 MENU = load_menu(REPO_MENU)
 

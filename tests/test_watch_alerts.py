@@ -9,7 +9,6 @@ import email
 import ipaddress
 import logging
 import re
-import socket
 import ssl
 import time
 from collections.abc import Iterator
@@ -45,10 +44,10 @@ from ivr.staff.alerts import (
 from ivr.store.changes import Store
 from ivr.store.db import make_engine
 from ivr.store.health import Alert, Health, HealthAlert, HealthStore, Limits
-from tests.conftest import NOON, REPO_MENU, config
+from tests.helpers import NOON, REPO_MENU, config, free_port
+from tests.helpers.mail import STAFF, mail
 
 MENU = load_menu(REPO_MENU)
-STAFF = "staff@example.org"
 SENTENCE = "Refuge in Derby City cannot take calls just now; trying another helpline."
 
 
@@ -74,12 +73,6 @@ class Inbox:
 
     def subjects(self) -> list[str]:
         return [str(m["Subject"]) for m in self.messages]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class MailServer:
@@ -157,12 +150,6 @@ def tls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ssl.SSLContext:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     return context
-
-
-def mail(port: int, scheme: str = "smtp", user: str = "") -> Mail:
-    found = mail_settings(f"{scheme}://{user}127.0.0.1:{port}", f"{STAFF}, second@example.org")
-    assert found is not None
-    return found
 
 
 def alert(kind: str = "failing", helpline: str = "refuge_derby", why: str = "") -> Alert:

@@ -20,8 +20,7 @@ from ivr.menu.load import load_menu
 from ivr.report.events import SKIPPED_FAILING, onward
 from ivr.store.changes import Who
 from ivr.store.health import SKIP, TRY, HealthStore, Limits
-from tests.conftest import BASE, NOON, REPO_MENU, call_params, config, sign, spoken
-from tests.test_report import counted
+from tests.helpers import BASE, NOON, REPO_MENU, call_params, config, counted, sign, spoken
 
 LINE = "+441632960001"
 SENTENCE = "Refuge in Derby City cannot take calls just now; trying another helpline."

@@ -15,8 +15,8 @@ from markupsafe import escape
 from ivr import create_app
 from ivr.staff.accounts import Accounts
 from ivr.store.health import HealthStore, Limits
-from tests.conftest import NOON, config
-from tests.test_console_pages import Browser, flashed, signed_in
+from tests.helpers import NOON, config
+from tests.helpers.browser import Browser, flashed, signed_in
 
 
 @pytest.fixture

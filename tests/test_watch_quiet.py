@@ -14,12 +14,15 @@ from click.testing import CliRunner, Result
 
 from ivr.commands.main import main
 from ivr.commands.options import cli_store
+from ivr.menu.load import load_menu
 from ivr.staff.alerts import Mailer
 from ivr.store.changes import Store
 from ivr.store.db import make_engine, upgrade
 from ivr.store.health import HealthStore, Limits
-from tests.conftest import NOON, REPO_MENU, TEST_DATABASE_URL
-from tests.test_watch_alerts import MENU, free_port, mail
+from tests.helpers import NOON, REPO_MENU, TEST_DATABASE_URL, free_port
+from tests.helpers.mail import mail
+
+MENU = load_menu(REPO_MENU)
 
 
 @pytest.fixture

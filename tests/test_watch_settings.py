@@ -8,7 +8,7 @@ from ivr.menu.check import check_source
 from ivr.menu.load import load_menu, menu_from_text
 from ivr.menu.source import parse_source
 from ivr.menu.where import where_heard
-from tests.conftest import REPO_MENU, SMALL_MENU
+from tests.helpers import REPO_MENU, SMALL_MENU
 
 
 def messages(settings: str) -> list[str]:

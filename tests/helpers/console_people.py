@@ -11,8 +11,8 @@ from werkzeug.test import TestResponse
 
 from ivr.staff.accounts import Accounts
 from ivr.store.changes import Store, Who
-from tests.conftest import NOON
-from tests.test_console_pages import Browser
+from tests.helpers import NOON
+from tests.helpers.browser import Browser
 
 PASSWORD = "correct horse battery staple"
 CLI = Who("test", "cli")

@@ -12,7 +12,6 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -24,15 +23,10 @@ import pytest
 from sqlalchemy import Connection, create_engine, text
 
 from ivr.store.db import upgrade
+from tests.helpers import free_port
 
 BINARIES = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"))
 TEMPLATE = "ivr_template"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _server_user() -> str | None:
