@@ -19,9 +19,10 @@ from ivr.audio import prompts
 from ivr.audio.journeys import prompt_seconds
 from ivr.call import availability as overrides
 from ivr.call import media
+from ivr.call.failsafe import render_failsafe
 from ivr.call.form import Environ, Params
 from ivr.call.sms import TextLine
-from ivr.call.twiml import Renderer, render_failsafe
+from ivr.call.twiml import Renderer
 from ivr.call.voice import Line, init_app
 from ivr.call.watch import Watch, limits
 from ivr.errors import IvrError

@@ -14,7 +14,7 @@ import pytest
 
 from ivr.audio import prompts as prompts_module
 from ivr.audio.prompts import PromptStore
-from ivr.call.twiml import TOKEN, new_token
+from ivr.call.tokens import TOKEN, new_token
 from ivr.menu.load import load_menu
 from tests.helpers import REPO_MENU, prompt_store
 

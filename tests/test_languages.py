@@ -12,7 +12,8 @@ from flask import Flask
 
 from ivr import create_app
 from ivr.audio.journeys import before_999, journeys, offered
-from ivr.call.twiml import Renderer, closed_text
+from ivr.call.closed import closed_text
+from ivr.call.twiml import Renderer
 from ivr.menu.hours import LONDON
 from ivr.menu.languages import spoken_when_in
 from ivr.menu.load import load_menu, menu_from_text

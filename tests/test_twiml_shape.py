@@ -9,7 +9,8 @@ import pytest
 from flask import Flask
 
 from ivr.call.availability import Override
-from ivr.call.twiml import Renderer, render_failsafe
+from ivr.call.failsafe import render_failsafe
+from ivr.call.twiml import Renderer
 from ivr.store.changes import Who
 from tests.helpers import NOON
 

@@ -1,11 +1,14 @@
-"""Pure TwiML rendering: (menu, call state) -> XML text. No Flask here."""
+"""Each step of a call rendered as TwiML, from the menu and the call's state in its URL.
+
+No Flask here, and no database on the way: what a helpline's leg notes (that it
+accepted) goes through AcceptedDials, which the app backs with a deadline. The ring's
+token (tokens.py), the fail-safe (failsafe.py) and the closed helpline's sentence
+(closed.py) live beside it.
+"""
 
 from __future__ import annotations
 
 import logging
-import os
-import re
-import threading
 from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime
 from functools import lru_cache
@@ -15,14 +18,12 @@ from urllib.parse import urlencode
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from ivr.call.availability import Availability
-from ivr.menu.characters import UNSAFE
-from ivr.menu.hours import spoken_when
-from ivr.menu.languages import spoken_when_in
+from ivr.call.closed import closed_text
+from ivr.call.tokens import TOKEN, new_token
 from ivr.menu.model import Helpline, Menu, Node
 from ivr.menu.texts import UNAVAILABLE, whisper_id
 
 log = logging.getLogger(__name__)
-TOKEN = re.compile(r"^[0-9a-f]{16}$")
 START = "/voice"
 CHOOSE = "/voice/choose"
 DIALLED = "/voice/dialled"
@@ -508,84 +509,6 @@ def _unsure(confidence: str, minimum: float) -> bool:
     except ValueError:
         return False
     return 0 < sure < minimum
-
-
-class _RandomBytes(threading.local):
-    """The operating system's random bytes, drawn 4 KB at a time for each thread.
-
-    One draw a request made every webhook thread give up the interpreter's lock for a
-    system call, and wait to get it back behind the others (bench/webhooks.py). The
-    bytes are as random as os.urandom's; a process forked with a buffer draws anew.
-    """
-
-    def __init__(self) -> None:
-        self.buffer, self.at, self.pid = b"", 0, 0
-
-    def take(self, size: int) -> bytes:
-        if self.at + size > len(self.buffer) or self.pid != os.getpid():
-            self.buffer, self.at, self.pid = os.urandom(4096), 0, os.getpid()
-        self.at += size
-        return self.buffer[self.at - size : self.at]
-
-
-_RANDOM = _RandomBytes()
-
-
-def new_token() -> str:
-    """A fresh name for one ring of one helpline: random, so it says nothing of the call."""
-    return _RANDOM.take(8).hex()
-
-
-def closed_text(
-    availability: Availability, helpline: Helpline, now: datetime, lang: str = ""
-) -> str:
-    """What a caller hears when a helpline they chose is closed (staff see it first).
-
-    In another language the day and time come from Babel's locale data; staff's reason
-    is said as they wrote it (less any character the line cannot say: the store refuses
-    them, but a closure an older release kept may hold one).
-    """
-    menu = availability.menu.speaking(lang)
-    override = availability.overrides.get(helpline.id, now)
-    said = UNSAFE.sub("", override.reason) if override else ""
-    reason = f": {said}" if said else ""
-    opens = availability.reopens(helpline, now)
-    when = ""
-    if opens:
-        said = spoken_when_in(lang, opens, now) if menu.language else spoken_when(opens, now)
-        when = menu.composer.fill("opens", when=said)
-    name = menu.helplines[helpline.id].name
-    text = menu.composer.fill("closed", name=name, reason=reason, opens=when)
-    return text[:1].upper() + text[1:]
-
-
-def render_failsafe(menu: Menu, line: str, lang: str = "") -> str:
-    """Static TwiML for any failure: apologise, dial the 24/7 line, read its number.
-
-    line: the number the caller dialled (the line's own), shown to the 24/7 line when
-    settings.caller_id is unset; never the caller's. "{{To}}" for a TwiML Bin. lang: the
-    caller's language, where Twilio has a voice for it (only <Say>: nothing here may
-    depend on fetching audio); English otherwise.
-    """
-    spoken = menu.speaking(lang)
-    if not spoken.settings.say_voice:
-        spoken = menu
-    settings = menu.settings
-    response = VoiceResponse()
-    say = spoken.settings.say_as
-    response.say(spoken.prompts["error"], **say)
-    dial = response.dial(
-        answer_on_bridge=True,
-        ring_tone="uk",
-        timeout=dial_timeout(settings.ring_seconds),
-        caller_id=settings.caller_id or line or None,
-    )
-    dial.number(menu.operator.e164)
-    # With no action on the Dial these run whenever the caller is still there after it
-    response.say(spoken.prompts["fallback_numbers"], **say)
-    response.say(spoken.prompts["goodbye"], **say)
-    response.hangup()
-    return str(response)
 
 
 def _listening(menu: Menu, hints: str | None = None) -> dict[str, Any]:

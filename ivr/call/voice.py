@@ -20,7 +20,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from ivr.audio.prompts import AUDIO_PATH
-from ivr.call import twiml
+from ivr.call import tokens, twiml
 from ivr.call.form import Environ, Params, form_pairs, line_number, signed_by_twilio
 from ivr.call.twiml import Renderer
 from ivr.logs import redact
@@ -93,7 +93,7 @@ def ring(p: Params) -> str:
     answer and its counts draw the same caller to still try a failing helpline."""
     token = p.memo.get("ring")
     if not isinstance(token, str):
-        token = p.memo["ring"] = twiml.new_token()
+        token = p.memo["ring"] = tokens.new_token()
     return token
 
 

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ivr import create_app, paths
+from ivr.call.failsafe import render_failsafe
 from ivr.call.sms import message
-from ivr.call.twiml import render_failsafe
 from ivr.commands import db as db_cli
 from ivr.commands import helplines as helplines_cli
 from ivr.commands import hours as hours_cli

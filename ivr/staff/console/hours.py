@@ -21,7 +21,7 @@ from ivr.call.availability import (
     check_until,
     states,
 )
-from ivr.call.twiml import closed_text
+from ivr.call.closed import closed_text
 from ivr.errors import IvrError
 from ivr.menu.hours import DAYS, LONDON, Hours, bank_holidays, london_time, written_when
 from ivr.menu.model import Menu
