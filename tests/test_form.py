@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from ivr.call import form
 from ivr.call.form import MAX_FORM_BYTES, Params, form_pairs, parse_pairs
+from ivr.call.state import CallState
 from tests.helpers import BASE, TOKEN, call_params, sign
 
 FIELD = st.text(st.sampled_from("ab=&+%2B%20%zz é0"), max_size=12)
@@ -210,4 +211,4 @@ def test_counts_in_the_url_are_bounded(value: str, counted: int) -> None:
     [("1795521600", "1795521600"), ("", ""), ("soon", ""), ("1" * 13, ""), ("%D9%A1%D9%A2", "")],
 )
 def test_the_answer_time_in_the_url_is_digits_or_nothing(value: str, answered: str) -> None:
-    assert Params([], f"a={value}").answered() == answered
+    assert CallState.of(Params([], f"a={value}")).answered == answered

@@ -3,7 +3,8 @@
 Owns: twiml (each step rendered from the call's state in its URL), tokens (a ring's
 name), failsafe (static TwiML for any failure), closed (a closed helpline's sentence),
 voice (the caller webhooks, answered in front of Flask, and the fail-safe for each leg),
-form (what Twilio sent: the form, the call's state, the signature), availability (who is
+state (what a call's URLs carry: CallState), form (what Twilio sent: the form, the
+signature), availability (who is
 open now), media (prompt audio for <Play>), sms (the text line's webhook, /sms, and its cookie),
 conversation (what a text asks for, from where the texter is).
 May import: ivr.menu, ivr.audio (the audio store), ivr.store (closures, read from the

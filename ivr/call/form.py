@@ -1,4 +1,5 @@
-"""What Twilio sent: its form read once, the call's state from the URL, the signature.
+"""What Twilio sent: its form read once, the URL's values (state.py names the call's),
+the signature.
 
 Everything here works on the WSGI environ, so the caller webhooks (answered before
 Flask, see voice.Webhooks) and the staff line (inside Flask) read requests the same way.
@@ -98,11 +99,6 @@ class Params:
     def line_number(self) -> str:
         """The number the caller dialled: the line's own, shown to helplines as caller ID."""
         return line_number(self("To"))
-
-    def answered(self) -> str:
-        """When the call was answered (seconds since 1970), as its URLs carry it, or ""."""
-        value = self("a")
-        return value if value.isascii() and value.isdigit() and len(value) <= 12 else ""
 
     def on_helpline_leg(self) -> bool:
         """Twilio marks the leg a <Dial> made (the helpline's phone), on any path."""

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Hashable, Iterable
+from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Protocol
-from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from ivr.call.availability import Availability
 from ivr.call.closed import closed_text
+from ivr.call.state import CallState
 from ivr.call.tokens import TOKEN, new_token
 from ivr.menu.model import Helpline, Menu, Node
 from ivr.menu.texts import UNAVAILABLE, whisper_id
@@ -64,15 +65,6 @@ class AcceptedDials(Protocol):
     def mark(self, token: str) -> None: ...
 
     def taken(self, token: str) -> bool: ...
-
-
-def _url(path: str, **state: object) -> str:
-    return f"{path}?{urlencode(state)}"
-
-
-def _lang(lang: str) -> dict[str, str]:
-    """The call's language as its URLs carry it: nothing for English (g=pl otherwise)."""
-    return {"g": lang} if lang else {}
 
 
 class Renderer:
@@ -144,7 +136,8 @@ class Renderer:
         lang: str,
         version: Hashable,
     ) -> str:
-        action = _url(CHOOSE, m=node_id, s=no_input, i=invalid, a=ANSWERED, **_lang(lang))
+        here = CallState(node_id, no_input, invalid, answered=ANSWERED, lang=lang)
+        action = here.url(CHOOSE, "node", "silences", "invalids", "answered", "lang")
         menu = self.menu.speaking(lang)
         settings = menu.settings
         response = VoiceResponse()
@@ -338,11 +331,14 @@ class Renderer:
     ) -> None:
         helpline = self.menu.helplines[self.menu.chain(node_id, key)[step]]
         self.speak(response, f"connecting.{helpline.id}", lang)
-        state = {"m": node_id, "k": key, "n": step, "t": DIAL_TOKEN, "a": ANSWERED, **_lang(lang)}
+        ring = CallState(
+            node_id, key=key, step=step, token=DIAL_TOKEN, answered=ANSWERED, lang=lang, line=line
+        )
+        carried = ("node", "key", "step", "token", "answered", "lang")
         # The helpline sees the line's own number unless it asked to see the caller's
         caller_id = None if helpline.show_caller_number else (self.settings.caller_id or line)
         dial = Dial(
-            action=_url(DIALLED, **state),
+            action=ring.url(DIALLED, *carried),
             method="POST",
             answer_on_bridge=True,
             ring_tone="uk",
@@ -350,7 +346,7 @@ class Renderer:
             caller_id=caller_id or None,
         )
         # The helpline's leg is told the line's number: its own To is the helpline's
-        whisper = _url(WHISPER, **state, l=line)
+        whisper = ring.url(WHISPER, *carried, "line")
         dial.number(helpline.e164, url=whisper, method="POST")
         response.append(dial)
 
@@ -422,13 +418,15 @@ class Renderer:
         if prompt_id not in self.menu.prompts:
             prompt_id = "whisper.operator"
         chain = self.menu.chain(node_id, key)
-        state = {"t": token} if TOKEN.match(token) else {}
+        carried: tuple[str, ...] = ("token",) if TOKEN.match(token) else ()
+        accepting = CallState(token=token)
         if step < len(chain) and answered:
-            state |= {"h": chain[step], "a": answered, "l": line}
+            accepting = replace(accepting, helpline=chain[step], answered=answered, line=line)
+            carried += ("helpline", "answered", "line")
         response = VoiceResponse()
         gather = response.gather(
             input="dtmf",
-            action=_url(ACCEPT, **state) if state else ACCEPT,
+            action=accepting.url(ACCEPT, *carried),
             method="POST",
             num_digits=1,
             timeout=self.settings.accept_seconds,
@@ -471,7 +469,7 @@ class Renderer:
             self.speak(response, prompt_id, lang)
         if repeats <= settings.readout_repeats:
             gather = response.gather(
-                action=_url(NUMBERS, r=repeats + 1, **_lang(lang)),
+                action=CallState(repeats=repeats + 1, lang=lang).url(NUMBERS, "repeats", "lang"),
                 method="POST",
                 num_digits=1,
                 timeout=settings.timeout,

@@ -21,7 +21,8 @@ from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAll
 
 from ivr.audio.prompts import AUDIO_PATH
 from ivr.call import tokens, twiml
-from ivr.call.form import Environ, Params, form_pairs, line_number, signed_by_twilio
+from ivr.call.form import Environ, Params, form_pairs, signed_by_twilio
+from ivr.call.state import CallState
 from ivr.call.twiml import Renderer
 from ivr.logs import redact
 from ivr.menu.characters import XML_ILLEGAL
@@ -74,7 +75,7 @@ def start(renderer: Renderer, p: Params) -> str:
 
 def language(renderer: Renderer, p: Params) -> str:
     """The call's language from its URL: a language of the menu, else "" (English)."""
-    code = p("g")
+    code = CallState.of(p).lang
     return code if code in renderer.menu.languages else ""
 
 
@@ -83,7 +84,7 @@ def heard(renderer: Renderer, p: Params) -> str | None:
     its count (the report) both need it."""
     if "heard" not in p.memo:
         answer = (p("Digits"), p("SpeechResult"), p("Confidence"))
-        p.memo["heard"] = renderer.heard(p("m"), *answer, language(renderer, p))
+        p.memo["heard"] = renderer.heard(CallState.of(p).node, *answer, language(renderer, p))
     key = p.memo["heard"]
     return key if isinstance(key, str) else None
 
@@ -99,10 +100,10 @@ def ring(p: Params) -> str:
 
 def choose(renderer: Renderer, p: Params) -> str:
     """The caller's answer to a menu, or their silence."""
-    key = heard(renderer, p)
-    state = (p("m"), p.count("s"), p.count("i"), key, p.line_number())
-    text = renderer.choose(*state, language(renderer, p), ring(p))
-    return twiml.stamp(text, p.answered())
+    key, s = heard(renderer, p), CallState.of(p)
+    where = (s.node, s.silences, s.invalids, key, p.line_number())
+    text = renderer.choose(*where, language(renderer, p), ring(p))
+    return twiml.stamp(text, s.answered)
 
 
 def dialled(renderer: Renderer, p: Params) -> str:
@@ -112,27 +113,29 @@ def dialled(renderer: Renderer, p: Params) -> str:
     # helpline's leg (see AcceptedDials) rather than take silence for a failure
     bridged = {"true": True, "false": False}.get(said)
     gone = p("CallStatus") in STATUS_GONE
-    state = (p("m"), p("k"), p.count("n"))
+    s = CallState.of(p)
     text = renderer.dialled(
-        *state, bridged, p.line_number(), p("t"), gone, language(renderer, p), ring(p)
-    )
-    return twiml.stamp(text, p.answered())
+        s.node, s.key, s.step, bridged, p.line_number(), s.token, gone, language(renderer, p),
+        ring(p),
+    )  # fmt: skip
+    return twiml.stamp(text, s.answered)
 
 
 def whisper(renderer: Renderer, p: Params) -> str:
     """On the helpline's leg, before it is bridged."""
-    state = (p("m"), p("k"), p.count("n"), p("t"))
-    return renderer.whisper(*state, p.answered(), line_number(p("l")), language(renderer, p))
+    s = CallState.of(p)
+    lang = language(renderer, p)
+    return renderer.whisper(s.node, s.key, s.step, s.token, s.answered, s.line, lang)
 
 
 def accept(renderer: Renderer, p: Params) -> str:
     """The helpline pressed a key (or did not)."""
-    return renderer.accept(p("Digits").strip(), p("t"))
+    return renderer.accept(p("Digits").strip(), CallState.of(p).token)
 
 
 def numbers(renderer: Renderer, p: Params) -> str:
     """Read the useful numbers again."""
-    return renderer.numbers(p.count("r"), lang=language(renderer, p))
+    return renderer.numbers(CallState.of(p).repeats, lang=language(renderer, p))
 
 
 def status(renderer: Renderer, p: Params) -> str:

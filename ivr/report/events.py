@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ivr.call import twiml
-from ivr.call.form import Environ, Params, line_number
+from ivr.call.form import Environ, Params
+from ivr.call.state import CallState
 from ivr.call.twiml import SILENCE, Renderer
 from ivr.call.voice import heard, ring
 from ivr.call.watch import Watch
@@ -51,14 +52,15 @@ def choose(renderer: Renderer, p: Params) -> Counts:
     """A caller's answer to a menu: what they chose or missed, and the menu they hear
     next (a menu heard and never left is where a caller hung up)."""
     menu, settings = renderer.menu, renderer.settings
-    node_id = p("m")
+    state = CallState.of(p)
+    node_id = state.node
     node = menu.nodes.get(node_id)
     if node is None:
         return []
     counts: Counts = [(LEFT, node_id)]
     key = heard(renderer, p)  # as the answer worked it out
     if key == SILENCE:
-        if p.count("s") >= settings.no_input_retries:
+        if state.silences >= settings.no_input_retries:
             return [*counts, (SILENT, node_id), (RETRY_LIMIT, node_id)]
         return [*counts, (SILENT, node_id), (HEARD, node_id)]
     chosen = renderer.language_chosen(node_id, key)
@@ -72,7 +74,7 @@ def choose(renderer: Renderer, p: Params) -> Counts:
     option = node.option(key) if key and key not in renderer.hidden(node_id) else None
     if option is None and key not in everywhere:
         counts.append((WRONG_KEY if p("Digits").strip() else NOT_UNDERSTOOD, node_id))
-        if p.count("i") >= settings.invalid_retries:
+        if state.invalids >= settings.invalid_retries:
             return [*counts, (RETRY_LIMIT, node_id)]
         return [*counts, (HEARD, node_id)]
     counts += [
@@ -129,8 +131,9 @@ def dial_end(renderer: Renderer, p: Params) -> tuple[str, str] | None:
 
 
 def _dial_end(renderer: Renderer, p: Params) -> tuple[str, str] | None:
-    chain = renderer.menu.chain(p("m"), p("k"))
-    step = p.count("n")
+    state = CallState.of(p)
+    chain = renderer.menu.chain(state.node, state.key)
+    step = state.step
     if step >= len(chain):
         return None
     status = p("DialCallStatus")
@@ -157,13 +160,15 @@ def dialled(renderer: Renderer, p: Params) -> Counts:
         # answered: Twilio did not say whether it was accepted. Only the helpline's note
         # knows, and it is read once, by the call itself: where it went is not counted
         return counts
-    step = p.count("n") + 1
-    return counts + onward(renderer, p("m"), p("k"), step, after=helpline, ring=ring(p))
+    state = CallState.of(p)
+    step = state.step + 1
+    return counts + onward(renderer, state.node, state.key, step, after=helpline, ring=ring(p))
 
 
 def connected(renderer: Renderer, p: Params) -> Counts:
     """A helpline pressed 1: how long the caller had waited since the line answered."""
-    helpline, answered = p("h"), p.answered()
+    state = CallState.of(p)
+    helpline, answered = state.helpline, state.answered
     if p("Digits").strip() != twiml.ACCEPT_KEY or helpline not in renderer.menu.helplines:
         return []
     if not answered:
@@ -238,7 +243,7 @@ def counter(
         if counts is None or environ.get("HTTP_X_IVR_TRIAL"):
             return
         # On the helpline's leg To is the helpline: the whisper passed the line's on
-        line = line_number(p("l")) if path == twiml.ACCEPT else p.line_number()
+        line = CallState.of(p).line if path == twiml.ACCEPT else p.line_number()
         tally.add_all(line, counts(renderer(), p))  # at one reading of the clock
 
     return count
@@ -258,7 +263,7 @@ def watched(
         if environ.get("HTTP_X_IVR_TRIAL"):
             return  # a call tried in the console: its helplines' answers are made up
         if path == twiml.ACCEPT:
-            helpline = p("h")
+            helpline = CallState.of(p).helpline
             if p("Digits").strip() == twiml.ACCEPT_KEY and helpline in renderer().menu.helplines:
                 watch.heard(helpline, ACCEPTED)
         elif path == twiml.DIALLED:
