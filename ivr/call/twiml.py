@@ -19,6 +19,7 @@ from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from ivr.call.availability import Availability
 from ivr.call.closed import closed_text
+from ivr.call.decide import SILENCE, Choice, Means, decide
 from ivr.call.state import CallState
 from ivr.call.tokens import TOKEN, new_token
 from ivr.menu.model import Helpline, Menu, Node
@@ -33,7 +34,6 @@ ACCEPT = "/voice/whisper/accept"
 NUMBERS = "/voice/numbers"
 # Twilio's status callback for the line's numbers ("call status changes"): the report's
 STATUS = "/voice/status"
-SILENCE = ""
 ACCEPT_KEY = "1"
 # Twilio lets a <Dial> ring about 5 s longer than its timeout: asked for less, so a caller
 # waits the ring_seconds the menu says, not 5 s more. Twilio's own floor is 5 s.
@@ -202,11 +202,9 @@ class Renderer:
             return None
         return menu.heard(node, said)
 
-    def language_chosen(self, node_id: str, key: str | None) -> str:
-        """The code of the language a key chooses at the home menu, or ""."""
-        language = self.menu.language_of(key or "")
-        node = self.menu.nodes.get(node_id)
-        return language.code if language and node and node.parent is None else ""
+    def decide(self, node_id: str, silences: int, invalids: int, key: str | None) -> Choice:
+        """What key means in a menu now (decide.py); the report counts the same Choice."""
+        return decide(self.menu, node_id, silences, invalids, key, self.hidden(node_id))
 
     def choose(
         self,
@@ -217,37 +215,42 @@ class Renderer:
         line: str,
         lang: str = "",
         ring: str = "",
+        choice: Choice | None = None,
     ) -> str:
         """What follows a menu: key is SILENCE, None (not understood) or the key chosen.
 
-        ring: the token a ring this answer makes is named by (see `transfer`).
+        ring: the token a ring this answer makes is named by (see `transfer`). choice:
+        what the answer means, where the request has decided it already (its counts
+        follow the same one); decided here otherwise.
         """
-        settings = self.settings
-        node = self.menu.nodes.get(node_id)
-        if node is None:
+        choice = choice or self.decide(node_id, no_input, invalid, key)
+        return self.answer(choice, no_input, invalid, line, lang, ring)
+
+    def answer(
+        self,
+        choice: Choice,
+        no_input: int,
+        invalid: int,
+        line: str,
+        lang: str = "",
+        ring: str = "",
+    ) -> str:
+        """The TwiML that follows a decided answer (the counts follow the same Choice)."""
+        node_id, means = choice.node, choice.means
+        if means is Means.UNKNOWN_MENU:
             return self.start()
-        if key == SILENCE:
-            if no_input >= settings.no_input_retries:
-                return self.after_retries(node_id, line, lang, ring)
+        if choice.spent:
+            return self.after_retries(node_id, line, lang, ring)
+        if means is Means.SILENT:
             return self.node(node_id, no_input + 1, invalid, ("no_input",), lang)
-        chosen = self.language_chosen(node_id, key)
-        if chosen:
-            # The whole line in that language, from its greeting: 999 comes first
-            return self.node(node_id, 0, 0, ("greeting",), chosen)
-        option = node.option(key) if key and key not in self.hidden(node_id) else None
-        if key == settings.operator_key:
-            return self.transfer(node_id, key, 0, line, lang=lang, ring=ring)
-        if key == settings.repeat_key:
-            return self.node(node_id, 0, 0, lang=lang)
-        if key == settings.back_key:
-            return self.node(node.parent or settings.home, 0, 0, lang=lang)
-        if option is None:
-            if invalid >= settings.invalid_retries:
-                return self.after_retries(node_id, line, lang, ring)
+        if means is Means.NOT_AN_OPTION:
             return self.node(node_id, no_input, invalid + 1, ("invalid",), lang)
-        if option.goto:
-            return self.node(option.goto, 0, 0, lang=lang)
-        return self.transfer(node_id, option.key, 0, line, lang=lang, ring=ring)
+        if means is Means.LANGUAGE:
+            # The whole line in that language, from its greeting: 999 comes first
+            return self.node(node_id, 0, 0, ("greeting",), choice.language)
+        if means is Means.MENU:
+            return self.node(choice.menu, 0, 0, lang=lang)
+        return self.transfer(node_id, choice.chain, 0, line, lang=lang, ring=ring)
 
     def after_retries(self, node_id: str, line: str, lang: str = "", ring: str = "") -> str:
         """The end of the re-prompts: a person, or a goodbye."""

@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAll
 
 from ivr.audio.prompts import AUDIO_PATH
 from ivr.call import tokens, twiml
+from ivr.call.decide import Choice
 from ivr.call.form import Environ, Params, form_pairs, signed_by_twilio
 from ivr.call.state import CallState
 from ivr.call.twiml import Renderer
@@ -98,11 +99,21 @@ def ring(p: Params) -> str:
     return token
 
 
+def decided(renderer: Renderer, p: Params) -> Choice:
+    """What the caller's answer means (decide.py), worked out once per request: the
+    answer and its counts both follow it."""
+    found = p.memo.get("choice")
+    if not isinstance(found, Choice):
+        s, key = CallState.of(p), heard(renderer, p)
+        found = p.memo["choice"] = renderer.decide(s.node, s.silences, s.invalids, key)
+    return found
+
+
 def choose(renderer: Renderer, p: Params) -> str:
     """The caller's answer to a menu, or their silence."""
-    key, s = heard(renderer, p), CallState.of(p)
-    where = (s.node, s.silences, s.invalids, key, p.line_number())
-    text = renderer.choose(*where, language(renderer, p), ring(p))
+    s, choice = CallState.of(p), decided(renderer, p)
+    where = (s.node, s.silences, s.invalids, choice.key, p.line_number())
+    text = renderer.choose(*where, language(renderer, p), ring(p), choice)
     return twiml.stamp(text, s.answered)
 
 

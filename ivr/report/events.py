@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ivr.call import twiml
+from ivr.call.decide import Means
 from ivr.call.form import Environ, Params
 from ivr.call.state import CallState
-from ivr.call.twiml import SILENCE, Renderer
-from ivr.call.voice import heard, ring
+from ivr.call.twiml import Renderer
+from ivr.call.voice import decided, ring
 from ivr.call.watch import Watch
 from ivr.report.tally import Tally
 from ivr.store.health import ACCEPTED
@@ -50,48 +51,25 @@ Counts = list[tuple[str, str]]
 
 def choose(renderer: Renderer, p: Params) -> Counts:
     """A caller's answer to a menu: what they chose or missed, and the menu they hear
-    next (a menu heard and never left is where a caller hung up)."""
-    menu, settings = renderer.menu, renderer.settings
-    state = CallState.of(p)
-    node_id = state.node
-    node = menu.nodes.get(node_id)
-    if node is None:
+    next (a menu heard and never left is where a caller hung up). The answer's own
+    Choice (decide.py) says what it meant: nothing is worked out again here."""
+    choice = decided(renderer, p)
+    node_id, key, means = choice.node, choice.key, choice.means
+    if means is Means.UNKNOWN_MENU:
         return []
     counts: Counts = [(LEFT, node_id)]
-    key = heard(renderer, p)  # as the answer worked it out
-    if key == SILENCE:
-        if state.silences >= settings.no_input_retries:
-            return [*counts, (SILENT, node_id), (RETRY_LIMIT, node_id)]
-        return [*counts, (SILENT, node_id), (HEARD, node_id)]
-    chosen = renderer.language_chosen(node_id, key)
-    if chosen:
-        by = BY_KEY if p("Digits").strip() else BY_SPEECH
-        name = menu.languages[chosen].name
-        return [*counts, (CHOICE, f"{node_id}.{key}"), (by, node_id), (LANGUAGE, name)] + [
-            (HEARD, node_id)
-        ]
-    everywhere = {settings.operator_key, settings.repeat_key, settings.back_key}
-    option = node.option(key) if key and key not in renderer.hidden(node_id) else None
-    if option is None and key not in everywhere:
-        counts.append((WRONG_KEY if p("Digits").strip() else NOT_UNDERSTOOD, node_id))
-        if state.invalids >= settings.invalid_retries:
-            return [*counts, (RETRY_LIMIT, node_id)]
-        return [*counts, (HEARD, node_id)]
-    counts += [
-        (CHOICE, f"{node_id}.{key}"),
-        (BY_KEY if p("Digits").strip() else BY_SPEECH, node_id),
-    ]
-    if key == settings.operator_key:
-        return counts + onward(renderer, node_id, key, 0, ring=ring(p))
-    if key == settings.repeat_key:
-        return [*counts, (HEARD, node_id)]
-    if key == settings.back_key:
-        return [*counts, (HEARD, node.parent or settings.home)]
-    if option is None:
-        return counts
-    if option.goto:
-        return [*counts, (HEARD, option.goto)]
-    return counts + onward(renderer, node_id, option.key, 0, ring=ring(p))
+    by_key = bool(p("Digits").strip())
+    after = [(RETRY_LIMIT, node_id)] if choice.spent else [(HEARD, node_id)]
+    if means is Means.SILENT:
+        return [*counts, (SILENT, node_id), *after]
+    if means is Means.NOT_AN_OPTION:
+        return [*counts, (WRONG_KEY if by_key else NOT_UNDERSTOOD, node_id), *after]
+    counts += [(CHOICE, f"{node_id}.{key}"), (BY_KEY if by_key else BY_SPEECH, node_id)]
+    if means is Means.LANGUAGE:
+        return [*counts, (LANGUAGE, renderer.menu.languages[choice.language].name), *after]
+    if means is Means.MENU:
+        return [*counts, (HEARD, choice.menu)]
+    return counts + onward(renderer, node_id, choice.chain, 0, ring=ring(p))
 
 
 def onward(
