@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from _pytest.logging import caplog_handler_key
@@ -35,6 +36,7 @@ from tests.helpers import (
     sign,
     stop_background_work,
 )
+from tests.helpers.chromium import CHROMIUM, chromium
 
 # Test modules that exercise the call flow, the menu's checks, audio and documents, whose
 # paths through the store are the same on any database: CI's PostgreSQL pass leaves them
@@ -204,3 +206,12 @@ def small_app(tmp_path: Path, write_menu: Callable[[str], Path]) -> Flask:
             "DATABASE_URL": TEST_DATABASE_URL or None,
         }
     )
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, once for the session (Playwright's sync API runs one at a time)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium: `apt-get install chromium` (.ci/run does)")
+    with chromium() as launched:
+        yield launched

@@ -19,18 +19,12 @@ from werkzeug.serving import make_server
 
 from ivr import create_app
 from tests.helpers import REPO_MENU, config
-from tests.helpers.chromium import CHROMIUM, Console, Page, chromium, flash, sign_in, sign_in_admin
+from tests.helpers.chromium import CHROMIUM, Console, Page, flash, sign_in, sign_in_admin
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Chromium: `apt-get install chromium` (.ci/run does)"
 )
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture

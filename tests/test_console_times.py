@@ -8,8 +8,8 @@ import re
 import shutil
 import threading
 from pathlib import Path
+from typing import Any
 
-import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
@@ -18,7 +18,7 @@ from ivr.audio.journeys import before_999, listening
 from ivr.staff.accounts import Accounts
 from tests.helpers import REPO_MENU, config
 from tests.helpers.browser import Browser, signed_in
-from tests.helpers.chromium import CHROMIUM, Console, chromium, sign_in_admin
+from tests.helpers.chromium import Console, sign_in_admin
 
 ROW = re.compile(
     r"<tr>\s*<td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td>\s*<td>(.*?)</td>"
@@ -79,37 +79,35 @@ def test_the_menu_page_times_the_draft(tmp_path: Path) -> None:
     )
 
 
-def test_the_times_pass_axe(tmp_path: Path) -> None:
+def test_the_times_pass_axe(tmp_path: Path, browser: Any) -> None:
     """The times table, after a check on each page, in Chromium (as test_console's pages)."""
     from axe_playwright_python.sync_playwright import Axe
 
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium: `apt-get install chromium` (.ci/run does)")
     prompts = tmp_path / "prompts"
     shutil.copytree(REPO_MENU.parent / "prompts", prompts)
     app = create_app(config(tmp_path, PROMPTS_DIR=str(prompts), SESSION_COOKIE_SECURE=False))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     console = Console(app, f"http://127.0.0.1:{server.server_port}")
+    context = browser.new_context()  # (the session's Chromium: one Playwright at a time)
     try:
-        with chromium() as browser:
-            context = browser.new_context()
-            context.set_default_timeout(60_000)
-            page = context.new_page()
-            sign_in_admin(page, console)
-            found = {}
-            page.goto(console.url + "/console/menu")
-            page.get_by_role("button", name="Check the draft").click()
-            page.get_by_role("heading", name="How long a caller waits with this draft").wait_for()
-            found["menu"] = Axe().run(page).response["violations"]
-            page.goto(console.url + "/console/words/goodbye")
-            page.get_by_role("button", name="Check and hear it").click()
-            page.get_by_role("heading", name="How long a caller waits with this draft").wait_for()
-            found["words"] = Axe().run(page).response["violations"]
-            serious = {
-                name: [v["id"] for v in violations if v["impact"] in ("serious", "critical")]
-                for name, violations in found.items()
-            }
-            assert serious == {"menu": [], "words": []}
+        context.set_default_timeout(60_000)
+        page = context.new_page()
+        sign_in_admin(page, console)
+        found = {}
+        page.goto(console.url + "/console/menu")
+        page.get_by_role("button", name="Check the draft").click()
+        page.get_by_role("heading", name="How long a caller waits with this draft").wait_for()
+        found["menu"] = Axe().run(page).response["violations"]
+        page.goto(console.url + "/console/words/goodbye")
+        page.get_by_role("button", name="Check and hear it").click()
+        page.get_by_role("heading", name="How long a caller waits with this draft").wait_for()
+        found["words"] = Axe().run(page).response["violations"]
+        serious = {
+            name: [v["id"] for v in violations if v["impact"] in ("serious", "critical")]
+            for name, violations in found.items()
+        }
+        assert serious == {"menu": [], "words": []}
     finally:
+        context.close()
         server.shutdown()

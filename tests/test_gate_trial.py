@@ -59,8 +59,9 @@ def test_each_line_tries_a_draft_on_its_own_store(tmp_path: Path) -> None:
         create_app(config(tmp_path / name, SESSION_COOKIE_SECURE=False)) for name in ("a", "b")
     ]
     tried = []
-    for app in apps:
-        viewer = signed_in(app, Accounts(app.extensions["ivr.store"]), "viewer")
+    for n, app in enumerate(apps):
+        accounts = Accounts(app.extensions["ivr.store"])  # (on PostgreSQL: one store)
+        viewer = signed_in(app, accounts, "viewer", f"viewer{n}@example.org")
         assert "the draft menu" in viewer.text(
             viewer.post("/console/try", {"draft": draft, "restart": "1"})
         )
