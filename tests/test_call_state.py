@@ -7,7 +7,6 @@ again in report/events.py: an edit on one side left the report disagreeing with 
 from __future__ import annotations
 
 import ast
-from dataclasses import fields, replace
 from pathlib import Path
 
 from hypothesis import given
@@ -18,7 +17,7 @@ from ivr.call.form import Params
 from ivr.call.state import LETTERS, CallState
 
 IVR = Path(__file__).resolve().parent.parent / "ivr"
-NAMES = [f.name for f in fields(CallState)]
+NAMES = list(CallState._fields)
 
 ids = st.from_regex(r"[a-z][a-z0-9_]{0,15}", fullmatch=True)
 counts = st.integers(min_value=0, max_value=99)
@@ -47,10 +46,11 @@ def test_what_a_url_carries_is_read_back_and_nothing_else(
     state: CallState, carried: list[str]
 ) -> None:
     found = read_back(state.url("/voice/choose", *carried))
-    assert found == replace(CallState(), **{name: getattr(state, name) for name in carried})
+    assert found == CallState()._replace(**{name: getattr(state, name) for name in carried})
 
 
 def test_every_field_has_a_letter_of_its_own() -> None:
+    """(of() reads them in field order: the round trip above fails on a letter mixed up)"""
     assert list(LETTERS) == NAMES
     assert len(set(LETTERS.values())) == len(LETTERS)
 

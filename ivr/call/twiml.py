@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Protocol
@@ -424,7 +423,7 @@ class Renderer:
         carried: tuple[str, ...] = ("token",) if TOKEN.match(token) else ()
         accepting = CallState(token=token)
         if step < len(chain) and answered:
-            accepting = replace(accepting, helpline=chain[step], answered=answered, line=line)
+            accepting = accepting._replace(helpline=chain[step], answered=answered, line=line)
             carried += ("helpline", "answered", "line")
         response = VoiceResponse()
         gather = response.gather(
