@@ -134,9 +134,8 @@ def _empty_store() -> Iterator[None]:
     for mailer in list(alerts_module._RUNNING):  # and no earlier app sends this one's alerts
         mailer.stop()
     if TEST_DATABASE_URL:
-        # Apps earlier tests dropped still poll the store (their threads end when the app
-        # is collected): on PostgreSQL they share one pool of connections, and enough of
-        # them at once took it all, so a test's own app waited for a connection
+        # Apps earlier tests dropped are collected first (their threads were stopped at
+        # each test's end; once they polled on, and took the pool's every connection)
         gc.collect()
         engine = make_engine(TEST_DATABASE_URL)
         with engine.begin() as connection:

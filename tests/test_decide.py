@@ -103,13 +103,32 @@ def test_what_is_heard_next_is_what_is_counted(renderer: Renderer) -> None:
     assert checked > 500
 
 
-def test_decide_is_the_renderers_decision(renderer: Renderer) -> None:
-    """decide() alone, given the keys hidden now, is what the renderer decides."""
-    for node_id, _, key, spent in answers(renderer):
-        hidden = renderer.hidden(node_id)
-        assert decide(renderer.menu, node_id, spent, spent, key, hidden) == renderer.decide(
-            node_id, spent, spent, key
-        )
+def test_what_answers_mean_in_the_shipped_menu(renderer: Renderer) -> None:
+    """decide() pinned on its own: what each kind of answer means at the home menu and in
+    Derby City's (0 a person, 9 again, * back; at the home menu 7 8 * # are languages)."""
+    menu = renderer.menu
+    limit = menu.settings.no_input_retries
+
+    def means(node: str, key: str | None, spent: int = 0, hidden: str = "") -> tuple[object, ...]:
+        c = decide(menu, node, spent, spent, key, frozenset(hidden))
+        return (c.means, c.spent, c.menu, c.language, c.chain)
+
+    assert means("main", "2") == (Means.MENU, False, "derby_city", "", "")
+    assert means("main", "0") == (Means.TRANSFER, False, "", "", "0")
+    assert means("main", "7") == (Means.LANGUAGE, False, "main", "pl", "")
+    assert means("derby_city", "7")[0] is Means.NOT_AN_OPTION  # languages: home menu only
+    assert means("main", "*") == (Means.LANGUAGE, False, "main", "pa", "")  # not back
+    assert means("main", "9") == (Means.MENU, False, "main", "", "")
+    assert means("derby_city", "9") == (Means.MENU, False, "derby_city", "", "")
+    assert means("derby_city", "*") == (Means.MENU, False, "main", "", "")
+    assert means("derby_city", "#")[0] is Means.NOT_AN_OPTION
+    assert means("derby_city", "1")[0] is Means.TRANSFER
+    assert means("derby_city", "1", hidden="1")[0] is Means.NOT_AN_OPTION
+    assert means("main", SILENCE) == (Means.SILENT, False, "main", "", "")
+    assert means("main", SILENCE, limit) == (Means.SILENT, True, "main", "", "")
+    assert means("main", None) == (Means.NOT_AN_OPTION, False, "main", "", "")
+    assert means("main", None, limit)[:2] == (Means.NOT_AN_OPTION, True)
+    assert means("nowhere", "1")[0] is Means.UNKNOWN_MENU
 
 
 def test_an_unknown_menu_starts_the_call_again_and_counts_nothing(renderer: Renderer) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from ivr import create_app
 from ivr.store import repeat
-from ivr.store.db import close_shared_engines, shared_engine
+from ivr.store.db import close_engines, make_engine, shared_engine
 from tests.helpers import config, stop_background_work
 from tests.helpers.own_postgres import OwnPostgres, own_postgres
 
@@ -64,16 +64,21 @@ def test_stopping_from_its_own_thread_does_not_wait_for_itself() -> None:
     assert stopper.done.wait(2)
 
 
-def test_shared_engines_are_closed_and_forgotten(tmp_path: Path) -> None:
+def test_every_engine_is_closed_and_the_shared_ones_forgotten(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'one.sqlite3'}"
     engine = shared_engine(url)
     assert shared_engine(url) is engine
-    with engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
-    assert engine.pool.checkedin() == 1
-    close_shared_engines()
-    assert engine.pool.checkedin() == 0
+    own = make_engine(f"sqlite:///{tmp_path / 'two.sqlite3'}")
+    pools = []
+    for each in (engine, own):
+        with each.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        pools.append(each.pool)  # (dispose() puts a new pool in its place)
+    assert [pool.checkedin() for pool in pools] == [1, 1]
+    close_engines()
+    assert [pool.checkedin() for pool in pools] == [0, 0]
     assert shared_engine(url) is not engine
+    own.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -104,3 +109,14 @@ def test_an_ended_tests_app_holds_no_connection_and_opens_none(
     time.sleep(2.5)
     assert sessions(server, url) == 0
     assert live._thread is not None and not live._thread.is_alive()
+
+
+def test_a_modules_app_asked_again_is_closed_again(server: OwnPostgres, tmp_path: Path) -> None:
+    """A closed engine works on, with a new pool: the next test's end closes that too."""
+    url = server.database()
+    app = create_app(config(tmp_path, DATABASE_URL=url))
+    stop_background_work()
+    app.extensions["ivr.live"].refresh()  # the module's next test asks it again
+    assert sessions(server, url) >= 1
+    stop_background_work()
+    assert sessions(server, url) == 0

@@ -3,6 +3,6 @@ frozen model, every spoken text, opening hours and phone numbers.
 
 Owns: source (YAML) -> check (problems) -> model (Menu) -> texts; load (the entry point);
 sms (the menus read as text), segments (SMS segments), check_sms (the text line's checks).
-May import: the standard library, PyYAML, phonenumbers, holidays, Babel. Nothing else of ivr:
-the call flow, the store and the commands build on it, never the other way.
+May import: the standard library, PyYAML, phonenumbers, holidays, Babel, and of ivr only
+ivr.errors: the call flow, the store and the commands build on it, never the other way.
 """

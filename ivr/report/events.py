@@ -66,7 +66,9 @@ def choose(renderer: Renderer, p: Params) -> Counts:
         return [*counts, (WRONG_KEY if by_key else NOT_UNDERSTOOD, node_id), *after]
     counts += [(CHOICE, f"{node_id}.{key}"), (BY_KEY if by_key else BY_SPEECH, node_id)]
     if means is Means.LANGUAGE:
-        return [*counts, (LANGUAGE, renderer.menu.languages[choice.language].name), *after]
+        # (by its code, were the menu to change between the answer and its count)
+        language = renderer.menu.languages.get(choice.language)
+        return [*counts, (LANGUAGE, language.name if language else choice.language), *after]
     if means is Means.MENU:
         return [*counts, (HEARD, choice.menu)]
     return counts + onward(renderer, node_id, choice.chain, 0, ring=ring(p))

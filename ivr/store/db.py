@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -73,6 +74,7 @@ def make_engine(url: str, answer_seconds: float | None = ANSWER_SECONDS) -> Engi
             cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.close()
 
+        _MADE.add(engine)
         return engine
     engine = create_engine(
         url,
@@ -91,15 +93,17 @@ def make_engine(url: str, answer_seconds: float | None = ANSWER_SECONDS) -> Engi
             cparams.setdefault("options", limits)  # (unless DATABASE_URL sets its own)
             return pg.connect(answer_seconds, *cargs, **cparams)
 
+    _MADE.add(engine)
     return engine
 
 
 _SHARED: dict[str, Engine] = {}
 _SHARED_LOCK = threading.Lock()
+_MADE: weakref.WeakSet[Engine] = weakref.WeakSet()  # every engine made, for close_engines
 
 
 def shared_engine(url: str) -> Engine:
-    """One engine (and one pool of connections) per database for the whole process."""
+    """One engine (and one pool of connections) per database, until close_engines()."""
     with _SHARED_LOCK:
         engine = _SHARED.get(url)
         if engine is None:
@@ -107,13 +111,15 @@ def shared_engine(url: str) -> Engine:
         return engine
 
 
-def close_shared_engines() -> None:
-    """Close every shared engine's connections and forget the engines (tests, between
-    themselves; an engine dropped with connections open leaves each to the garbage
-    collector, which PostgreSQL's driver warns of)."""
+def close_engines() -> None:
+    """Close the connections of every engine this process made, and forget the shared
+    ones (tests, between themselves). A closed engine still works, with a new pool: an
+    app that outlives a test connects again, and is closed again at the next one's end.
+    An engine dropped with connections open leaves each to the garbage collector, which
+    PostgreSQL's driver warns of."""
     with _SHARED_LOCK:
-        engines = list(_SHARED.values())
         _SHARED.clear()
+        engines = list(_MADE)
     for engine in engines:
         engine.dispose()
 

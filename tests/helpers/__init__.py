@@ -36,7 +36,7 @@ from ivr.simulate import CALLER, LINE
 from ivr.staff import alerts as alerts_module
 from ivr.store import repeat
 from ivr.store.changes import Store
-from ivr.store.db import close_shared_engines, shared_engine, upgrade
+from ivr.store.db import close_engines, shared_engine, upgrade
 from ivr.store.models import CallCount
 
 T = TypeVar("T")
@@ -99,9 +99,9 @@ TEST_DATABASE_URL = os.environ.get("IVR_TEST_DATABASE_URL", "")
 CLOCK_SHIFT_DAYS = os.environ.get("IVR_TEST_CLOCK_SHIFT_DAYS", "")
 
 
-# Threads alive when the running test began: earlier tests' apps' pollers and writers
-# (each runs until the garbage collector takes its app; on PostgreSQL they read the same
-# database as this test, and log when it is emptied or its server stopped)
+# Threads alive when the running test began: a module's app's pollers and writers, which
+# start again on its next request (each test's end stops them: stop_background_work; on
+# PostgreSQL they read the same database as this test, and log when it is emptied)
 EARLIER_THREADS: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
 
 
@@ -129,9 +129,11 @@ def soon_for_processes() -> str:
 
 
 def stop_background_work() -> None:
-    """What this test's apps hold is written, their threads stopped, then every shared
-    engine's connections closed: none is left to the garbage collector (on PostgreSQL its
-    driver warns, and a later test failed for it) and no earlier app polls the store."""
+    """What this test's apps hold is written, their threads stopped, then the connections
+    of every engine made so far closed: an app dropped now leaves none to the garbage
+    collector (on PostgreSQL its driver warns, and a later test failed for it), and no
+    earlier app polls the store. A module's app that is asked again connects again: the
+    next test's end closes those too."""
     for tally in list(tally_module._RUNNING):
         tally.flush()
     for watch in list(watch_module._RUNNING):
@@ -144,7 +146,7 @@ def stop_background_work() -> None:
     for thread in threading.enumerate():
         if thread.name == "ivr-deadline":
             thread.join(max(0.0, until - time.monotonic()))
-    close_shared_engines()
+    close_engines()
 
 
 def config(tmp_path: Path, **extra: object) -> dict[str, object]:

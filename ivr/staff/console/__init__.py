@@ -2,11 +2,13 @@
 
 Owns: web (the blueprint, its security headers and role checks), auth (sign-in, two
 factor), off (why it cannot serve: no SECRET_KEY, a database failure), and one module per
-page family: now, health (the helpline watch), prompts, words, hours, menu, trial, admin.
+page family: now, health (the helpline watch), prompts, words, hours, menu, trial (with
+trial_text and drafts: an app on a draft menu, built by the app's own builder), admin.
 Every change goes through the store's services (ivr.store.changes, ivr.staff.accounts),
 so it commits with its audit entry, in the person's name.
-May import: ivr.menu, ivr.audio, ivr.call (availability, the watch, the simulator),
-ivr.store, ivr.staff.accounts and alerts, Flask, Flask-Login, Flask-WTF.
+May import: ivr.menu, ivr.audio, ivr.call (availability, the watch), ivr.store,
+ivr.published, ivr.report (the report page), ivr.simulate and ivr.simulate_text (the Try
+pages), ivr.staff.accounts and alerts, Flask, Flask-Login, Flask-WTF; never ivr.app.
 """
 
 from __future__ import annotations
