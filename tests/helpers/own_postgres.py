@@ -135,14 +135,14 @@ class OwnPostgres:
                 if not waiting:
                     break
                 for pid in waiting:
-                    os.kill(pid, signal.SIGSTOP)
                     stopped.append(pid)
-                    while (_stat(pid) or ["", "T"])[0] not in ("T", "t"):
-                        time.sleep(0.001)
+                    if _signal(pid, signal.SIGSTOP):  # (else gone: a session just ended)
+                        while (_stat(pid) or ["", "T"])[0] not in ("T", "t"):
+                            time.sleep(0.001)
             yield
         finally:
             for pid in stopped:
-                os.kill(pid, signal.SIGCONT)
+                _signal(pid, signal.SIGCONT)
 
     @contextmanager
     def stopped(self) -> Iterator[None]:
@@ -185,9 +185,19 @@ class OwnPostgres:
     def close(self) -> None:
         if self.process is not None:
             for pid in self._family():
-                os.kill(pid, signal.SIGCONT)  # (were a test to end while it is paused)
+                _signal(pid, signal.SIGCONT)  # (were a test to end while it is paused)
         self.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _signal(pid: int, number: int) -> bool:
+    """Send a signal; False if the process has gone meanwhile (a backend whose session
+    just ended: the test's end closes every connection as the server is stopped)."""
+    try:
+        os.kill(pid, number)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _stat(pid: int) -> list[str] | None:
