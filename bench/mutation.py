@@ -1,6 +1,7 @@
 """Mutation testing of the call flow (mutmut): how many planted bugs the tests catch.
 
-    python bench/mutation.py [--diffs] [MODULE ...]   (default: twiml.py, voice.py, form.py)
+    python bench/mutation.py [--diffs] [MODULE ...]   (default: decide.py, state.py, twiml.py,
+    voice.py, form.py)
 
 Runs in a copy of the project (mutmut writes a mutants/ folder beside the code), with the
 tests that drive calls end to end. Prints killed / survived / other for each module and
@@ -19,7 +20,13 @@ from pathlib import Path
 
 from common import ROOT
 
-DEFAULT = ["ivr/call/twiml.py", "ivr/call/voice.py", "ivr/call/form.py"]
+DEFAULT = [
+    "ivr/call/decide.py",
+    "ivr/call/state.py",
+    "ivr/call/twiml.py",
+    "ivr/call/voice.py",
+    "ivr/call/form.py",
+]
 TESTS = [
     "tests/test_calls.py",
     "tests/test_voice.py",
@@ -34,6 +41,8 @@ TESTS = [
     "tests/test_console_pages.py",
     "tests/test_failures.py",
     "tests/test_languages.py",
+    "tests/test_decide.py",
+    "tests/test_call_state.py",
 ]
 
 
