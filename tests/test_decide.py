@@ -111,6 +111,7 @@ def test_what_answers_mean_in_the_shipped_menu(renderer: Renderer) -> None:
 
     def means(node: str, key: str | None, spent: int = 0, hidden: str = "") -> tuple[object, ...]:
         c = decide(menu, node, spent, spent, key, frozenset(hidden))
+        assert (c.node, c.key) == (node, key)  # (the counts name the menu left and the key)
         return (c.means, c.spent, c.menu, c.language, c.chain)
 
     assert means("main", "2") == (Means.MENU, False, "derby_city", "", "")
@@ -121,6 +122,8 @@ def test_what_answers_mean_in_the_shipped_menu(renderer: Renderer) -> None:
     assert means("main", "9") == (Means.MENU, False, "main", "", "")
     assert means("derby_city", "9") == (Means.MENU, False, "derby_city", "", "")
     assert means("derby_city", "*") == (Means.MENU, False, "main", "", "")
+    assert means("text_line", "*") == (Means.MENU, False, "derbyshire", "", "")  # one up
+    assert means("derby_city", "0") == (Means.TRANSFER, False, "", "", "0")
     assert means("derby_city", "#")[0] is Means.NOT_AN_OPTION
     assert means("derby_city", "1")[0] is Means.TRANSFER
     assert means("derby_city", "1", hidden="1")[0] is Means.NOT_AN_OPTION
