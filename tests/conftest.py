@@ -214,3 +214,17 @@ def browser() -> Iterator[Any]:
         pytest.skip("Chromium: `apt-get install chromium` (.ci/run does)")
     with chromium() as launched:
         yield launched
+
+
+@pytest.fixture
+def small_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_menu: Callable[[str], Path]
+) -> Path:
+    """The small menu as the commands and the app find it: one store, one repository
+    menu, from the environment (as `ivr` reads them); the test's folder."""
+    url = TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'state' / 'ivr.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("PROMPTS_DIR", str(tmp_path / "prompts"))
+    monkeypatch.setenv("IVR_MENU", str(write_menu(SMALL_MENU)))
+    return tmp_path

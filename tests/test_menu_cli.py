@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,22 +11,9 @@ from flask import Flask
 from ivr import create_app
 from ivr.commands.main import main
 from ivr.simulate import Simulator
-from tests.helpers import SMALL_MENU, TEST_DATABASE_URL, TOKEN
+from tests.helpers import SMALL_MENU, TOKEN
 
 NEW_GOODBYE = "prompts:\n  goodbye: Goodbye from the published menu.\n"
-
-
-@pytest.fixture
-def env(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_menu: Callable[[str], Path]
-) -> Path:
-    """One store, one repository menu: what the app and the commands both use."""
-    url = TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'state' / 'ivr.sqlite3'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setenv("PROMPTS_DIR", str(tmp_path / "prompts"))
-    monkeypatch.setenv("IVR_MENU", str(write_menu(SMALL_MENU)))
-    return tmp_path
 
 
 def caught_up(app: Flask) -> None:
@@ -42,11 +28,11 @@ def ivr(*args: str) -> Result:
 
 
 @pytest.fixture
-def app(env: Path) -> Flask:
+def app(small_line: Path) -> Flask:
     return create_app({"TWILIO_AUTH_TOKEN": TOKEN, "SECRET_KEY": "made-up-test-secret-key"})
 
 
-def test_nothing_published_means_the_repository_menu(env: Path) -> None:
+def test_nothing_published_means_the_repository_menu(small_line: Path) -> None:
     assert ivr("menu", "history").output == (
         "no version published: the repository's menus.yaml is live\n"
     )
@@ -56,8 +42,8 @@ def test_nothing_published_means_the_repository_menu(env: Path) -> None:
     )
 
 
-def test_a_broken_menu_is_refused_with_its_lines(env: Path, app: Flask) -> None:
-    broken = env / "broken.yaml"
+def test_a_broken_menu_is_refused_with_its_lines(small_line: Path, app: Flask) -> None:
+    broken = small_line / "broken.yaml"
     broken.write_text(SMALL_MENU.replace("0800 085 3481", "0800 08"))
     result = ivr("menu", "publish", str(broken))
     assert result.exit_code == 1
@@ -67,15 +53,15 @@ def test_a_broken_menu_is_refused_with_its_lines(env: Path, app: Flask) -> None:
         "Error: broken.yaml: 1 error(s): not published; the live menu is unchanged\n"
     )
     assert ivr("menu", "history").output.startswith("no version published")
-    missing = ivr("menu", "publish", str(env / "nowhere.yaml"))
+    missing = ivr("menu", "publish", str(small_line / "nowhere.yaml"))
     assert (missing.exit_code, missing.output) == (
         1,
         "Error: nowhere.yaml:1: cannot read the file: No such file or directory\n",
     )
 
 
-def test_publish_reaches_the_line_then_roll_back(env: Path, app: Flask) -> None:
-    draft = env / "draft.yaml"
+def test_publish_reaches_the_line_then_roll_back(small_line: Path, app: Flask) -> None:
+    draft = small_line / "draft.yaml"
     draft.write_text(NEW_GOODBYE + SMALL_MENU)
     result = ivr("menu", "publish", str(draft), "--note", "a warmer goodbye")
     assert result.exit_code == 0, result.output
