@@ -65,7 +65,9 @@ def renderer(tmp_path_factory: pytest.TempPathFactory) -> Renderer:
     from ivr import create_app
     from tests.helpers import config
 
-    app: Flask = create_app(config(tmp_path_factory.mktemp("decide")))
+    # The shipped menu, not whatever an earlier test published in a shared store (on
+    # PostgreSQL, one database: this module's app is made before the store is emptied)
+    app: Flask = create_app(config(tmp_path_factory.mktemp("decide"), FOLLOW_PUBLISHED=False))
     return app.extensions["ivr"].renderer  # type: ignore[no-any-return]
 
 
