@@ -2,6 +2,8 @@
 
     python bench/intelligibility.py [ENGINE:VOICE:RATE ...]   (pip install pocketsphinx)
 
+The menu is ./menus.yaml, or IVR_MENU's (a candidate wording, measured before it ships).
+
 Every prompt of the shipped menu is spoken in each voice, converted exactly as the line
 converts it (8 kHz, phone band, one level), upsampled to the recogniser's 16 kHz and
 decoded by PocketSphinx's bundled US-English model. Printed per voice, the shipped one
@@ -13,6 +15,7 @@ and harder on formant synthesis), but a gap it shows in numbers is worth closing
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -51,7 +54,9 @@ def words_of(number: str) -> str:
 
 
 def normalise(text: str) -> list[str]:
-    """A prompt's text as the words a listener would write down."""
+    """A prompt's text as the words a listener would write down: an acronym that cannot
+    be said as a word (no vowel: "LGBT", "NCDV") as its letters, as the voice says it."""
+    text = re.sub(r"\b[B-DF-HJ-NP-TV-Z]{2,}\b", lambda m: " ".join(m.group()), text)
     text = text.lower().replace("+", " plus ").replace("-", " ")
     text = re.sub(r"\d+", lambda m: " " + words_of(m.group()) + " ", text)
     return re.findall(r"[a-z']+", text)
@@ -115,6 +120,8 @@ def measure(
     with tempfile.TemporaryDirectory() as tmp:
         speaker = speaker_for(settings)
         for prompt_id, text in menu.prompts.items():
+            if prompt_id.partition(".")[0] in menu.languages:
+                continue  # another language's: not for an English listener
             raw, wav = Path(tmp) / "raw.wav", Path(tmp) / "phone.wav"
             began = time.perf_counter()
             speaker.synthesise(text, raw)
@@ -140,7 +147,7 @@ def measure(
 
 
 def main() -> None:
-    menu = load_menu(ROOT / "menus.yaml")
+    menu = load_menu(Path(os.environ.get("IVR_MENU") or ROOT / "menus.yaml"))
     s = menu.settings
     shipped = f"{s.tts_engine}:{s.tts_voice}:{s.speech_rate}"
     voices = sys.argv[1:] or [shipped, *(v for v in OTHERS if v != shipped)]
