@@ -15,16 +15,16 @@ MENU = load_menu(REPO_MENU)
 N = {hid: h.e164 for hid, h in MENU.helplines.items()}
 Caller = Callable[..., Simulator]
 
-GREETING = (
-    "Derbyshire Victim Services. If you are in danger now, hang up and dial 9 9 9. "
-    "You can hang up at any time."
-)
+GREETING = "Derbyshire Victim Services. In danger? Hang up and dial 9 9 9."
 
 
 def test_999_comes_first(caller: Caller) -> None:
     call = caller().call([None, None, None])
     first = call.events[0]
     assert (first.kind, first.text) == ("play", GREETING)
+    # The way to a person next, and "you can hang up at any time" before any silence
+    assert call.events[1].text.startswith("For a person, press 0. Emergency 1,")
+    assert call.heard().index("You can hang up at any time.") < call.heard().index("Sorry")
     # The danger sentence is within the first 16 words of what the caller heard first
     assert "dial 9 9 9" in " ".join(first.text.split()[:16])
 
@@ -74,7 +74,7 @@ def test_emergency_guidance_is_exact_and_repeatable(caller: Caller) -> None:
     assert "text REGISTER to 9 9 9" in heard
     assert "Non-urgent police help: call 1 0 1." in heard
     # * went back to the main menu
-    assert heard.count("For emergencies, press 1.") == 2 + 2
+    assert heard.count("Emergency 1,") == 2 + 2
 
 
 @pytest.mark.parametrize(
@@ -161,7 +161,7 @@ def test_declined_whisper_is_not_a_connection(caller: Caller) -> None:
     whisper = [e.text for e in call.events if e.kind == "whisper"]
     assert whisper[0] == (
         "play: This is a call from the Derbyshire Victim Services line. The caller chose "
-        "Support for men, the ManKind Initiative. "
+        "Support for men, ManKind Initiative. "
         "Press 1 to take the call."
     )
     assert "hangup" in whisper

@@ -262,7 +262,7 @@ CASES = {
         "prompts:\n  connecting: Connecting you to {nmae}.\n  goodbye: Bye {\n  hello: hi\n"
         + SMALL_MENU,
         [
-            "menus.yaml:4: prompts.hello: unknown key 'hello' (allowed: greeting, option, "
+            "menus.yaml:4: prompts.hello: unknown key 'hello' (allowed: greeting, hang_up, option, "
             "operator_hint, repeat_hint, back_hint, no_input, invalid, after_retries, connecting, "
             "not_available, "
             "whisper, numbers, fallback_numbers, closed, unavailable, opens, speaks, star, hash, "

@@ -26,7 +26,7 @@ def test_check_the_shipped_menu(runner: CliRunner) -> None:
     result = runner.invoke(main, ["check"])
     assert result.exit_code == 0
     assert result.output.splitlines()[-1] == (
-        "menus.yaml: OK (12 menus, 10 helplines, 248 prompts, 348 warning(s))"
+        "menus.yaml: OK (12 menus, 10 helplines, 258 prompts, 305 warning(s))"
     )
 
 
@@ -56,7 +56,7 @@ def test_check_warnings_exit_0(runner: CliRunner, write_menu: Callable[[str], Pa
     # key for a person, the 24/7 line ringing, Refuge ringing
     assert (
         result.output.splitlines()[-1]
-        == "menus.yaml: OK (1 menus, 2 helplines, 16 prompts, 4 warning(s))"
+        == "menus.yaml: OK (1 menus, 2 helplines, 18 prompts, 4 warning(s))"
     )
 
 

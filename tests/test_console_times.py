@@ -65,8 +65,8 @@ def test_the_menu_page_times_the_draft(tmp_path: Path) -> None:
     person = listening(store).person_offered().seconds
     assert same[("the way to a person (key 0) offered", "English")][0] == f"{person:.1f}"
     longer = text.replace(
-        "    You can hang up at any time.\n",
-        "    You can hang up at any time." + " Listen." * 40 + "\n",
+        "    {service_name}. In danger? Hang up and dial 999.\n",
+        "    {service_name}. In danger? Hang up and dial 999." + " Listen." * 40 + "\n",
         1,
     )
     late = admin.post("/console/menu", {"text": longer})

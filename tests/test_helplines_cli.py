@@ -281,7 +281,7 @@ def test_simulated_calls_pass_a_failing_helpline_by_after_the_threshold(
     monkeypatch.setenv("IVR_MENU", str(REPO_MENU))
     call = ("simulate", "--keys", "2, 1")
     failed = (*call, "--answer", "refuge_derby=failed")
-    sentence = "[play] Refuge in Derby City cannot take calls just now; trying another helpline."
+    sentence = "[play] Refuge in Derby City is not taking calls just now. Trying another helpline."
     for _ in range(3):  # settings.watch_failed_in_a_row
         result = run(*failed)
         assert result.exit_code == 0, result.output

@@ -48,12 +48,14 @@ def test_by_key_the_whole_line_speaks_the_language(app: Flask, code: str) -> Non
     language = MENU.languages[code]
     call = Simulator(app).call([language.key, "2", "1"])
     prompts = heard_prompts(app, call)
-    # The English greeting, then every language offered in its own words
-    assert prompts[:5] == ["greeting", *(f"{c}.offer" for c in CODES)]
+    # The English greeting and menu, then every language offered in its own words
+    assert prompts[:6] == ["greeting", "node.main", *(f"{c}.offer" for c in CODES)]
     spoken = after_choosing(prompts, code)
     assert spoken == [
         f"{code}.greeting",
         f"{code}.node.main",
+        f"{code}.repeat_hint",
+        f"{code}.hang_up",
         f"{code}.node.derby_city",
         f"{code}.connecting.refuge_derby",
         f"{code}.goodbye",
@@ -130,8 +132,11 @@ def test_safety_holds_in_every_language(app: Flask, code: str) -> None:
     store = app.extensions["ivr.prompts"]
     assert before_999(store, code) < 6  # 999 within 6 s of choosing the language
     assert offered(store)[code] < 20  # offered in its own words within 20 s of answer
-    greeting = MENU.prompts[f"{code}.greeting"]
-    assert greeting.index("9 9 9") < greeting.index("5 5")  # then the Silent Solution
+    assert "9 9 9" in MENU.prompts[f"{code}.greeting"]
+    # The Silent Solution is said in full in the emergency option (key 1), after 999
+    emergency = MENU.prompts[f"{code}.node.emergency"]
+    assert emergency.index("9 9 9") < emergency.index("5 5")
+    assert MENU.prompts[f"{code}.hang_up"]  # "you can hang up at any time", in the language
     # The 24/7 line is key 0 in every menu; its number is read digit by digit
     assert journeys(store, code)[0].keys == ("0",)
     assert "0 8 0 8, 2 0 0 0, 2 4 7" in MENU.prompts[f"{code}.numbers"]
@@ -233,7 +238,7 @@ def test_urdu_without_audio_falls_back_to_english_words(tmp_path: Path) -> None:
     assert said and all(not re.search(r"[\u0600-\u06ff]", e.text) for e in said)
     assert any("Connecting you to Refuge in Derby City." in e.text for e in said)
     polish = Simulator(app).call(["7"])
-    assert any("Jeśli nie możesz mówić" in e.text for e in polish.events if e.kind == "say")
+    assert any("W razie zagrożenia" in e.text for e in polish.events if e.kind == "say")
 
 
 def test_the_shipped_audio_has_every_language(tmp_path: Path) -> None:
@@ -326,8 +331,8 @@ def test_a_language_with_no_voice_or_a_wrong_one() -> None:
             ("    title: Main menu\n", "    title: Main menu\n    say.pl: Witaj.\n"),
             "menus.main.say.pl: there is no English 'say' here to translate",
         ),
-        (("polsku — naciśnij {key}.", "polsku — naciśnij {key."), "offer.pl: unmatched { or }"),
-        (("polsku — naciśnij {key}.", "polsku {name}."), "offer.pl: unknown placeholder {name}"),
+        (("Polski, {key}.", "Polski, {key."), "offer.pl: unmatched { or }"),
+        (("Polski, {key}.", "Polski, {name}."), "offer.pl: unknown placeholder {name}"),
         (
             ("    tts_voice: ur\n", "    tts_voice: ur\n    colour: green\n"),
             "unknown key 'colour'",
@@ -361,10 +366,10 @@ def test_words_made_at_call_time_are_said_in_a_voice_twilio_has(tmp_path: Path) 
     menu.write_text(hide, encoding="utf-8")
     app = create_app(config(tmp_path, IVR_MENU=str(menu), CLOCK=lambda: SATURDAY))
     polish = [e.text for e in Simulator(app).call(["7", "4"]).events if e.kind == "say"]
-    assert any("infolinia Respect dla mężczyzn: naciśnij 2." in t for t in polish)
+    assert any("ManKind" not in t and "Respect: 2." in t for t in polish)
     assert not any("ManKind" in t for t in polish)
     urdu = [e.text for e in Simulator(app).call(["#", "4"]).events if e.kind == "say"]
-    assert any("For Respect's helpline for men, press 2." in t for t in urdu)
+    assert any("ManKind" not in t and "Respect 2," in t for t in urdu)
     shipped = create_app(config(tmp_path / "shipped", CLOCK=lambda: SATURDAY))
     closed = [e.text for e in Simulator(shipped).call(["#", "4", "1"]).events if e.kind == "say"]
     assert any("The ManKind Initiative is closed now" in t for t in closed)

@@ -65,11 +65,11 @@ def test_staff_see_each_sentence_that_goes_wrong_at_its_line(tmp_path: Path) -> 
     result = CliRunner().invoke(main, ["check", str(REPO_MENU), "--phrases", str(book)])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-3:] == [
-        "mine.yaml:6: menus.main.1.1: 'jestem mężczyzną' reaches option 4 (men), "
-        "not option 1 (emergencies)",
+        "mine.yaml:6: menus.main.1.1: 'jestem mężczyzną' reaches option 4 (Men), "
+        "not option 1 (Emergency)",
         "mine.yaml:7: menus.main.1.2: 'dzień dobry' is asked again, where it should reach "
-        "option 1 (emergencies)",
-        "mine.yaml:9: menus.main.ask again.0: 'jestem gejem' reaches option 5 (LGBT+ support): "
+        "option 1 (Emergency)",
+        "mine.yaml:9: menus.main.ask again.0: 'jestem gejem' reaches option 5 (LGBT+): "
         "it should be asked again",
     ]
     assert result.stdout.splitlines()[-1] == "mine.yaml: 3 of 6 sentence(s) go wrong"

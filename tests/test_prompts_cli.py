@@ -129,7 +129,7 @@ def cut_short(path: Path) -> None:
         (
             "greeting",
             lambda p: tone(p, seconds=2),
-            "Error: take.wav lasts 2.0 s, but its words take about 8 s to say (at least 3.2 s "
+            "Error: take.wav lasts 2.0 s, but its words take about 5 s to say (at least 2.2 s "
             "needed): words are missing. Nothing was changed\n",
         ),
     ],
@@ -196,4 +196,4 @@ def test_a_fluent_speakers_take_for_a_prompt_in_another_language(
     line = next(row for row in listing.splitlines() if " pl.greeting " in row)
     assert "recorded" in line and "words not yet checked" in line
     assert "999 after choosing Polish: unknown (the greeting is a recording)" in listing
-    assert "999 after choosing Romanian: 4." in listing
+    assert "999 after choosing Romanian: 5." in listing

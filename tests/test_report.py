@@ -161,10 +161,10 @@ def test_an_accept_counts_under_the_line_not_the_helplines_number(app: Flask) ->
 @pytest.mark.parametrize(
     ("ended", "counts"),
     [
-        # The greeting plays for 8.2 s
+        # The greeting plays for 5.5 s
         ({"CallDuration": "2"}, {("call ended", ""): 1, ("hung up in the greeting", "main"): 1}),
-        ({"CallDuration": "8"}, {("call ended", ""): 1, ("hung up in the greeting", "main"): 1}),
-        ({"CallDuration": "9"}, {("call ended", ""): 1}),
+        ({"CallDuration": "5"}, {("call ended", ""): 1, ("hung up in the greeting", "main"): 1}),
+        ({"CallDuration": "6"}, {("call ended", ""): 1}),
         ({"CallDuration": "1800"}, {("call ended", ""): 1}),
         ({"CallDuration": "six"}, {("call ended", ""): 1}),
         ({}, {("call ended", ""): 1}),

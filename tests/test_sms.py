@@ -87,7 +87,7 @@ def test_the_first_text_says_who_this_is_999_how_to_delete_texts_then_the_menu(
     assert first.startswith("Derbyshire Victim Services. In danger now? Call 999. Deaf")
     assert "emergencySMS" in first
     assert safety.startswith("These texts stay on your phone: to delete them")
-    assert menu[:2] == ["1 Emergencies", "2 Derby City"]
+    assert menu[:2] == ["1 Emergency", "2 Derby City"]
     assert reply.segments.count <= MAX_SEGMENTS
     # DVS, HELP, INFO and START give it again at any time
     texter = Texter(app)

@@ -17,12 +17,13 @@ from ivr.menu.check import check_times
 from ivr.menu.load import menu_from_text
 from ivr.menu.model import Menu
 from ivr.menu.source import MenuError, parse_source
-from ivr.menu.timing import REQUEST_SECONDS, Listening, moments
+from ivr.menu.timing import REQUEST_SECONDS, Listening, estimated, moments
 from tests.helpers import REPO_MENU, SMALL_MENU
 
-# The small menu's greeting is 23 words, "9 9 9" ends its 16th; its main menu says the
-# key for a person in 6 words, then Refuge's option in 4; each "Connecting you to ..."
-# is 8 words (the National Domestic Abuse Helpline) or 4 (Refuge)
+# The small menu's greeting is 16 words, "9 9 9" ends it; its main menu says the key for
+# a person in 6 words, then Refuge's option in 4 (its repeat key comes after the language
+# offers); each "Connecting you to ..." is 8 words (the National Domestic Abuse Helpline)
+# or 4 (Refuge)
 THREE_DEEP = """\
 helplines:
   national_24h:
@@ -66,22 +67,22 @@ def test_each_moment_is_timed_in_the_order_a_caller_hears_it() -> None:
     menu = menu_from_text(SMALL_MENU)
     assert by_what(menu) == {
         '"999" said in the greeting': (16.0, 6.0, True, "greeting"),
-        "the way to a person (key 0) offered": (29.0, 10.0, True, "greeting"),
+        "the way to a person (key 0) offered": (22.0, 10.0, True, "greeting"),
         # greeting, the key for a person, a request, then "Connecting you to ..."
         "the National Domestic Abuse Helpline ringing after pressing 0": (
-            23 + 6 + REQUEST_SECONDS + 8,
+            16 + 6 + REQUEST_SECONDS + 8,
             15.0,
             True,
             "greeting",
         ),
-        "Refuge ringing (keys 1)": (23 + 10 + REQUEST_SECONDS + 4, 25.0, True, "greeting"),
+        "Refuge ringing (keys 1)": (16 + 10 + REQUEST_SECONDS + 4, 25.0, True, "greeting"),
     }
 
 
 def test_targets_are_settings_and_a_moment_on_its_target_is_not_over() -> None:
     settings = (
-        "settings:\n  seconds_to_999: 16\n  seconds_to_person_offered: 29\n"
-        "  seconds_to_operator_ringing: 37.5\n  seconds_to_helpline_ringing: 37.5\n"
+        "settings:\n  seconds_to_999: 16\n  seconds_to_person_offered: 22\n"
+        "  seconds_to_operator_ringing: 30.5\n  seconds_to_helpline_ringing: 30.5\n"
     )
     menu = menu_from_text(settings + SMALL_MENU)
     assert [m.over for m in moments(menu, a_second_a_word(menu))] == [False] * 4
@@ -128,9 +129,9 @@ def test_check_warns_at_the_prompt_that_costs_most() -> None:
         'menus.yaml:1: prompts.greeting: warning: callers wait 16.0 s for "999" said in '
         "the greeting (target 6 s, settings.seconds_to_999); prompt 'greeting' costs most "
         "of the wait (16.0 s): shorten it or move what it says",
-        "menus.yaml:1: prompts.greeting: warning: callers wait 29.0 s for the way to a person "
+        "menus.yaml:1: prompts.greeting: warning: callers wait 22.0 s for the way to a person "
         "(key 0) offered (target 10 s, settings.seconds_to_person_offered); prompt 'greeting' "
-        "costs most of the wait (23.0 s): shorten it or move what it says",
+        "costs most of the wait (16.0 s): shorten it or move what it says",
     ]
 
 
@@ -159,7 +160,7 @@ def test_ivr_check_times_a_menu_by_its_shipped_audio(
     (generated / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     seconds = shipped_seconds(menu, tmp_path / "prompts")
     assert seconds("greeting") == 2.0  # the audio's own length
-    assert round(seconds("node.main"), 2) == round(16 / (175 / 60), 2)  # words, at the pace
+    assert round(seconds("node.main"), 2) == round(10 / (175 / 60), 2)  # words, at the pace
     runner = CliRunner(env={"PROMPTS_DIR": str(tmp_path / "prompts")})
     result = runner.invoke(main, ["check", str(path)])
     assert result.exit_code == 0, result.output
@@ -195,3 +196,17 @@ def test_a_menu_reached_two_ways_is_timed_by_the_first_way_said() -> None:
     menu = menu_from_text(text)
     refuge = Listening(menu, a_second_a_word(menu)).journeys()[-1]
     assert (refuge.helpline, refuge.keys) == ("refuge_derby", ("1", "1", "1"))
+
+
+def test_the_shipped_menu_meets_every_target_by_its_shipped_audio() -> None:
+    """Exact and fast: every moment of the shipped menu, timed by the audio callers hear."""
+    menu = menu_from_text(REPO_MENU.read_text(encoding="utf-8"))
+    seconds = shipped_seconds(menu, REPO_MENU.parent / "prompts")
+    guess = estimated(menu)
+    assert [p for p in menu.prompts if seconds(p) == guess(p)] == []  # all audio current
+    found = moments(menu, seconds)
+    late = [f"{m.what}: {m.seconds:.1f} s (target {m.target:g} s)" for m in found if m.over]
+    assert late == []
+    # Every language is timed: offered, 999 after choosing it, and each of its helplines
+    assert {m.language for m in found} == {"", *menu.languages}
+    assert all(len(m.keys) <= 2 for m in found if m.keys)

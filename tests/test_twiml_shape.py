@@ -45,8 +45,9 @@ def test_a_menu(renderer: Renderer) -> None:
         "language": "en-GB",
     }
     assert hints.startswith("emergency, ") and ", back, go back, previous, polski, " in hints
-    # The greeting, each other language offered in its own words, then the menu
-    assert [v.tag for v in gather] == ["Play"] * 6
+    # The greeting, the menu, each other language offered in its own words, the key to
+    # hear it again, and that the caller can hang up at any time
+    assert [v.tag for v in gather] == ["Play"] * 8
     action = "/voice/choose?m=main&s=0&i=0&a=ANSWEREDAT"
     assert (root[1].text, root[1].attrib) == (action, {"method": "POST"})
 

@@ -128,7 +128,7 @@ def test_public_base_url_with_a_query_string(tmp_path: Path) -> None:
     path = "/voice/choose?m=main&s=0&i=0"
     headers = {"X-Twilio-Signature": sign("https://line.example.org" + path, params)}
     answer = app.test_client().post(path, data=params, headers=headers)
-    assert spoken(app, twiml(answer))[0].startswith("For Refuge, for men and women, press 1.")
+    assert spoken(app, twiml(answer))[0].startswith("Refuge for men and women 1,")
     # The path alone is not what Twilio signed
     headers = {"X-Twilio-Signature": sign("https://line.example.org/voice/choose", params)}
     assert app.test_client().post(path, data=params, headers=headers).status_code == 403
@@ -183,7 +183,7 @@ def test_an_exception_still_connects_the_caller(
         (
             "/voice/choose?m=main&s=banana&i=-3",
             {"Digits": "2"},
-            "For Refuge, for men and women, press 1.",
+            "Refuge for men and women 1,",
         ),
         ("/voice/choose?m=main&s=999999999999&i=0", {}, "I will put you through"),
         ("/voice/choose", {}, "Derbyshire Victim Services."),
@@ -197,17 +197,17 @@ def test_an_exception_still_connects_the_caller(
         (
             "/voice/choose?m=main",
             {"SpeechResult": "derby city", "Confidence": "0"},
-            "For Refuge, for men and women, press 1.",
+            "Refuge for men and women 1,",
         ),
         (
             "/voice/choose?m=main",
             {"SpeechResult": "derby city", "Confidence": "0.0"},
-            "For Refuge, for men and women, press 1.",
+            "Refuge for men and women 1,",
         ),
         (
             "/voice/choose?m=main",
             {"SpeechResult": "derby city", "Confidence": "nan"},
-            "For Refuge, for men and women, press 1.",
+            "Refuge for men and women 1,",
         ),
         (
             "/voice/choose?m=main",
@@ -217,7 +217,7 @@ def test_an_exception_still_connects_the_caller(
         (
             "/voice/choose?m=main",
             {"SpeechResult": "derby city"},
-            "For Refuge, for men and women, press 1.",
+            "Refuge for men and women 1,",
         ),
         ("/voice/dialled?m=zz&k=zz&n=zz", {"DialBridged": "false"}, "Sorry, the 24-hour"),
         ("/voice/dialled?m=main&k=0&n=7", {"DialBridged": "false"}, "We could not connect you"),

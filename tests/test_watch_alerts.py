@@ -48,7 +48,7 @@ from tests.helpers import NOON, REPO_MENU, config, free_port
 from tests.helpers.mail import STAFF, mail
 
 MENU = load_menu(REPO_MENU)
-SENTENCE = "Refuge in Derby City cannot take calls just now; trying another helpline."
+SENTENCE = "Refuge in Derby City is not taking calls just now. Trying another helpline."
 
 
 class Inbox:

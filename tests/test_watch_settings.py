@@ -63,7 +63,7 @@ def test_the_settings_reach_the_menu() -> None:
 def test_each_helpline_but_the_24_7_line_has_words_for_being_passed_by() -> None:
     menu = load_menu(REPO_MENU)
     assert menu.prompts["unavailable.refuge_derby"] == (
-        "Refuge in Derby City cannot take calls just now; trying another helpline."
+        "Refuge in Derby City is not taking calls just now. Trying another helpline."
     )
     # The first letter is made a capital: names often start with 'the'
     assert menu.prompts["unavailable.elm_helpline"].startswith("The Derbyshire Domestic")

@@ -151,29 +151,28 @@ class Renderer:
             num_digits=1,
             **_listening(menu, self.hints[(lang, node_id)]),
         )
+        # The greeting is said at the home menu only, in the order home_order gives
+        home = node_id == settings.home
         for prompt_id in lead:
-            self.speak(gather, prompt_id, lang)
-        # Other languages are offered in their own words at the English home menu: after
-        # the greeting, so a caller with no English hears theirs early; after the menu
-        # when it is said again, so an English caller hears the options first
-        offers = not lang and node_id == settings.home and self.menu.languages
-        if offers and "greeting" in lead:
-            self._offer(gather)
-        if hidden:
-            voiced = self.menu.speaking(self.voiced(lang))
-            said = voiced.composer.node(voiced.nodes[node_id], hidden)
-            self.say(gather, said, self.voiced(lang))
-        else:
-            self.speak(gather, f"node.{node_id}", lang)
-        if offers and "greeting" not in lead:
-            self._offer(gather)
+            if not (home and prompt_id == "greeting"):
+                self.speak(gather, prompt_id, lang)
+        order = (
+            self.menu.home_order(lang, greeting="greeting" in lead)
+            if home
+            else ((f"node.{node_id}", lang),)
+        )
+        for prompt_id, code in order:
+            if prompt_id != f"node.{node_id}":
+                self.speak(gather, prompt_id, code)
+            elif hidden:
+                voiced = self.menu.speaking(self.voiced(lang))
+                said = voiced.composer.node(voiced.nodes[node_id], hidden)
+                self.say(gather, said, self.voiced(lang))
+            else:
+                self.speak(gather, prompt_id, lang)
         # Should a Gather ever end without calling its action, the caller still moves on
         response.redirect(action, method="POST")
         return str(response)
-
-    def _offer(self, gather: Gather) -> None:
-        for code in self.menu.languages:
-            self.speak(gather, "offer", code)
 
     def hidden(self, node_id: str) -> frozenset[str]:
         """Keys of options left out now because their helpline is closed."""

@@ -73,8 +73,8 @@ class Settings:
 # Fixed texts; menus.yaml `prompts:` may re-word any of them. {name} placeholders
 # allowed in each are listed in check.PLACEHOLDERS.
 DEFAULT_PROMPTS = {
-    "greeting": "{service_name}. If you are in danger now, hang up and dial 999. "
-    "You can hang up at any time.",
+    "greeting": "{service_name}. If you are in danger now, hang up and dial 999.",
+    "hang_up": "You can hang up at any time.",
     "option": "For {label}, press {key}.",
     "operator_hint": "To speak to someone, press {operator_key}.",
     "repeat_hint": "To hear this again, press {repeat_key}.",
@@ -92,7 +92,7 @@ DEFAULT_PROMPTS = {
     "fallback_numbers": "If you did not get through, please call {operator_name} on "
     "{operator_number}. It is free and open day and night. In an emergency, dial 999.",
     "closed": "{name} is closed now{reason}. {opens}",
-    "unavailable": "{name} cannot take calls just now; trying another helpline.",
+    "unavailable": "{name} is not taking calls just now. Trying another helpline.",
     "opens": "It opens {when}.",
     "speaks": "The caller speaks {language}.",
     "star": "star",
@@ -212,6 +212,23 @@ class Menu:
         """The key what a caller said at a menu names, in this menu's language, or None."""
         code = self.language.code if self.language else ""
         return speech.match(said, node.phrases, self.spoken_keys(node), code)
+
+    def home_order(self, lang: str = "", greeting: bool = True) -> tuple[tuple[str, str], ...]:
+        """What a caller hears at the home menu, in order, as (prompt id, language code):
+        the greeting (on answer), the menu, in English each other language's offer, the
+        key to hear it again, and that the caller can hang up at any time.
+
+        The one definition of this order, for the call and for its timing. The offers
+        come after the menu so that every option, and the way to a person, is said
+        within the targets; each offer is a language's own name and key, so all four
+        still come within 20 s of answer (bench/caller_time.py).
+        """
+        order = [("greeting", lang)] if greeting else []
+        order.append((f"node.{self.settings.home}", lang))
+        if not lang:
+            order += [("offer", code) for code in self.languages]
+        order += [("repeat_hint", lang), ("hang_up", lang)]
+        return tuple(order)
 
     def language_of(self, key: str) -> Language | None:
         """The language a key at the home menu chooses, if any."""

@@ -80,6 +80,10 @@ def whisper_id(node_id: str, key: str) -> str:
     return f"whisper.{node_id}.{spoken_key(key)}"
 
 
+# What every menu but the home menu ends with
+_HINTS = ("operator_hint", "repeat_hint", "back_hint")
+
+
 class Composer:
     """Fills the texts of menus.yaml with names, spoken numbers and keys."""
 
@@ -111,16 +115,15 @@ class Composer:
         """A menu as said: its text, each option not hidden, then the keys every menu has.
 
         The home menu names the key for a person first: a caller in crisis should not
-        have to sit through every option to learn it.
+        have to sit through every option to learn it. Its repeat key is said after the
+        language offers (Menu.home_order), so that they follow the options at once.
         """
         home = node.parent is None
         parts = [speakable(fill(node.say, self.common))] if node.say else []
         parts += [self.fill("operator_hint")] if home else []
         options = [o for o in node.options if o.key not in hidden]
         parts += [self.fill("option", label=o.label, key=self.key(o.key)) for o in options]
-        parts += [] if home else [self.fill("operator_hint")]
-        parts.append(self.fill("repeat_hint"))
-        parts += [] if home else [self.fill("back_hint")]
+        parts += [] if home else [self.fill(hint) for hint in _HINTS]
         return " ".join(parts)
 
 
@@ -140,7 +143,8 @@ def compose_prompts(
     fill = composer.fill
     prompts = {
         name: fill(name)
-        for name in ("greeting", "no_input", "invalid", "after_retries", "goodbye")
+        for name in ("greeting", "repeat_hint", "hang_up", "no_input", "invalid", "after_retries")
+        + ("goodbye",)
         + ("error", "numbers", "fallback_numbers")
     }
     for hid, h in helplines.items():

@@ -119,21 +119,22 @@ class Listening:
 
     def offered(self) -> dict[str, Heard]:
         """From answer until each language's offer has been said, by its code."""
-        heard = self.until(Heard(), "greeting")
-        found = {}
-        for code in self.menu.languages:
-            heard = self.until(heard, f"{code}.offer")
-            found[code] = heard
+        heard, found = Heard(), {}
+        for prompt_id, code in self.menu.home_order():
+            heard = self.until(heard, _in(code, prompt_id))
+            if prompt_id == "offer":
+                found[code] = heard
         return found
 
     def home(self, lang: str = "") -> Heard:
-        """What comes before the home menu's own prompt: the greeting, and in English each
-        language's offer."""
-        heard = self.until(self.start(lang), _in(lang, "greeting"))
-        if not lang:
-            for code in self.menu.languages:
-                heard = self.until(heard, f"{code}.offer")
-        return heard
+        """What comes before the home menu's own prompt (the greeting), from answer or
+        from choosing a language."""
+        heard = self.start(lang)
+        for prompt_id, code in self.menu.home_order(lang):
+            if prompt_id.startswith("node."):
+                return heard
+            heard = self.until(heard, _in(code, prompt_id))
+        return heard  # pragma: no cover - home_order always holds the home menu
 
     def person_offered(self, lang: str = "") -> Heard:
         """From answer until the home menu has said the key for a person."""

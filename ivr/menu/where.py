@@ -6,6 +6,8 @@ from ivr.menu.model import Menu
 
 FIXED = {
     "greeting": "first, by every caller, as the line answers",
+    "repeat_hint": "after the first menu's options and languages",
+    "hang_up": "at the end of the first menu",
     "no_input": "when a caller says and presses nothing",
     "invalid": "after a key or words the menu does not know",
     "after_retries": "after too many tries, before the 24/7 line",
