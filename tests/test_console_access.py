@@ -59,6 +59,11 @@ ROUTES = {
     "console.make_live": Route("editor", POST),
     "console.to_generated": Route("editor", POST),
     "console.words": Route("viewer", GET),
+    "console.review": Route("reviewer", GET),
+    "console.review_text": Route("reviewer", GET),
+    "console.confirm_text": Route("reviewer", POST),
+    "console.propose_text": Route("reviewer", POST),
+    "console.dismiss_proposal": Route("editor", POST),
     "console.word": Route("editor", GET_POST),
     "console.publish_word": Route("admin", POST),
     "console.hours": Route("viewer", GET),
@@ -83,13 +88,20 @@ ROUTES = {
     "console.audit_csv": Route("admin", GET),
 }
 # A value for each part of a path (a prompt, a text, a menu version, a file)
-ARGS = {"filename": "console.css", "prompt_id": "greeting", "key": "goodbye", "number": 1}
+ARGS = {
+    "filename": "console.css",
+    "prompt_id": "greeting",
+    "key": "goodbye",
+    "number": 1,
+    "proposal_id": 1,
+}
 
 VISITORS = {
     "none": "nobody signed in",
     "pending": "an admin's password, without the code",
     "enrolling": "a new admin's password, two-factor not set up yet",
     "viewer": "a viewer",
+    "reviewer": "a reviewer (of Polish)",
     "editor": "an editor",
     "admin": "an admin, with the code",
     "signed out": "an admin's cookie copied, replayed after sign-out",

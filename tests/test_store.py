@@ -90,7 +90,7 @@ def test_migrations_go_up_and_down(tmp_path: Path) -> None:
     assert db.status(url).current is None
     db.upgrade(url)
     status = db.status(url)
-    assert status.up_to_date and status.current == status.newest == "0008_helpline_health"
+    assert status.up_to_date and status.current == status.newest == "0009_text_reviews"
     db.downgrade(url, "base")
     assert db.status(url).current is None
     db.upgrade(url)  # and up again: every migration is reversible
@@ -104,12 +104,12 @@ def test_ivr_db_commands(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
     assert before.exit_code == 1
     assert before.output == (
         f"SQLite file {tmp_path / 'c.sqlite3'}: schema at revision none (run `ivr db "
-        "upgrade`); this version needs 0008_helpline_health\n"
+        "upgrade`); this version needs 0009_text_reviews\n"
     )
     upgraded = runner.invoke(main, ["db", "upgrade"])
     assert (upgraded.exit_code, upgraded.output) == (
         0,
-        f"SQLite file {tmp_path / 'c.sqlite3'}: schema at revision 0008_helpline_health\n",
+        f"SQLite file {tmp_path / 'c.sqlite3'}: schema at revision 0009_text_reviews\n",
     )
     assert runner.invoke(main, ["db", "status"]).exit_code == 0
 
@@ -400,7 +400,7 @@ def test_the_first_upgrade_brings_in_earlier_files(
     again = CliRunner().invoke(main, ["db", "upgrade"])
     assert (
         again.output
-        == f"SQLite file {tmp_path / 'new.sqlite3'}: schema at revision 0008_helpline_health\n"
+        == f"SQLite file {tmp_path / 'new.sqlite3'}: schema at revision 0009_text_reviews\n"
     )
 
 

@@ -27,6 +27,7 @@ from ivr.errors import IvrError
 from ivr.menu.model import Menu, build_menu
 from ivr.menu.sms import TextReplies
 from ivr.menu.source import MenuError, read_source
+from ivr.menu.translations import without_confirmed
 from ivr.simulate import ANSWERS, QUIRKS, Event, Simulator, parse_script
 from ivr.simulate_text import Texter
 
@@ -77,6 +78,8 @@ def check(menu_file: str, phrase_books: tuple[str, ...]) -> None:
     if not any(not p.warning for p in problems):
         menu = build_menu(clean, source.name)
         problems += check_times(source, menu, shipped_seconds(menu, paths.prompts_dir()))
+        if menu.languages:
+            problems = without_confirmed(problems, menu, _confirmations())
     for problem in problems:
         click.echo(str(problem), err=not problem.warning)
     errors = sum(not p.warning for p in problems)
@@ -92,6 +95,27 @@ def check(menu_file: str, phrase_books: tuple[str, ...]) -> None:
     )
     if phrase_books and not _phrase_books_pass(menu, phrase_books):
         raise SystemExit(1)
+
+
+def _confirmations() -> dict[str, str]:
+    """The texts reviewers confirmed in the console, from the store if there is one (read
+    only: `ivr check` makes no store); none, with a note, if it cannot be read."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ivr.staff.reviews import Reviews
+    from ivr.store import trouble
+    from ivr.store.changes import Store
+    from ivr.store.db import database_url, shared_engine
+
+    url = database_url()
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        return {}
+    try:
+        return Reviews(Store(shared_engine(url))).confirmations()
+    except SQLAlchemyError as e:
+        reason = trouble.at_terminal(e)
+        click.echo(f"note: the texts reviewers confirmed were not read ({reason})", err=True)
+        return {}
 
 
 def _phrase_books_pass(menu: Menu, books: tuple[str, ...]) -> bool:

@@ -6,7 +6,8 @@ import sys
 
 import click
 
-from ivr.commands.options import cli_store, cli_who, fail, saving
+from ivr import paths
+from ivr.commands.options import cli_store, cli_who, fail, menu_or_exit, saving
 from ivr.errors import IvrError
 from ivr.staff.accounts import ROLES, Accounts
 
@@ -32,16 +33,26 @@ def staff() -> None:
 @click.argument("email")
 @click.option("--name", required=True, help="The person's name, as the audit log shows it.")
 @click.option("--role", type=click.Choice(ROLES), required=True, help="What they may do.")
-def add(email: str, name: str, role: str) -> None:
+@click.option(
+    "--languages",
+    default="",
+    help="A reviewer's languages, by code: 'pl,ro' (the menu's languages only).",
+)
+@click.option("--menu", "menu_file", default=None, help="The menu file whose languages count.")
+def add(email: str, name: str, role: str, languages: str, menu_file: str | None) -> None:
     """Add an account; the password is read from stdin or asked for."""
+    menu = menu_file or str(paths.menu_file())
+    known = tuple(menu_or_exit(menu).languages) if languages else None
     password = _password()
+    codes = tuple(c for c in languages.replace(",", " ").split() if c)
     try:
         with saving():
-            account = _accounts().add(email, name, role, password, cli_who())
+            account = _accounts().add(email, name, role, password, cli_who(), codes, known)
     except IvrError as e:
         raise fail(e) from e
     extra = " (two-factor is set up at the first sign-in)" if role == "admin" else ""
-    click.echo(f"{account.email}: {account.role} account added{extra}")
+    of = f" of {', '.join(account.languages)}" if account.languages else ""
+    click.echo(f"{account.email}: {account.role}{of} account added{extra}")
 
 
 @staff.command("list")

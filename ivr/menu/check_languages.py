@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 SPEECH_TAG = re.compile(r"[a-z]{2,3}(-[a-z]{4})?-[a-z]{2}", re.IGNORECASE | re.ASCII)
 # Said only to the helpline (English) or only in English
 ENGLISH_ONLY = ("whisper", "speaks")
+# The start of the warning for each text of a language not confirmed as a whole
+NOT_CONFIRMED = "not yet confirmed by a fluent speaker"
 TRANSLATED_PROMPTS = (*(p for p in DEFAULT_PROMPTS if p not in ENGLISH_ONLY), *LANGUAGE_PROMPTS)
 # Texts added after menus were published with languages: missing, they only warn
 OPTIONAL = {UNAVAILABLE: "callers in it hear no word of why a failing helpline is passed by"}
@@ -358,7 +360,5 @@ class LanguageChecks:
                 )
                 return None
         if not lang.confirmed:
-            self.error(
-                where, f"not yet confirmed by a fluent speaker of {lang.name}", warning=True
-            )
+            self.error(where, f"{NOT_CONFIRMED} of {lang.name}", warning=True)
         return text

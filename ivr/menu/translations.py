@@ -3,16 +3,31 @@
 A text is named by its path in menus.yaml (`prompts/greeting.pl`,
 `menus/main/options/2/label.pl`): the console's Words pages list and edit them, and
 the Now page and `ivr prompts list` show those no fluent speaker has checked.
+
+A language is confirmed as a whole (`confirmed: true` in menus.yaml), or text by text by
+its reviewers in the console: `Confirmations` maps a text's name to the hash of the words
+a reviewer confirmed, so a text changed since is unconfirmed again, with nothing to undo.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 from ivr.menu.check import PLACEHOLDERS
-from ivr.menu.check_languages import TRANSLATED_PROMPTS
+from ivr.menu.check_languages import NOT_CONFIRMED, TRANSLATED_PROMPTS
 from ivr.menu.languages import LANGUAGE_PROMPTS
 from ivr.menu.model import DEFAULT_PROMPTS, Menu
+from ivr.menu.source import Problem
+
+# A text's name -> the sha256 of the words a reviewer confirmed (words_sha256)
+Confirmations = Mapping[str, str]
+
+
+def words_sha256(words: str) -> str:
+    """The hash a confirmation keeps of a text's words (spacing as YAML folds it aside)."""
+    return hashlib.sha256(" ".join(words.split()).encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -30,6 +45,11 @@ class Text:
     def name(self) -> str:
         """The path as it goes in a URL: 'prompts/greeting.pl'."""
         return "/".join(self.path)
+
+    @property
+    def dotted(self) -> str:
+        """The path as `ivr check` locates it: 'prompts.greeting.pl'."""
+        return ".".join(self.path)
 
 
 def texts(menu: Menu, code: str = "") -> list[Text]:
@@ -70,6 +90,34 @@ def texts(menu: Menu, code: str = "") -> list[Text]:
     return found
 
 
+def reviewed(menu: Menu, code: str, confirmations: Confirmations) -> list[Text]:
+    """The texts of a language, each confirmed if the language is, or if a reviewer
+    confirmed its words as they are now."""
+    return [
+        t
+        if t.confirmed
+        else replace(t, confirmed=confirmations.get(t.name) == words_sha256(t.words))
+        for t in texts(menu, code)
+    ]
+
+
+def without_confirmed(
+    problems: list[Problem], menu: Menu, confirmations: Confirmations
+) -> list[Problem]:
+    """problems, less the "not yet confirmed" warnings of texts reviewers confirmed."""
+    confirmed = {
+        t.dotted
+        for code in menu.languages
+        for t in reviewed(menu, code, confirmations)
+        if t.confirmed
+    }
+    return [
+        p
+        for p in problems
+        if not (p.warning and p.message.startswith(NOT_CONFIRMED) and p.path in confirmed)
+    ]
+
+
 def find(menu: Menu, name: str) -> tuple[str, Text] | None:
     """The language and text a URL names ('greeting' is English's prompts/greeting)."""
     path = tuple(name.split("/")) if "/" in name else ("prompts", name)
@@ -79,13 +127,22 @@ def find(menu: Menu, name: str) -> tuple[str, Text] | None:
     return next(((code, t) for t in texts(menu, code) if t.path == path), None)
 
 
-def unconfirmed(menu: Menu) -> dict[str, list[Text]]:
+def unconfirmed(menu: Menu, confirmations: Confirmations | None = None) -> dict[str, list[Text]]:
     """Each language's texts that no fluent speaker has checked, by language name."""
-    return {
-        language.name: texts(menu, code)
+    found = {
+        language.name: [t for t in reviewed(menu, code, confirmations or {}) if not t.confirmed]
         for code, language in menu.languages.items()
-        if not language.confirmed
     }
+    return {name: left for name, left in found.items() if left}
+
+
+def progress(menu: Menu, confirmations: Confirmations) -> dict[str, tuple[int, int]]:
+    """Each language's (texts confirmed, texts), by its code."""
+    found = {}
+    for code in menu.languages:
+        all_texts = reviewed(menu, code, confirmations)
+        found[code] = (sum(t.confirmed for t in all_texts), len(all_texts))
+    return found
 
 
 def prompt_unconfirmed(menu: Menu, prompt_id: str) -> bool:

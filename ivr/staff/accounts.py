@@ -27,7 +27,10 @@ from ivr.errors import IvrError
 from ivr.store.changes import Store, Who, aware
 from ivr.store.models import ConsoleSession, Revision, SignInFailure, SignInLock, StaffAccount
 
-ROLES = ("viewer", "editor", "admin")
+# Each role may do what those before it may: a reviewer is a viewer who may also confirm,
+# or propose new words for, the texts of their own languages
+ROLES = ("viewer", "reviewer", "editor", "admin")
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 MAX_FAILURES = 5
 WINDOW = timedelta(minutes=15)
 LOCK_FOR = timedelta(minutes=15)
@@ -56,10 +59,15 @@ class Account:
     disabled: bool
     two_factor: bool
     made_at: datetime
+    languages: tuple[str, ...] = ()  # a reviewer's, by code
 
     def may(self, role: str) -> bool:
-        """Whether this account's role includes role (viewer < editor < admin)."""
+        """Whether this account's role includes role (viewer < reviewer < editor < admin)."""
         return ROLES.index(self.role) >= ROLES.index(role)
+
+    def reviews(self, code: str) -> bool:
+        """Whether this account is a reviewer of the language code."""
+        return self.role == "reviewer" and code in self.languages
 
 
 class SignInRefused(IvrError):
@@ -77,6 +85,7 @@ def as_account(row: StaffAccount) -> Account:
         disabled=row.disabled,
         two_factor=bool(row.totp_secret),
         made_at=aware(row.made_at),
+        languages=tuple(c for c in (row.languages or "").split(",") if c),
     )
 
 
@@ -89,6 +98,33 @@ def check_plain(text: str, what: str) -> None:
                 f"{what} has a control character (U+{ord(character):04X}) at character "
                 f"{position}: type it again without it"
             )
+
+
+def _languages(
+    role: str, languages: tuple[str, ...], known: tuple[str, ...] | None
+) -> tuple[str, ...]:
+    """A reviewer's language codes, checked: at least one, each a code (of known, where
+    given); no other role has any."""
+    codes = tuple(dict.fromkeys(c.strip().lower() for c in languages if c.strip()))
+    if role != "reviewer":
+        if codes:
+            raise IvrError(f"only a reviewer has languages, not a {role}")
+        return ()
+    if not codes:
+        raise IvrError("a reviewer needs the languages they review (codes, like pl)")
+    for code in codes:
+        if not LANGUAGE_CODE.match(code):
+            raise IvrError(f"'{code}' is not a language code (two or three letters, like pl)")
+        if known is not None and code not in known:
+            raise IvrError(
+                f"the menu has no language '{code}' (it has: {', '.join(known) or 'none'})"
+            )
+    return codes
+
+
+def _role_words(role: str, languages: tuple[str, ...]) -> str:
+    """A role as the audit log says it: 'reviewer of pl, ro'."""
+    return f"{role} of {', '.join(languages)}" if languages else role
 
 
 def end_sessions(session: Session, account_id: int) -> None:
@@ -129,7 +165,17 @@ class Accounts:
 
     # Changing (each with its audit entry)
 
-    def add(self, email: str, name: str, role: str, password: str, who: Who) -> Account:
+    def add(
+        self,
+        email: str,
+        name: str,
+        role: str,
+        password: str,
+        who: Who,
+        languages: tuple[str, ...] = (),
+        known: tuple[str, ...] | None = None,
+    ) -> Account:
+        """An account; a reviewer's languages (codes, among known where given) with it."""
         email = _norm(email)
         if not EMAIL.match(email):
             raise IvrError(f"'{email}' is not an email address")
@@ -139,13 +185,16 @@ class Accounts:
         if not name.strip():
             raise IvrError("a name is needed: it is what the audit log shows")
         check_password(password)
+        codes = _languages(role, languages, known)
         if self.find(email):
             raise IvrError(f"{email} already has an account")
-        with self.store.change(who, "staff", email, "", f"added as {role}") as session:
+        added = f"added as {role}" + (f" of {', '.join(codes)}" if codes else "")
+        with self.store.change(who, "staff", email, "", added) as session:
             row = StaffAccount(
                 email=email,
                 name=name.strip(),
                 role=role,
+                languages=",".join(codes),
                 password_hash=HASHER.hash(password),
                 session_key=secrets.token_hex(16),
                 made_at=self.store.clock(),
@@ -154,15 +203,27 @@ class Accounts:
             session.flush()
             return as_account(row)
 
-    def set_role(self, email: str, role: str, who: Who) -> Account:
+    def set_role(
+        self,
+        email: str,
+        role: str,
+        who: Who,
+        languages: tuple[str, ...] = (),
+        known: tuple[str, ...] | None = None,
+    ) -> Account:
+        """A new role; a reviewer's languages with it (other roles have none)."""
         if role not in ROLES:
             raise IvrError(f"unknown role '{role}' (roles: {', '.join(ROLES)})")
+        codes = _languages(role, languages, known)
         account = self._known(email)
         if account.role == "admin" and role != "admin":
             self._keep_an_admin(account)
-        with self.store.change(who, "staff", account.email, account.role, role) as session:
+        before = _role_words(account.role, account.languages)
+        after = _role_words(role, codes)
+        with self.store.change(who, "staff", account.email, before, after) as session:
             row = session.get_one(StaffAccount, account.id)
             row.role = role
+            row.languages = ",".join(codes)
             return as_account(row)
 
     def disable(self, email: str, who: Who) -> Account:

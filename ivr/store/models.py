@@ -163,7 +163,9 @@ class StaffAccount(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)  # lower case
     name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(20))  # viewer, editor or admin
+    role: Mapped[str] = mapped_column(String(20))  # viewer, reviewer, editor or admin
+    # A reviewer's languages, by code, comma-separated ("pl,ro"); "" for other roles
+    languages: Mapped[str] = mapped_column(String(100), default="")
     password_hash: Mapped[str] = mapped_column(String(200))
     totp_secret: Mapped[str] = mapped_column(String(64), default="")
     totp_last: Mapped[int] = mapped_column(Integer, default=0)  # a code is used once
@@ -221,3 +223,31 @@ class CallCount(Base):
     metric: Mapped[str] = mapped_column(String(40))
     subject: Mapped[str] = mapped_column(String(120))  # a menu, option or helpline id
     count: Mapped[int] = mapped_column(Integer)
+
+
+class TextConfirmation(Base):
+    """A fluent speaker confirmed a text in their language: these exact words, by whom.
+
+    The text is confirmed while its words hash to words_sha256; changed, it is not.
+    """
+
+    __tablename__ = "text_confirmation"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)  # prompts/greeting.pl
+    language: Mapped[str] = mapped_column(String(8), index=True)
+    words_sha256: Mapped[str] = mapped_column(String(64))
+    reviewer: Mapped[str] = mapped_column(String(200))  # the account's name, as audited
+    at: Mapped[datetime] = mapped_column(Moment())
+
+
+class TextProposal(Base):
+    """New words a reviewer proposes for a text, waiting for an editor to publish them."""
+
+    __tablename__ = "text_proposal"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    words: Mapped[str] = mapped_column(Text)
+    reviewer: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(Moment())

@@ -48,9 +48,14 @@ class Browser:
         return str(response.get_data(as_text=True))
 
 
-def signed_in(app: Flask, accounts: Accounts, role: str, email: str = "") -> Browser:
+def signed_in(
+    app: Flask, accounts: Accounts, role: str, email: str = "", languages: tuple[str, ...] = ()
+) -> Browser:
+    """A browser signed in with role (a reviewer of languages, Polish by default)."""
     email = email or f"{role}@example.org"
-    accounts.add(email, f"{role.title()} Person", role, PASSWORD, CLI)
+    if role == "reviewer":
+        languages = languages or ("pl",)
+    accounts.add(email, f"{role.title()} Person", role, PASSWORD, CLI, languages)
     browser = Browser(app)
     answer = browser.post("/console/sign-in", {"email": email, "password": PASSWORD})
     if role == "admin":

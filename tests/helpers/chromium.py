@@ -49,8 +49,9 @@ class Console:
         self.url = url
         self.accounts = Accounts(app.extensions["ivr.store"])
 
-    def add(self, email: str, role: str, name: str = "") -> str:
-        self.accounts.add(email, name or email.split("@")[0].title(), role, PASSWORD, CLI)
+    def add(self, email: str, role: str, name: str = "", languages: tuple[str, ...] = ()) -> str:
+        name = name or email.split("@")[0].title()
+        self.accounts.add(email, name, role, PASSWORD, CLI, languages)
         return email
 
     def helpline_name(self, helpline_id: str) -> str:

@@ -57,7 +57,8 @@ def add(app: Flask, role: str, email: str = "", two_factor: bool = False) -> str
     """An account (email: role@example.org); its TOTP key if two-factor is on, else ""."""
     email = email or f"{role}@example.org"
     accounts = accounts_of(app)
-    account = accounts.add(email, f"{role.title()} Person", role, PASSWORD, CLI)
+    languages = ("pl",) if role == "reviewer" else ()  # a reviewer of Polish
+    account = accounts.add(email, f"{role.title()} Person", role, PASSWORD, CLI, languages)
     if not two_factor:
         return ""
     secret = pyotp.random_base32()

@@ -2,13 +2,14 @@
 
 Owns: web (the blueprint, its security headers and role checks), auth (sign-in, two
 factor), off (why it cannot serve: no SECRET_KEY, a database failure), and one module per
-page family: now, health (the helpline watch), prompts, words, hours, menu, trial (with
+page family: now, health (the helpline watch), prompts, words, review (fluent speakers
+confirming their languages' texts), hours, menu, trial (with
 trial_text and drafts: an app on a draft menu, built by the app's own builder), admin.
 Every change goes through the store's services (ivr.store.changes, ivr.staff.accounts),
 so it commits with its audit entry, in the person's name.
 May import: ivr.menu, ivr.audio, ivr.call (availability, the watch), ivr.store,
 ivr.published, ivr.report (the report page), ivr.simulate and ivr.simulate_text (the Try
-pages), ivr.staff.accounts and alerts, Flask, Flask-Login, Flask-WTF; never ivr.app.
+pages), ivr.staff.accounts, reviews and alerts, Flask, Flask-Login, Flask-WTF; never ivr.app.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ivr.staff.console import (
     off,
     prompts,
     report,
+    review,
     trial,
     words,
 )
@@ -35,7 +37,7 @@ from ivr.staff.console.web import bp, init_security
 
 __all__ = ["init_console"]
 
-PAGES = (auth, now, health, prompts, words, hours, menu, trial, report, admin, off)
+PAGES = (auth, now, health, prompts, words, review, hours, menu, trial, report, admin, off)
 for _page in PAGES:  # once: the blueprint is shared by every app made in this process
     _page.register(bp)
 

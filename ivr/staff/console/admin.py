@@ -14,7 +14,7 @@ from ivr.errors import IvrError
 from ivr.menu.hours import LONDON
 from ivr.report.summary import spreadsheet_cell
 from ivr.staff.accounts import ROLES, check_plain
-from ivr.staff.console.web import accounts, me, needs, saved, store, who
+from ivr.staff.console.web import accounts, live_menu, me, needs, saved, store, who
 from ivr.store.changes import aware
 
 AUDIT_ROWS = 500
@@ -35,10 +35,16 @@ def staff(password: str = "", email: str = "") -> str:
         "console/staff.html",
         accounts=accounts().all(),
         roles=ROLES,
+        menu_languages=live_menu().languages,
         me=me(),
         password=password,
         password_for=email,
     )
+
+
+def _codes(text: str) -> tuple[str, ...]:
+    """Language codes as typed: "pl, ro" or "pl ro"."""
+    return tuple(c for c in text.replace(",", " ").split() if c)
 
 
 def _one_off_password() -> str:
@@ -51,7 +57,15 @@ def add() -> Any:
     password = _one_off_password()
     email = form.get("email", "")
     done = saved(
-        lambda: accounts().add(email, form.get("name", ""), form.get("role", ""), password, who()),
+        lambda: accounts().add(
+            email,
+            form.get("name", ""),
+            form.get("role", ""),
+            password,
+            who(),
+            _codes(form.get("languages", "")),
+            tuple(live_menu().languages),
+        ),
         f"{email.strip().lower()} can sign in with the password shown once below.",
     )
     return staff(password, email.strip().lower()) if done else redirect(url_for("console.staff"))
@@ -60,7 +74,12 @@ def add() -> Any:
 def set_role() -> Any:
     form = request.form
     email, role = form.get("email", ""), form.get("role", "")
-    saved(lambda: accounts().set_role(email, role, who()), f"{email} is now {role}.")
+    codes = _codes(form.get("languages", "")) if role == "reviewer" else ()
+    known = tuple(live_menu().languages)
+    saved(
+        lambda: accounts().set_role(email, role, who(), codes, known),
+        f"{email} is now {role}" + (f" of {', '.join(codes)}." if codes else "."),
+    )
     return redirect(url_for("console.staff"))
 
 

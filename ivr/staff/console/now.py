@@ -7,10 +7,11 @@ from flask import Blueprint, current_app, render_template
 
 from ivr.audio.prompts import PromptStore
 from ivr.call.availability import states
-from ivr.menu.translations import unconfirmed
+from ivr.menu.translations import progress, unconfirmed
 from ivr.published import MenuFollower
 from ivr.staff.console.health import watch_page
 from ivr.staff.console.web import availability, live, needs, prompt_store, store
+from ivr.staff.reviews import Reviews
 from ivr.store.changes import Store
 
 
@@ -38,6 +39,8 @@ def now() -> str:
     clock = current_app.config["CLOCK"]
     moment = clock()
     published: MenuFollower = current_app.extensions["ivr.published"]
+    menu = prompt_store().menu
+    confirmations = Reviews(store()).confirmations()
     return render_template(
         "console/now.html",
         moment=moment,
@@ -46,7 +49,10 @@ def now() -> str:
         skipped=published.skipped(),
         reachable=live().reachable,
         attention=attention(prompt_store(), store()),
-        unconfirmed=unconfirmed(prompt_store().menu),
+        unconfirmed=unconfirmed(menu, confirmations),
+        progress={
+            menu.languages[code].name: done for code, done in progress(menu, confirmations).items()
+        },
         languages=prompt_store().menu.languages,
         changes=store().audit(limit=10),
         **watch_page(),

@@ -30,10 +30,11 @@ from ivr.menu.edit import set_text
 from ivr.menu.model import Menu, Settings
 from ivr.menu.source import MenuError
 from ivr.menu.texts import COMMON
-from ivr.menu.translations import Text, find, texts
+from ivr.menu.translations import Text, find, reviewed, texts
 from ivr.staff.console.times import caller_times
 from ivr.staff.console.web import live_menu, needs, publish_menu, saved, store
 from ivr.staff.publish import checked
+from ivr.staff.reviews import Reviews
 
 PREVIEW_CHARACTERS = 600
 
@@ -57,7 +58,7 @@ def live_text() -> str:
     return Path(current_app.config["IVR_MENU"]).read_text(encoding="utf-8")
 
 
-def _example(text: Text, code: str, menu: Menu) -> str:
+def example_of(text: Text, code: str, menu: Menu) -> str:
     """One prompt as a caller hears it with these words, in the text's language."""
     spoken = menu.speaking(code)
     section, *rest = text.path
@@ -88,7 +89,7 @@ def listing() -> str:
         abort(404)
     return render_template(
         "console/words.html",
-        rows=texts(menu, code),
+        rows=reviewed(menu, code, Reviews(store()).confirmations()) if code else texts(menu),
         code=code,
         language=menu.languages.get(code),
         choices=_language_choices(menu),
@@ -99,7 +100,11 @@ def _text(key: str) -> tuple[str, Text]:
     found = find(live_menu(), key)
     if found is None:
         abort(404)
-    return found
+    code, text = found
+    if code and not text.confirmed:  # perhaps by a reviewer, these words
+        confirmations = Reviews(store()).confirmations()
+        text = next(t for t in reviewed(live_menu(), code, confirmations) if t.path == text.path)
+    return code, text
 
 
 def word(key: str) -> Any:
@@ -107,7 +112,10 @@ def word(key: str) -> Any:
     menu = live_menu()
     code, text = _text(key)
     current = text.words
-    words = request.form.get("words", current) if request.method == "POST" else current
+    proposals = [p for p in Reviews(store()).proposals(text.name) if p.words != current]
+    chosen = next((p for p in proposals if str(p.id) == request.args.get("proposal")), None)
+    current_or_proposed = chosen.words if chosen else current
+    words = request.form.get("words", current) if request.method == "POST" else current_or_proposed
     context: dict[str, Any] = {
         "key": key,
         "text": text,
@@ -116,13 +124,14 @@ def word(key: str) -> Any:
         "words": words,
         "current": current,
         "allowed": [*COMMON, *text.placeholders, *menu.helplines],
-        "example": _example(text, code, menu),
+        "example": example_of(text, code, menu),
         "checked": False,
         "problems": [],
         "diff": "",
         "audio": "",
         "no_audio": "",
         "times": [],
+        "proposals": proposals,
     }
     if request.method == "POST":
         context["checked"] = True
@@ -131,7 +140,7 @@ def word(key: str) -> Any:
             new = set_text(old, text.path, words)
             changed = checked(new, "the menu with these words")
             context["times"] = caller_times(changed)
-            context["example"] = _example(text, code, changed)
+            context["example"] = example_of(text, code, changed)
             if context["example"]:
                 voice = changed.speaking(code).settings
                 context["audio"], context["no_audio"] = heard(context["example"], voice)
