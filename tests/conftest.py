@@ -45,6 +45,7 @@ from tests.helpers.chromium import CHROMIUM, chromium
 WITHOUT_DATABASE = {
     "test_calls",
     "test_check",
+    "test_clock_words",
     "test_console",  # Chromium, driven by Playwright
     "test_docs",
     "test_form",

@@ -17,7 +17,8 @@ def closed_text(
 ) -> str:
     """What a caller hears when a helpline they chose is closed (staff see it first).
 
-    In another language the day and time come from Babel's locale data; staff's reason
+    In another language the day comes from Babel's locale data and the time is in words
+    (ivr.menu.clock_words: a voice reads "10:00" digit by digit); staff's reason
     is said as they wrote it (less any character the line cannot say: the store refuses
     them, but a closure an older release kept may hold one).
     """
@@ -28,7 +29,11 @@ def closed_text(
     opens = availability.reopens(helpline, now)
     when = ""
     if opens:
-        said = spoken_when_in(lang, opens, now) if menu.language else spoken_when(opens, now)
+        said = (
+            spoken_when_in(lang, opens, now, said=True)
+            if menu.language
+            else spoken_when(opens, now)
+        )
         when = menu.composer.fill("opens", when=said)
     name = menu.helplines[helpline.id].name
     text = menu.composer.fill("closed", name=name, reason=reason, opens=when)

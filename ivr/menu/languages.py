@@ -16,6 +16,7 @@ from typing import Any
 from babel.core import Locale, UnknownLocaleError
 from babel.dates import format_datetime, format_time
 
+from ivr.menu.clock_words import clock_words
 from ivr.menu.hours import LONDON
 
 CODE = re.compile(r"^[a-z]{2,3}$")
@@ -97,8 +98,9 @@ def locale_problem(code: str) -> str:
     return ""
 
 
-def spoken_when_in(code: str, at: datetime, now: datetime) -> str:
-    """When a helpline opens, as Babel's locale data says it: 'poniedziałek, 10:00'.
+def spoken_when_in(code: str, at: datetime, now: datetime, said: bool = False) -> str:
+    """When a helpline opens, as Babel's locale data says it: 'poniedziałek, 10:00'; said
+    (for the voice), with the time in words: 'poniedziałek, godzina dziesiąta'.
 
     Within the week the weekday is enough; further off the date is said too. No month
     or weekday name is written here: each comes from the locale.
@@ -106,4 +108,5 @@ def spoken_when_in(code: str, at: datetime, now: datetime) -> str:
     local = at.astimezone(LONDON)
     days = (local.date() - now.astimezone(LONDON).date()).days
     day = format_datetime(local, "EEEE" if days < 7 else "EEEE d MMMM", locale=code)
-    return f"{day}, {format_time(local, 'short', locale=code)}"
+    words = clock_words(code, local.time()) if said else None
+    return f"{day}, {words or format_time(local, 'short', locale=code)}"
