@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from ivr.audio.journeys import shipped_seconds
 from ivr.audio.prompts import source_key
 from ivr.commands.main import main
-from ivr.menu.check import check_times
+from ivr.menu.check_times import check_times
 from ivr.menu.load import menu_from_text
 from ivr.menu.model import Menu
 from ivr.menu.source import MenuError, parse_source

@@ -68,7 +68,8 @@ def check(menu_file: str, phrase_books: tuple[str, ...]) -> None:
     the words): each moment of a caller's journey later than its target is a warning.
     """
     from ivr.audio.journeys import shipped_seconds
-    from ivr.menu.check import check_source, check_times
+    from ivr.menu.check import check_source
+    from ivr.menu.check_times import check_times
 
     try:
         source = read_source(Path(menu_file))

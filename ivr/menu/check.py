@@ -1,36 +1,32 @@
-"""Every problem in a menu file, as located one-line messages."""
+"""Every problem in a menu file, as located one-line messages.
+
+The checker reads the file's sections in order; the menus' checks (check_menus), the
+languages' (check_languages), the text line's (check_sms) and the caller times of a usable
+menu (check_times) each have a module of their own.
+"""
 
 from __future__ import annotations
 
-import re
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
-from ivr.menu import speech
 from ivr.menu.check_languages import SPEECH_TAG, LanguageChecks, split_translations
+from ivr.menu.check_menus import ID, KEY_NAMES, MenuChecks, kind_of, listed
 from ivr.menu.check_sms import check_replies, check_text_line
+from ivr.menu.check_times import written_at
 from ivr.menu.engines import engine_missing, engine_problem
 from ivr.menu.hours import Hours, hours_from
-from ivr.menu.keywords import grammatical_word
 from ivr.menu.languages import CODE, LANGUAGE_PROMPTS
 from ivr.menu.model import DEFAULT_PROMPTS, KEYS, Settings, build_menu
 from ivr.menu.numbers import is_uk, number_problem
 from ivr.menu.source import Path_, Problem, Source
 from ivr.menu.speech import SPEECH_MODELS
 from ivr.menu.texts import COMMON, placeholders, spoken_estimate
-from ivr.menu.timing import Seconds, moments
 
 if TYPE_CHECKING:
-    from ivr.menu.model import Menu
+    pass
 
 SECTIONS = ("settings", "languages", "prompts", "helplines", "menus")
-ID = re.compile(r"[a-z][a-z0-9_]*")  # the whole id: fullmatch (a "$" lets "main\n" by)
-KEY_NAMES = ("operator_key", "repeat_key", "back_key")
-KEPT_FOR = {
-    "operator_key": "speaking to someone now",
-    "repeat_key": "hearing the menu again",
-    "back_key": "going back",
-}
 PLACEHOLDERS = {
     "option": ("label", "key"),
     "connecting": ("name",),
@@ -85,8 +81,6 @@ HELPLINE_KEYS = (
     "text_line",
     "sms",
 )
-MENU_KEYS = ("title", "say", "sms", "options")
-OPTION_KEYS = ("label", "keywords", "goto", "transfer", "when_closed", "sms")
 LONG_PROMPT_SECONDS = 30
 # The most a <Say> says, in bytes of UTF-8, by Twilio's kind of voice (warning 13521):
 # a text with no audio yet (just published, or not built) is said with <Say>
@@ -100,54 +94,6 @@ def check_source(source: Source) -> tuple[list[Problem], dict[str, Any]]:
     if source.data is not None:
         checker.run()
     return checker.problems, checker.clean
-
-
-def check_times(source: Source, menu: Menu, seconds: Seconds) -> list[Problem]:
-    """A warning for each moment of a caller's journey later than its target (see
-    timing.py), at the prompt that costs the caller most of the wait.
-
-    seconds gives each prompt's length: its audio's where it has audio, else an estimate.
-    """
-    problems = []
-    for moment in moments(menu, seconds):
-        if not moment.over:
-            continue
-        costliest = moment.heard.costliest
-        cost = sum(s for pid, s in moment.heard.costs if pid == costliest)
-        keys = len(moment.keys)
-        if moment.most_keys is not None and keys > moment.most_keys:
-            late = f"takes {keys} key presses (target: at most {moment.most_keys}), "
-        else:
-            late = ""
-        path = _written_at(costliest, menu.translations)
-        problems.append(
-            Problem(
-                source.name,
-                source.line(path),
-                ".".join(path),
-                f"callers wait {moment.seconds:.1f} s for {moment.what} (target "
-                f"{moment.target:g} s, settings.{moment.setting}); {late}prompt '{costliest}' "
-                f"costs most of the wait ({cost:.1f} s): shorten it or move what it says",
-                warning=True,
-            )
-        )
-    return problems
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return "nothing" if value is None else "text"
-
-
-def _words(values: Any) -> str:
-    return ", ".join(values) if values else "none"
 
 
 class _Checker:
@@ -166,7 +112,7 @@ class _Checker:
         if isinstance(value, dict):
             return value
         if value is not None:
-            self.error(path, f"expected {what}, got {_kind(value)}")
+            self.error(path, f"expected {what}, got {kind_of(value)}")
         return {}
 
     def text(self, path: Path_, value: Any, required: bool = True) -> str | None:
@@ -176,7 +122,7 @@ class _Checker:
         if isinstance(value, int | float) and not isinstance(value, bool):
             return self.source.raw.get(path, str(value))
         if value is not None or required:
-            self.error(path, f"expected text, got {_kind(value)}")
+            self.error(path, f"expected text, got {kind_of(value)}")
         return None
 
     def unknown_keys(self, path: Path_, data: dict[str, Any], allowed: Any) -> None:
@@ -190,15 +136,15 @@ class _Checker:
                 self.error(
                     (*path, key),
                     f"unknown key '{key}': '{code}' is not a language of this menu (declare "
-                    f"it under languages: to translate into it; declared: {_words(self.codes)})",
+                    f"it under languages: to translate into it; declared: {listed(self.codes)})",
                 )
             else:
-                self.error((*path, key), f"unknown key '{key}' (allowed: {_words(allowed)})")
+                self.error((*path, key), f"unknown key '{key}' (allowed: {listed(allowed)})")
 
     def run(self) -> None:
         data = self.source.data
         if not isinstance(data, dict):
-            self.error((), f"expected a mapping with {', '.join(SECTIONS)}, got {_kind(data)}")
+            self.error((), f"expected a mapping with {', '.join(SECTIONS)}, got {kind_of(data)}")
             return
         languages = data.get("languages")
         self.codes = [str(c) for c in languages] if isinstance(languages, dict) else []
@@ -220,10 +166,11 @@ class _Checker:
         self.clean["prompts"] = self.check_prompts(
             self.mapping(("prompts",), data.get("prompts"), "a mapping"), helplines
         )
-        self.clean["menus"] = self.check_menus(
+        menus = MenuChecks(self)
+        self.clean["menus"] = menus.menus(
             self.mapping(("menus",), data.get("menus"), "a mapping"), settings, helplines
         )
-        self.check_references(settings, helplines, self.clean["menus"])
+        menus.references(settings, helplines, self.clean["menus"])
         languages = checks.languages(data.get("languages"), settings, data.get("menus"))
         if languages:
             self.clean["languages"] = languages
@@ -257,7 +204,7 @@ class _Checker:
                 )
                 continue
             elif isinstance(value, bool) or not isinstance(value, int | float):
-                self.error(path, f"expected a number, got {_kind(value)}")
+                self.error(path, f"expected a number, got {kind_of(value)}")
                 continue
             elif isinstance(default, int) and not isinstance(value, int):
                 self.error(path, f"expected a whole number, got {value}")
@@ -304,7 +251,7 @@ class _Checker:
                 self.error(path, f"{value} is out of range (allowed: {low} to {high})")
                 return True
         if name in CHOICES and value not in CHOICES[name]:
-            self.error(path, f"unknown value '{value}' (allowed: {_words(CHOICES[name])})")
+            self.error(path, f"unknown value '{value}' (allowed: {listed(CHOICES[name])})")
             return True
         if name in KEY_NAMES and (len(value) != 1 or value not in KEYS):
             self.error(path, f"'{value}' is not a phone key (allowed: one of {' '.join(KEYS)})")
@@ -341,7 +288,9 @@ class _Checker:
                     if isinstance(h[flag], bool):
                         entry[flag] = h[flag]
                     else:
-                        self.error((*path, flag), f"expected true or false, got {_kind(h[flag])}")
+                        self.error(
+                            (*path, flag), f"expected true or false, got {kind_of(h[flag])}"
+                        )
             if "hours" in h:
                 entry["hours"] = self.check_hours((*path, "hours"), h["hours"], hid)
             for key in ("text_line", "sms"):
@@ -430,165 +379,8 @@ class _Checker:
             return False
         bad = [n for n in names if n not in allowed]
         for name in bad:
-            self.error(path, f"unknown placeholder {{{name}}} (allowed: {_words(allowed)})")
+            self.error(path, f"unknown placeholder {{{name}}} (allowed: {listed(allowed)})")
         return not bad
-
-    def check_menus(
-        self, data: dict[str, Any], settings: dict[str, Any], helplines: dict[str, Any]
-    ) -> dict[str, Any]:
-        clean: dict[str, Any] = {}
-        for nid, node in data.items():
-            path = ("menus", nid)
-            if not ID.fullmatch(nid):
-                self.error(path, f"'{nid}' is not a valid id (use lower case letters, digits, _)")
-            node = self.mapping(path, node, "a mapping with say and options")
-            self.unknown_keys(path, node, MENU_KEYS)
-            entry: dict[str, Any] = {}
-            for name in ("title", "say", "sms"):
-                value = self.text((*path, name), node.get(name), required=False)
-                if value is not None and self.placeholders((*path, name), value, (), helplines):
-                    entry[name] = value
-            options = self.mapping((*path, "options"), node.get("options"), "a mapping of keys")
-            if not options and "say" not in node:
-                self.error(path, "a menu needs 'say:' text, 'options:', or both")
-            entry["options"] = self.check_options(path, options, settings, helplines)
-            clean[nid] = entry
-        return clean
-
-    def check_options(
-        self,
-        path: Path_,
-        data: dict[str, Any],
-        settings: dict[str, Any],
-        helplines: dict[str, Any],
-    ) -> dict[str, Any]:
-        reserved = {settings.get(k, getattr(Settings, k)): KEPT_FOR[k] for k in KEY_NAMES}
-        free = [k for k in KEYS if k not in reserved]
-        heard: dict[tuple[str, ...], str] = {
-            speech.tokens(w): f"the {action} key"
-            for action, ws in speech.RESERVED_WORDS.items()
-            for w in ws
-        }
-        clean: dict[str, Any] = {}
-        for key, option in data.items():
-            opath = (*path, "options", key)
-            if key in reserved:
-                kept = reserved[key]
-                self.error(
-                    opath,
-                    f"key {key} is kept for {kept} in every menu (free keys: {' '.join(free)})",
-                )
-            elif key not in KEYS or len(key) != 1:
-                self.error(opath, f"'{key}' is not a phone key (free keys: {' '.join(free)})")
-            option = self.mapping(opath, option, "a mapping with label and goto or transfer")
-            self.unknown_keys(opath, option, OPTION_KEYS)
-            entry: dict[str, Any] = {"label": self.text((*opath, "label"), option.get("label"))}
-            if "sms" in option:
-                entry["sms"] = self.text((*opath, "sms"), option["sms"])
-            keywords = option.get("keywords") or []
-            if not isinstance(keywords, list):
-                self.error(
-                    (*opath, "keywords"), f"expected a list of words, got {_kind(keywords)}"
-                )
-                keywords = []
-            entry["keywords"] = []
-            for i, word in enumerate(keywords):
-                wpath = (*opath, "keywords", str(i))
-                text = self.text(wpath, word)
-                if text is None:
-                    continue
-                owner = heard.setdefault(speech.tokens(text), f"option {key}")
-                if owner != f"option {key}":
-                    self.error(wpath, f"'{text}' is already said for {owner}")
-                elif grammatical_word(text, ""):
-                    self.error(wpath, grammatical_word(text, ""))
-                entry["keywords"].append(text)
-            self.check_action(opath, option, entry, settings, helplines)
-            if "when_closed" in option:
-                if option["when_closed"] not in ("say", "hide"):
-                    self.error((*opath, "when_closed"), "expected say or hide")
-                elif "transfer" not in option:
-                    self.error(
-                        (*opath, "when_closed"), "only an option with transfer: can be hidden"
-                    )
-                else:
-                    entry["when_closed"] = option["when_closed"]
-            clean[key] = entry
-        return clean
-
-    def check_action(
-        self,
-        path: Path_,
-        option: dict[str, Any],
-        entry: dict[str, Any],
-        settings: dict[str, Any],
-        helplines: dict[str, Any],
-    ) -> None:
-        if ("goto" in option) == ("transfer" in option):
-            self.error(
-                path, "an option needs exactly one of 'goto:' (a menu) or 'transfer:' (helplines)"
-            )
-            return
-        if "goto" in option:
-            entry["goto"] = self.text((*path, "goto"), option["goto"])
-            return
-        chain = option["transfer"]
-        chain = [chain] if isinstance(chain, str) else chain
-        if not isinstance(chain, list) or not chain:
-            self.error((*path, "transfer"), f"expected a list of helplines, got {_kind(chain)}")
-            return
-        entry["transfer"] = chain
-        operator = settings.get("operator", Settings.operator)
-        for i, hid in enumerate(chain):
-            hpath = (*path, "transfer", str(i)) if len(chain) > 1 or i else (*path, "transfer")
-            if hid not in self.declared:
-                known = _words(sorted(self.declared))
-                self.error(hpath, f"unknown helpline '{hid}' (known: {known})")
-            elif hid not in helplines:
-                continue  # reported where the helpline is written
-            elif not helplines[hid].get("dial", True):
-                self.error(hpath, f"helpline '{hid}' has dial: false and cannot take a transfer")
-            elif hid in chain[:i]:
-                self.error(hpath, f"helpline '{hid}' is already earlier in this chain")
-        if operator in self.declared and chain[-1] != operator:
-            self.error(
-                (*path, "transfer"),
-                f"a transfer chain must end with the 24/7 line '{operator}', got '{chain[-1]}'",
-            )
-
-    def check_references(
-        self, settings: dict[str, Any], helplines: dict[str, Any], menus: dict[str, Any]
-    ) -> None:
-        home = settings.get("home", Settings.home)
-        operator = settings.get("operator", Settings.operator)
-        if menus and home not in menus:
-            self.error(
-                ("settings", "home"), f"unknown menu '{home}' (known: {_words(sorted(menus))})"
-            )
-        if self.declared and operator not in self.declared:
-            known = _words(sorted(self.declared))
-            self.error(("settings", "operator"), f"unknown helpline '{operator}' (known: {known})")
-        elif operator in helplines and not helplines[operator].get("dial", True):
-            self.error(("settings", "operator"), f"helpline '{operator}' has dial: false")
-        for nid, node in menus.items():
-            for key, option in node["options"].items():
-                target = option.get("goto")
-                if target is not None and target not in menus:
-                    self.error(
-                        ("menus", nid, "options", key, "goto"),
-                        f"unknown menu '{target}' (known: {_words(sorted(menus))})",
-                    )
-        seen = {home} if home in menus else set()
-        queue = list(seen)
-        while queue:
-            for option in menus[queue.pop()]["options"].values():
-                target = option.get("goto")
-                if target in menus and target not in seen:
-                    seen.add(target)
-                    queue.append(target)
-        for nid in menus:
-            if seen and nid not in seen:
-                self.error(("menus", nid), f"no option leads here from the home menu '{home}'")
 
     def check_lengths(self) -> None:
         menu = self.built = build_menu(self.clean, self.source.name)
@@ -598,7 +390,7 @@ class _Checker:
             size = len(text.encode())
             if size > most:
                 self.error(
-                    _written_at(pid, menu.translations),
+                    written_at(pid, menu.translations),
                     f"prompt '{pid}' is {size} bytes: Twilio's {voice or 'basic'} voice says at "
                     f"most {most}, so callers would not hear it (shorten it or split the menu)",
                 )
@@ -606,20 +398,9 @@ class _Checker:
             seconds = spoken_estimate(text, menu.settings.speech_rate)
             if seconds > LONG_PROMPT_SECONDS:
                 self.error(
-                    _written_at(pid, menu.translations),
+                    written_at(pid, menu.translations),
                     f"prompt '{pid}' takes about {seconds:.0f} s to say "
                     f"(callers may give up over {LONG_PROMPT_SECONDS} s: "
                     "shorten it or split the menu)",
                     warning=True,
                 )
-
-
-def _written_at(prompt_id: str, languages: Any) -> Path_:
-    """Where a prompt's words are written: 'pl.node.main' -> menus.main.say.pl."""
-    code, _, rest = prompt_id.partition(".")
-    suffix = f".{code}" if code in languages else ""
-    pid = rest if suffix else prompt_id
-    kind, _, rest = pid.partition(".")
-    if kind == "node":
-        return ("menus", rest, f"say{suffix}")
-    return ("prompts", f"{kind}{suffix}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ivr.errors import IvrError
 from ivr.menu.characters import unsafe_character
-from ivr.menu.check import ID
+from ivr.menu.check_menus import ID
 
 STATES = ("closed", "open")
 REASON_CHARACTERS = 120  # said to every caller who chooses the helpline: keep it short
