@@ -214,7 +214,7 @@ def report(
 def main() -> None:
     project = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else ROOT
     sys.path.insert(0, str(project))
-    from ivr.staff.accounts import Accounts
+    from ivr.store.accounts import Accounts
     from ivr.store.changes import Store, Who
     from ivr.store.db import shared_engine, upgrade
 

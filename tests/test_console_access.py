@@ -17,8 +17,8 @@ from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
 from ivr import create_app
-from ivr.staff.accounts import ROLES
 from ivr.staff.console.web import CSP
+from ivr.store.accounts import ROLES
 from tests.helpers import config
 from tests.helpers.browser import Browser
 from tests.helpers.console_people import add, on_clock, password_only, signed_in

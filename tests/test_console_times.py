@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 
 from ivr import create_app
 from ivr.audio.journeys import before_999, listening
-from ivr.staff.accounts import Accounts
+from ivr.store.accounts import Accounts
 from tests.helpers import REPO_MENU, config
 from tests.helpers.browser import Browser, signed_in
 from tests.helpers.chromium import Console, sign_in_admin

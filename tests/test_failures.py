@@ -152,7 +152,7 @@ def test_audio_that_fails_is_a_plain_error_never_twiml(
 def test_a_console_page_that_fails_is_logged_as_one(
     app: Flask, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from ivr.staff.accounts import Accounts
+    from ivr.store.accounts import Accounts
     from tests.helpers.browser import signed_in
 
     editor = signed_in(app, Accounts(app.extensions["ivr.store"]), "editor")

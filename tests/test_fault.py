@@ -28,8 +28,8 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from ivr import create_app
-from ivr.staff.accounts import Accounts
 from ivr.store import trouble
+from ivr.store.accounts import Accounts
 from ivr.store.changes import Store, Who
 from ivr.store.db import make_engine
 from ivr.store.models import AuditEntry, Closure, LiveTake, MenuVersion, Revision, StaffAccount

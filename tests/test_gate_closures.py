@@ -21,7 +21,7 @@ from ivr import IvrError, create_app
 from ivr.commands import hours as hours_cli
 from ivr.commands.main import main
 from ivr.simulate import Simulator
-from ivr.staff.accounts import Accounts
+from ivr.store.accounts import Accounts
 from ivr.store.changes import ClosureRow, Store, Who
 from ivr.store.closures import REASON_CHARACTERS
 from ivr.store.models import AuditEntry, Closure, Revision

@@ -32,8 +32,8 @@ from ivr.menu.edit import set_text
 from ivr.menu.source import MenuError
 from ivr.simulate import Simulator
 from ivr.staff import publish as publish_module
-from ivr.staff.accounts import Accounts
 from ivr.staff.publish import publish
+from ivr.store.accounts import Accounts
 from ivr.store.changes import ClosureRow, Store, Who
 from tests.helpers import NOON, THIS_TESTS_THREADS, config
 from tests.helpers.browser import flashed, signed_in

@@ -14,8 +14,8 @@ from flask import Flask
 from ivr import IvrError, create_app
 from ivr.commands.main import main
 from ivr.menu.edit import set_text
-from ivr.staff.accounts import Accounts
 from ivr.staff.publish import history_note, publish
+from ivr.store.accounts import Accounts
 from ivr.store.changes import Store, Who
 from tests.helpers import REPO_MENU, SMALL_MENU, TEST_DATABASE_URL, config
 from tests.helpers.browser import Browser, flashed, signed_in

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 
 from ivr import create_app
-from ivr.staff.accounts import Accounts
+from ivr.store.accounts import Accounts
 from tests.helpers import REPO_MENU, config
 from tests.helpers.browser import Browser, signed_in
 

@@ -21,7 +21,7 @@ from flask import Flask
 from ivr import create_app
 from ivr.call.voice import Line
 from ivr.published import MenuFollower
-from ivr.staff.accounts import Accounts
+from ivr.store.accounts import Accounts
 from ivr.store.changes import ClosureRow, MenuRow, Snapshot, Store, Who
 from tests.helpers import BASE, NOON, REPO_MENU, call_params, config, sign
 from tests.helpers.browser import signed_in

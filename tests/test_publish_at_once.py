@@ -18,8 +18,8 @@ from flask import Flask
 from sqlalchemy import Engine, event
 
 from ivr import create_app
-from ivr.staff.accounts import Accounts
 from ivr.store import db
+from ivr.store.accounts import Accounts
 from ivr.store.changes import ClosureRow, Conflict, Store, Who
 from tests.helpers import NOON, REPO_MENU, config
 from tests.helpers.browser import flashed, signed_in

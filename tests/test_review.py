@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import shutil
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +21,10 @@ from ivr import create_app
 from ivr.commands.main import main
 from ivr.errors import IvrError
 from ivr.menu.load import menu_from_text
-from ivr.menu.translations import find, progress, reviewed, without_confirmed, words_sha256
-from ivr.staff.accounts import Accounts
-from ivr.staff.reviews import Reviews
+from ivr.menu.translations import find, progress, reviewed, text_sha256, without_confirmed
+from ivr.store.accounts import Accounts
 from ivr.store.changes import Who
+from ivr.store.reviews import Reviews
 from tests.helpers import REPO_MENU, TEST_DATABASE_URL, config
 from tests.helpers.browser import CLI, PASSWORD, flashed, signed_in
 from tests.helpers.chromium import Console, sign_in, sign_in_admin
@@ -56,20 +57,20 @@ def text_of(name: str) -> Any:
 def test_a_reviewer_confirms_texts_of_their_languages_only(app: Flask, accounts: Accounts) -> None:
     reviewer = accounts.add("r@example.org", "Roza Reviewer", "reviewer", PASSWORD, CLI, ("pl",))
     service = reviews_of(app)
-    seen = words_sha256(text_of(GREETING).words)
+    seen = text_sha256(text_of(GREETING))
     service.confirm(reviewer, "pl", text_of(GREETING), seen)
-    assert service.confirmations() == {GREETING: words_sha256(text_of(GREETING).words)}
+    assert service.confirmations() == {GREETING: text_sha256(text_of(GREETING))}
     # Romanian is not theirs; an editor or an admin is no fluent speaker by their role
     romanian = find(MENU, "prompts/greeting.ro")
     assert romanian is not None
     with pytest.raises(IvrError, match=r"only a reviewer of this language \(ro\)"):
-        service.confirm(reviewer, "ro", romanian[1], words_sha256(romanian[1].words))
+        service.confirm(reviewer, "ro", romanian[1], text_sha256(romanian[1]))
     editor = accounts.add("e@example.org", "Ed Editor", "editor", PASSWORD, CLI)
     with pytest.raises(IvrError, match="only a reviewer"):
         service.confirm(editor, "pl", text_of(GREETING), seen)
     # Words changed since the reviewer read them are never confirmed
     with pytest.raises(IvrError, match="these words changed since you read them"):
-        service.confirm(reviewer, "pl", text_of(GREETING), words_sha256("older words"))
+        service.confirm(reviewer, "pl", text_of(GREETING), "0" * 64)
     # In the audit log, under the reviewer's name, with the words confirmed
     confirmed = [e for e in app.extensions["ivr.store"].audit(limit=10) if "text" in e.kind]
     assert len(confirmed) == 1  # the refusals left no trace
@@ -79,7 +80,8 @@ def test_a_reviewer_confirms_texts_of_their_languages_only(app: Flask, accounts:
 
 
 def test_a_text_changed_after_confirmation_is_unconfirmed_again() -> None:
-    confirmations = {GREETING: words_sha256(text_of(GREETING).words)}
+    confirmations = {GREETING: text_sha256(text_of(GREETING))}
+    label_sha = text_sha256(text_of(LABEL))
     before = {t.name: t.confirmed for t in reviewed(MENU, "pl", confirmations)}
     assert before[GREETING] and not before[LABEL]
     changed = menu_from_text(
@@ -89,8 +91,17 @@ def test_a_text_changed_after_confirmation_is_unconfirmed_again() -> None:
     )
     after = {t.name: t.confirmed for t in reviewed(changed, "pl", confirmations)}
     assert not after[GREETING]
+    # Nor is a translation confirmed once the English it translates has changed
+    english = menu_from_text(
+        REPO_MENU.read_text(encoding="utf-8").replace(
+            "        label: Derby City\n", "        label: Police emergency\n", 1
+        )
+    )
+    assert not {t.name: t.confirmed for t in reviewed(english, "pl", {LABEL: label_sha})}[LABEL]
+    assert {t.name: t.confirmed for t in reviewed(MENU, "pl", {LABEL: label_sha})}[LABEL]
     # Spacing as YAML folds it does not count as a change
-    assert words_sha256("a  b\n c") == words_sha256("a b c")
+    spaced = replace(text_of(LABEL), words="miasto\n  Derby ")
+    assert text_sha256(spaced) == label_sha
     done, total = progress(MENU, confirmations)["pl"]
     assert (done, total) == (1, len(before))
     assert progress(changed, confirmations)["pl"][0] == 0
@@ -105,9 +116,7 @@ def test_ivr_check_leaves_out_the_warnings_of_confirmed_texts(tmp_path: Path) ->
     app = create_app(config(tmp_path, STATE_DIR=str(tmp_path / "state")))
     accounts = Accounts(app.extensions["ivr.store"])
     reviewer = accounts.add("r@example.org", "Roza Reviewer", "reviewer", PASSWORD, CLI, ("pl",))
-    reviews_of(app).confirm(
-        reviewer, "pl", text_of(GREETING), words_sha256(text_of(GREETING).words)
-    )
+    reviews_of(app).confirm(reviewer, "pl", text_of(GREETING), text_sha256(text_of(GREETING)))
     after = runner.invoke(main, ["check", str(REPO_MENU)])
     assert "prompts.greeting.pl: warning: not yet confirmed" not in after.output
     assert "prompts.greeting.ro: warning: not yet confirmed" in after.output
@@ -134,8 +143,9 @@ def test_proposals_are_checked_kept_and_set_aside(app: Flask, accounts: Accounts
     for words, refused in [
         ("", "write the words you propose"),
         ("  miasto   Derby ", "these are the words callers hear now"),
-        ("Derby\u202e", "control character"),
+        ("Derby\u202e", r"character not shown as what it is \(U\+202E\) at character 6"),
         ("x" * 2001, "2000 characters at most"),
+        ("miasto\u200bDerby", r"character not shown as what it is \(U\+200B\)"),
     ]:
         with pytest.raises(IvrError, match=refused):
             service.propose(reviewer, "pl", text, words)
@@ -191,7 +201,7 @@ def test_the_review_pages_from_confirmation_to_a_published_proposal(
     one = reviewer.text(reviewer.get(f"/console/review/{LABEL}"))
     assert 'src="data:audio/wav;base64,' in one  # heard as callers hear it
     assert "Confirm these words" in one
-    seen = words_sha256(text_of(GREETING).words)
+    seen = text_sha256(text_of(GREETING))
     done = reviewer.post(f"/console/review/{GREETING}/confirm", {"seen": seen})
     assert flashed(reviewer, done) == ["Confirmed: 'greeting'."]
     # Proposed words are checked as the menu would check them
@@ -231,7 +241,7 @@ def test_a_confirmation_lapses_when_an_admin_changes_the_words(
     app: Flask, accounts: Accounts
 ) -> None:
     reviewer = signed_in(app, accounts, "reviewer", languages=("pl",))
-    read = words_sha256(text_of(LABEL).words)  # what the reviewer's page showed
+    read = text_sha256(text_of(LABEL))  # what the reviewer's page showed
     reviewer.post(f"/console/review/{LABEL}/confirm", {"seen": read})
     page = reviewer.text(reviewer.get(f"/console/review/{LABEL}"))
     assert "Yes, these words" in page
@@ -299,3 +309,67 @@ def test_the_reviewer_flow_in_a_browser_passes_axe(tmp_path: Path, browser: Any)
     assert serious == {"staff": [], "review": [], "text": [], "refused": []}
     assert reviews_of(app).proposals(LABEL)[0].reviewer == "Roza Reviewer"
     assert GREETING in reviews_of(app).confirmations()
+
+
+def test_words_shown_as_other_than_they_say_are_never_confirmed(
+    app: Flask, accounts: Accounts
+) -> None:
+    """A direction override shows '21' where the voice says '12': not confirmable."""
+    reviewer = accounts.add("r@example.org", "R", "reviewer", PASSWORD, CLI, ("pl",))
+    tricked = replace(text_of(LABEL), words="Naciśnij \u202e12\u202c")
+    with pytest.raises(IvrError, match=r"\(U\+202E\) at character 10"):
+        reviews_of(app).confirm(reviewer, "pl", tricked, text_sha256(tricked))
+    assert reviews_of(app).confirmations() == {}
+
+
+def test_setting_aside_twice_says_so(app: Flask, accounts: Accounts) -> None:
+    reviewer = accounts.add("r@example.org", "R", "reviewer", PASSWORD, CLI, ("pl",))
+    proposal = reviews_of(app).propose(reviewer, "pl", text_of(LABEL), "Derby, miasto")
+    editor = signed_in(app, accounts, "editor")
+    first = editor.post(f"/console/proposals/{proposal.id}/dismiss", {"key": LABEL})
+    assert flashed(editor, first) == ["The proposal was set aside."]
+    again = editor.post(f"/console/proposals/{proposal.id}/dismiss", {"key": LABEL})
+    assert flashed(editor, again) == ["That proposal had been set aside already."]
+    elsewhere = editor.post(f"/console/proposals/{proposal.id}/dismiss", {"key": "//evil"})
+    assert elsewhere.headers["Location"] == "/console/review"
+
+
+def test_ivr_check_makes_no_store(tmp_path: Path) -> None:
+    for url in (
+        f"sqlite:///{tmp_path / 'a' / 'b.sqlite3'}",
+        f"sqlite+pysqlite:///{tmp_path / 'c' / 'd.sqlite3'}",
+    ):
+        env = {"STATE_DIR": str(tmp_path / "state"), "DATABASE_URL": url}
+        result = CliRunner(env=env).invoke(main, ["check", str(REPO_MENU)])
+        assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_going_back_a_release_keeps_everyone_signed_in(tmp_path: Path) -> None:
+    """Migration 0009 down: reviewers become viewers (the release before knows no
+    reviewer), and no console session is lost with the column."""
+    from sqlalchemy import create_engine, text
+
+    from ivr.store import db
+
+    url = f"sqlite:///{tmp_path / 'm.sqlite3'}"
+    db.upgrade(url)
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO staff_account (id, email, name, role, languages, password_hash, "
+                "totp_secret, totp_last, session_key, disabled, made_at) VALUES (1, "
+                "'r@example.org', 'R', 'reviewer', 'pl', 'x', '', 0, 'k', 0, '2026-12-01')"
+            )
+        )
+        connection.execute(
+            text("INSERT INTO console_session VALUES ('h', 1, 'in', '2026-12-01', '2026-12-01')")
+        )
+    engine.dispose()
+    db.downgrade(url, "0008_helpline_health")
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT role FROM staff_account")).scalar() == "viewer"
+        assert connection.execute(text("SELECT count(*) FROM console_session")).scalar() == 1
+    engine.dispose()

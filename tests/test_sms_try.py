@@ -19,7 +19,7 @@ from ivr.call import sms
 from ivr.commands.main import main
 from ivr.errors import IvrError
 from ivr.simulate_text import Texter
-from ivr.staff.accounts import Accounts
+from ivr.store.accounts import Accounts
 from ivr.store.models import CallCount
 from tests.helpers import REPO_MENU, TEST_DATABASE_URL, config
 from tests.helpers.browser import Browser, signed_in

@@ -36,7 +36,7 @@ from ivr.commands.main import main
 from ivr.commands.options import cli_store
 from ivr.errors import IvrError
 from ivr.simulate import ACCOUNT, Simulator
-from ivr.staff.accounts import Accounts
+from ivr.store.accounts import Accounts
 from ivr.store.changes import Store
 from tests.helpers import REPO_MENU, TEST_DATABASE_URL, TOKEN, config, local_server, tone
 from tests.helpers.browser import signed_in

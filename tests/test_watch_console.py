@@ -13,7 +13,7 @@ from flask import Flask
 from markupsafe import escape
 
 from ivr import create_app
-from ivr.staff.accounts import Accounts
+from ivr.store.accounts import Accounts
 from ivr.store.health import HealthStore, Limits
 from tests.helpers import NOON, config
 from tests.helpers.browser import Browser, flashed, signed_in

@@ -101,21 +101,26 @@ def check(menu_file: str, phrase_books: tuple[str, ...]) -> None:
 def _confirmations() -> dict[str, str]:
     """The texts reviewers confirmed in the console, from the store if there is one (read
     only: `ivr check` makes no store); none, with a note, if it cannot be read."""
+    from sqlalchemy import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
-    from ivr.staff.reviews import Reviews
-    from ivr.store import trouble
     from ivr.store.changes import Store
     from ivr.store.db import database_url, shared_engine
+    from ivr.store.reviews import Reviews
 
-    url = database_url()
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
-        return {}
+    url = make_url(database_url())
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        return {}  # no store (an in-memory one is empty): nothing confirmed, nothing made
     try:
-        return Reviews(Store(shared_engine(url))).confirmations()
+        return Reviews(
+            Store(shared_engine(url.render_as_string(hide_password=False)))
+        ).confirmations()
     except SQLAlchemyError as e:
-        reason = trouble.at_terminal(e)
-        click.echo(f"note: the texts reviewers confirmed were not read ({reason})", err=True)
+        click.echo(
+            f"note: the texts reviewers confirmed could not be read from the store "
+            f"({type(e).__name__}; if the store is older than this release, `ivr db upgrade`)",
+            err=True,
+        )
         return {}
 
 

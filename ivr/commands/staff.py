@@ -9,7 +9,7 @@ import click
 from ivr import paths
 from ivr.commands.options import cli_store, cli_who, fail, menu_or_exit, saving
 from ivr.errors import IvrError
-from ivr.staff.accounts import ROLES, Accounts
+from ivr.store.accounts import ROLES, Accounts
 
 
 def _accounts() -> Accounts:

@@ -6,7 +6,8 @@ the Now page and `ivr prompts list` show those no fluent speaker has checked.
 
 A language is confirmed as a whole (`confirmed: true` in menus.yaml), or text by text by
 its reviewers in the console: `Confirmations` maps a text's name to the hash of the words
-a reviewer confirmed, so a text changed since is unconfirmed again, with nothing to undo.
+a reviewer confirmed and the English they translate, so a text changed since (or its
+English) is unconfirmed again, with nothing to undo.
 """
 
 from __future__ import annotations
@@ -21,13 +22,8 @@ from ivr.menu.languages import LANGUAGE_PROMPTS
 from ivr.menu.model import DEFAULT_PROMPTS, Menu
 from ivr.menu.source import Problem
 
-# A text's name -> the sha256 of the words a reviewer confirmed (words_sha256)
+# A text's name -> the text_sha256 of the text a reviewer confirmed
 Confirmations = Mapping[str, str]
-
-
-def words_sha256(words: str) -> str:
-    """The hash a confirmation keeps of a text's words (spacing as YAML folds it aside)."""
-    return hashlib.sha256(" ".join(words.split()).encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -50,6 +46,13 @@ class Text:
     def dotted(self) -> str:
         """The path as `ivr check` locates it: 'prompts.greeting.pl'."""
         return ".".join(self.path)
+
+
+def text_sha256(text: Text) -> str:
+    """The hash a confirmation keeps of a text: its words and the English they translate
+    (spacing as YAML folds it aside), so a change to either unconfirms it."""
+    english, words = (" ".join(t.split()) for t in (text.english, text.words))
+    return hashlib.sha256(f"{english}\n{words}".encode()).hexdigest()
 
 
 def texts(menu: Menu, code: str = "") -> list[Text]:
@@ -94,9 +97,7 @@ def reviewed(menu: Menu, code: str, confirmations: Confirmations) -> list[Text]:
     """The texts of a language, each confirmed if the language is, or if a reviewer
     confirmed its words as they are now."""
     return [
-        t
-        if t.confirmed
-        else replace(t, confirmed=confirmations.get(t.name) == words_sha256(t.words))
+        t if t.confirmed else replace(t, confirmed=confirmations.get(t.name) == text_sha256(t))
         for t in texts(menu, code)
     ]
 

@@ -1,5 +1,6 @@
-"""Staff tools that change the line: recording by phone (phone), accounts, publishing a
-menu (publish), and the web console (console).
+"""Staff tools that change the line: recording by phone (phone), publishing a menu
+(publish), and the web console (console); accounts and reviews are the store's services
+(ivr.store.accounts, ivr.store.reviews).
 
 May import: ivr.menu, ivr.audio, ivr.call (availability, closed text), ivr.store,
 ivr.published, ivr.report (the console's report), ivr.simulate and ivr.simulate_text (the

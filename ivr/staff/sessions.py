@@ -17,7 +17,7 @@ from datetime import timedelta
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from ivr.staff.accounts import Account, as_account, end_sessions
+from ivr.store.accounts import Account, as_account, end_sessions
 from ivr.store.changes import Store, aware
 from ivr.store.models import ConsoleSession, StaffAccount
 

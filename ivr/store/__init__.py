@@ -1,6 +1,9 @@
 """The store: the database every instance of the line shares (SQLAlchemy 2 + Alembic).
 
-It owns the schema, its migrations and the functions that read and change what staff
-change. It imports nothing from the call flow, the console or the command line; they
-call it. No caller's number, call SID or speech is ever written here.
+It owns the schema, its migrations and the services that read and change what staff
+change, each with its own queries and rules: changes (menus, takes, closures, the audit
+log), accounts (console accounts and sign-in), reviews (fluent speakers' confirmations
+and proposals), health (the helpline watch), pins, dials. It imports nothing from the
+call flow, the console or the command line (the menu only); they call it. No caller's
+number, call SID or speech is ever written here.
 """

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from ivr.staff.accounts import Accounts
+from ivr.store.accounts import Accounts
 from ivr.store.changes import Who
 
 PASSWORD = "correct horse battery staple"

@@ -11,7 +11,7 @@ from typing import Any
 import pyotp
 from flask import Flask
 
-from ivr.staff.accounts import Accounts
+from ivr.store.accounts import Accounts
 from tests.helpers import BASE, call_params, sign
 from tests.helpers.browser import CLI, PASSWORD
 

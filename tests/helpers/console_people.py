@@ -9,7 +9,7 @@ import pyotp
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from ivr.staff.accounts import Accounts
+from ivr.store.accounts import Accounts
 from ivr.store.changes import Store, Who
 from tests.helpers import NOON
 from tests.helpers.browser import Browser

@@ -5,11 +5,11 @@ factor), off (why it cannot serve: no SECRET_KEY, a database failure), and one m
 page family: now, health (the helpline watch), prompts, words, review (fluent speakers
 confirming their languages' texts), hours, menu, trial (with
 trial_text and drafts: an app on a draft menu, built by the app's own builder), admin.
-Every change goes through the store's services (ivr.store.changes, ivr.staff.accounts),
+Every change goes through the store's services (ivr.store.changes, accounts, reviews),
 so it commits with its audit entry, in the person's name.
 May import: ivr.menu, ivr.audio, ivr.call (availability, the watch), ivr.store,
 ivr.published, ivr.report (the report page), ivr.simulate and ivr.simulate_text (the Try
-pages), ivr.staff.accounts, reviews and alerts, Flask, Flask-Login, Flask-WTF; never ivr.app.
+pages), ivr.staff.alerts, Flask, Flask-Login, Flask-WTF; never ivr.app.
 """
 
 from __future__ import annotations

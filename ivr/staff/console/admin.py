@@ -13,8 +13,8 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from ivr.errors import IvrError
 from ivr.menu.hours import LONDON
 from ivr.report.summary import spreadsheet_cell
-from ivr.staff.accounts import ROLES, check_plain
 from ivr.staff.console.web import accounts, live_menu, me, needs, saved, store, who
+from ivr.store.accounts import ROLES, check_plain
 from ivr.store.changes import aware
 
 AUDIT_ROWS = 500

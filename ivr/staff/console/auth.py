@@ -15,9 +15,9 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from ivr.staff.accounts import Account, SignInRefused, new_secret, provisioning_uri
 from ivr.staff.console.web import User, accounts, live_menu, me, needs, sessions
 from ivr.staff.sessions import CODE, ENROL, SIGNED_IN
+from ivr.store.accounts import Account, SignInRefused, new_secret, provisioning_uri
 from ivr.store.changes import Who
 
 # The same words whatever was wrong: they never say whether an account exists

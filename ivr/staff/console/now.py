@@ -11,8 +11,8 @@ from ivr.menu.translations import progress, unconfirmed
 from ivr.published import MenuFollower
 from ivr.staff.console.health import watch_page
 from ivr.staff.console.web import availability, live, needs, prompt_store, store
-from ivr.staff.reviews import Reviews
 from ivr.store.changes import Store
+from ivr.store.reviews import Reviews
 
 
 def register(bp: Blueprint) -> None:

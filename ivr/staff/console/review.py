@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from ivr.errors import IvrError
 from ivr.menu.edit import set_text
 from ivr.menu.source import MenuError
-from ivr.menu.translations import Text, find, progress, reviewed, words_sha256
+from ivr.menu.translations import Text, find, progress, reviewed, text_sha256
 from ivr.staff.console.web import live_menu, me, needs, saved, store, who
 from ivr.staff.console.words import example_of, heard, live_text
 from ivr.staff.publish import checked
-from ivr.staff.reviews import Reviews
+from ivr.store.reviews import Reviews
 
 
 def register(bp: Blueprint) -> None:
@@ -93,7 +93,7 @@ def one_text(key: str, proposed: str = "", problems: list[str] | None = None) ->
         "may_review": me().reviews(code),
         "proposed": proposed,
         "problems": problems or [],
-        "seen": words_sha256(text.words),
+        "seen": text_sha256(text),
     }
     return render_template("console/review_text.html", **context)
 
@@ -125,7 +125,15 @@ def propose(key: str) -> Any:
 
 def dismiss(proposal_id: int) -> Response:
     back = request.form.get("key", "")
-    saved(lambda: reviews().dismiss(proposal_id, who()), "The proposal was set aside.")
+    gone: list[bool] = []
+    done = saved(lambda: gone.append(not reviews().dismiss(proposal_id, who())), "")
+    if done:
+        flash(
+            "That proposal had been set aside already."
+            if gone[0]
+            else "The proposal was set aside.",
+            "done",
+        )
     if back and find(live_menu(), back) is not None:
         return redirect(url_for("console.word", key=back))
     return redirect(url_for("console.review"))

@@ -27,9 +27,9 @@ from ivr.call.availability import Availability, Closures
 from ivr.errors import IvrError
 from ivr.menu.hours import LONDON
 from ivr.menu.model import Menu
-from ivr.staff.accounts import Account, Accounts
 from ivr.staff.sessions import LONGEST, Sessions
 from ivr.store import trouble
+from ivr.store.accounts import Account, Accounts
 from ivr.store.changes import Store, Who, aware
 from ivr.store.live import Live
 
@@ -251,7 +251,8 @@ def saved(action: Callable[[], Any], done: str) -> bool:
         flash(trouble.not_saved(e), "error")
         return False
     refreshed()
-    flash(done, "done")
+    if done:  # (else the caller says what happened: it depends on what the change found)
+        flash(done, "done")
     return True
 
 

@@ -34,7 +34,7 @@ from ivr.menu.translations import Text, find, reviewed, texts
 from ivr.staff.console.times import caller_times
 from ivr.staff.console.web import live_menu, needs, publish_menu, saved, store
 from ivr.staff.publish import checked
-from ivr.staff.reviews import Reviews
+from ivr.store.reviews import Reviews
 
 PREVIEW_CHARACTERS = 600
 

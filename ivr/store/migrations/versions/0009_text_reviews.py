@@ -38,7 +38,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # The release before knows no reviewer: they go back to seeing, not answering
+    op.execute("UPDATE staff_account SET role = 'viewer' WHERE role = 'reviewer'")
     op.drop_table("text_proposal")
     op.drop_table("text_confirmation")
-    with op.batch_alter_table("staff_account") as table:
+    # A plain DROP COLUMN (SQLite 3.35+): rebuilding the table would drop it under the
+    # console sessions that refer to it, and sign everyone out
+    with op.batch_alter_table("staff_account", recreate="never") as table:
         table.drop_column("languages")

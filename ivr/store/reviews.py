@@ -3,13 +3,17 @@ proposed for an editor to publish.
 
 The rules live here, whichever door a review comes by: only a reviewer of the text's
 language may confirm it or propose words for it; a confirmation holds the hash of the words
-confirmed (ivr.menu.translations.words_sha256), so a text changed since is unconfirmed
-again with nothing to undo. Each confirmation, proposal and dismissal commits with its
-audit entry, under the reviewer's name (Store.change).
+confirmed and the English they translate (ivr.menu.translations.text_sha256), so a text
+changed since is unconfirmed again with nothing to undo. Words with a character that shows
+as something else (a direction override, an invisible space) are neither confirmed nor
+proposed: a reviewer would confirm what they see, not what the voice says. Each
+confirmation, proposal and dismissal commits with its audit entry, under the reviewer's
+name (Store.change).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,12 +21,16 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ivr.errors import IvrError
-from ivr.menu.translations import Text, words_sha256
-from ivr.staff.accounts import Account, check_plain
+from ivr.menu.translations import Text, text_sha256
+from ivr.store.accounts import DIRECTION_OVERRIDES, UNPRINTABLE_CATEGORIES, Account
 from ivr.store.changes import Store, Who, aware
 from ivr.store.models import TextConfirmation, TextProposal
 
 MAX_WORDS = 2000  # characters of proposed words: a long emergency text is under 600
+# Shown as nothing, or as other text than is said: besides accounts' control characters
+# and direction overrides (check_plain), invisible spaces and joiners of words (ZWJ and
+# ZWNJ are not here: Urdu and Gurmukhi spell with them)
+INVISIBLE = frozenset("\u200b\u2060\ufeff\u00ad")
 
 
 class _Gone(Exception):
@@ -67,9 +75,10 @@ class Reviews:
 
     def confirm(self, account: Account, code: str, text: Text, seen: str) -> None:
         """The reviewer confirms text's words as they are now, which must be the words
-        they read (seen: their words_sha256): never words changed since."""
+        they read (seen: their text_sha256): never words changed since."""
         self.check_reviewer(account, code)
-        sha = words_sha256(text.words)
+        _check_visible(text.words, "these words")
+        sha = text_sha256(text)
         if seen != sha:
             raise IvrError(
                 "these words changed since you read them: read them again before confirming"
@@ -92,7 +101,7 @@ class Reviews:
         this, which knows the menu: see the console's review page)."""
         self.check_reviewer(account, code)
         words = " ".join(words.split())
-        check_plain(words, "the proposed words")
+        _check_visible(words, "the proposed words")
         if not words:
             raise IvrError("write the words you propose, or confirm the text as it is")
         if len(words) > MAX_WORDS:
@@ -133,6 +142,19 @@ class Reviews:
             raise IvrError(
                 f"only a reviewer of this language ({code}) may confirm its texts or "
                 "propose words for them"
+            )
+
+
+def _check_visible(words: str, what: str) -> None:
+    """Refuse words with a character not shown as what it is (a control character, a
+    direction override, an invisible space), saying which and where."""
+    for position, character in enumerate(words, start=1):
+        hidden = unicodedata.category(character) in UNPRINTABLE_CATEGORIES
+        if hidden or character in DIRECTION_OVERRIDES or character in INVISIBLE:
+            raise IvrError(
+                f"{what} hold a character not shown as what it is (U+{ord(character):04X}) "
+                f"at character {position}: it must be taken out first (an editor can, on "
+                "the Words page)"
             )
 
 
