@@ -51,6 +51,7 @@ WITHOUT_DATABASE = {
     "test_form",
     "test_gate_menu",
     "test_gate_render",
+    "test_home_order",
     "test_install",
     "test_languages",
     "test_media",

@@ -183,9 +183,10 @@ def test_build_cli_prints_a_table(small_app: Flask, write_menu: Callable[[str], 
     )
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[-1] == "16 built, 0 unchanged"  # with the watch's "unavailable" prompt
-    assert lines[-18].split() == ["prompt", "seconds", "bytes", "done"]
-    assert lines[-17].split()[0] == "greeting" and lines[-17].split()[-1] == "built"
+    # with the watch's "unavailable" prompt, the first menu's "repeat_hint" and "hang_up"
+    assert lines[-1] == "18 built, 0 unchanged"
+    assert lines[-20].split() == ["prompt", "seconds", "bytes", "done"]
+    assert lines[-19].split()[0] == "greeting" and lines[-19].split()[-1] == "built"
 
 
 def test_the_shipped_audio_matches_the_shipped_menu(tmp_path: Path) -> None:

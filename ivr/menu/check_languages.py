@@ -21,7 +21,7 @@ from ivr.menu.languages import (
 from ivr.menu.model import DEFAULT_PROMPTS, Settings
 from ivr.menu.source import Path_
 from ivr.menu.speech import SPEECH_MODELS
-from ivr.menu.texts import COMMON, UNAVAILABLE, placeholders
+from ivr.menu.texts import COMMON, HANG_UP, UNAVAILABLE, placeholders
 
 if TYPE_CHECKING:
     from ivr.menu.check import _Checker
@@ -36,7 +36,10 @@ ENGLISH_ONLY = ("whisper", "speaks")
 NOT_CONFIRMED = "not yet confirmed by a fluent speaker"
 TRANSLATED_PROMPTS = (*(p for p in DEFAULT_PROMPTS if p not in ENGLISH_ONLY), *LANGUAGE_PROMPTS)
 # Texts added after menus were published with languages: missing, they only warn
-OPTIONAL = {UNAVAILABLE: "callers in it hear no word of why a failing helpline is passed by"}
+OPTIONAL = {
+    UNAVAILABLE: "callers in it hear no word of why a failing helpline is passed by",
+    HANG_UP: "callers in it are not told they may hang up at any time (unless its greeting is)",
+}
 KEY_ACTIONS = ("operator", "repeat", "back")
 # Languages Twilio lists for its `default` speech model only: with another model the
 # <Gather> fails (warning 13331, "invalid language value for the selected speechModel")

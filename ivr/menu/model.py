@@ -12,7 +12,7 @@ from ivr.menu.hours import Hours
 from ivr.menu.languages import Language
 from ivr.menu.numbers import e164, spoken_number
 from ivr.menu.source import Problem
-from ivr.menu.texts import UNAVAILABLE, Composer, compose_prompts
+from ivr.menu.texts import HANG_UP, UNAVAILABLE, Composer, compose_prompts
 
 # "#" alone reaches us as empty Digits (it ends a Gather), so it cannot be a choice
 KEYS = "0123456789*"
@@ -227,7 +227,9 @@ class Menu:
         order.append((f"node.{self.settings.home}", lang))
         if not lang:
             order += [("offer", code) for code in self.languages]
-        order += [("repeat_hint", lang), ("hang_up", lang)]
+        order.append(("repeat_hint", lang))
+        if (f"{lang}.{HANG_UP}" if lang else HANG_UP) in self.prompts:  # (see compose_prompts)
+            order.append((HANG_UP, lang))
         return tuple(order)
 
     def language_of(self, key: str) -> Language | None:
@@ -272,9 +274,15 @@ def build_menu(data: dict[str, Any], name: str, warnings: tuple[Problem, ...] = 
         for pid, text in translations[code].prompts.items():
             if not pid.startswith("whisper."):  # the helpline hears English
                 prompts[f"{code}.{pid}"] = text
-    # Prompts added since staff learnt their numbers come last (see compose_prompts)
-    newer = {pid: text for pid, text in prompts.items() if UNAVAILABLE in pid.split(".")[:2]}
-    prompts = {pid: text for pid, text in prompts.items() if pid not in newer} | newer
+    # Prompts added since staff learnt their numbers come last, in the order they were
+    # added, so every number staff know stays as it was (see compose_prompts)
+    added = (UNAVAILABLE, "repeat_hint", HANG_UP)
+
+    def kind(pid: str) -> int:
+        return next((i for i, a in enumerate(added) if a in pid.split(".")[:2]), -1)
+
+    newer = sorted((p for p in prompts if kind(p) >= 0), key=kind)
+    prompts = {p: t for p, t in prompts.items() if kind(p) < 0} | {p: prompts[p] for p in newer}
     return replace(english, prompts=prompts, translations=translations)
 
 
@@ -294,8 +302,9 @@ def _build(
         nid: _with_phrases(n, settings, reserved, languages, language) for nid, n in nodes.items()
     }
     texts = {**DEFAULT_PROMPTS, **(data.get("prompts") or {})}
-    if language and UNAVAILABLE not in (data.get("prompts") or {}):
-        del texts[UNAVAILABLE]  # never English words in another language's voice
+    for optional in (UNAVAILABLE, HANG_UP):
+        if language and optional not in (data.get("prompts") or {}):
+            del texts[optional]  # never English words in another language's voice
     composer = Composer(settings, helplines, texts)
     prompts = compose_prompts(composer, helplines, nodes, language)
     return Menu(

@@ -14,6 +14,9 @@ OPERATOR_CHOICE = "to speak to someone now"
 # A helpline passed by while failing (the helpline watch): optional in other languages,
 # so a menu published before it existed still loads
 UNAVAILABLE = "unavailable"
+# Said at the end of the first menu; added after menus were published without it, whose
+# greetings may say it already (so it is left out where the greeting has its words)
+HANG_UP = "hang_up"
 # Placeholders every text may use (each helpline id too: its number, read slowly)
 COMMON = (
     "service_name",
@@ -143,10 +146,12 @@ def compose_prompts(
     fill = composer.fill
     prompts = {
         name: fill(name)
-        for name in ("greeting", "repeat_hint", "hang_up", "no_input", "invalid", "after_retries")
-        + ("goodbye",)
+        for name in ("greeting", "repeat_hint", "no_input", "invalid", "after_retries", "goodbye")
         + ("error", "numbers", "fallback_numbers")
     }
+    said_in_greeting = " ".join(composer.texts.get(HANG_UP, "").split()) in prompts["greeting"]
+    if HANG_UP in composer.texts and not said_in_greeting:
+        prompts[HANG_UP] = fill(HANG_UP)
     for hid, h in helplines.items():
         if h.dial:
             prompts[f"connecting.{hid}"] = fill("connecting", name=h.name)
