@@ -5,7 +5,9 @@ sifar sifar"); a caller needs "ósma", "ora opt", "ਅੱਠ ਵਜੇ". Written
 line says (a helpline opening, on the hour or a quarter past, half past or a quarter to);
 any other minute is said as a number after the hour. Polish and Romanian take their
 numbers from num2words; Panjabi and Urdu, which it does not have, from the short tables
-here. Unconfirmed by a fluent speaker, like every text of these languages (menus.yaml).
+here. Urdu has no Twilio voice, so the line says words made at call time in English for
+now; its words here are what the console shows and what a future voice will say.
+Unconfirmed by a fluent speaker, like every text of these languages (menus.yaml).
 """
 
 from __future__ import annotations
@@ -22,19 +24,17 @@ _PL_HOURS = (
     "dziewiętnasta dwudziesta"
 ).split()
 
-# Romanian says the hour as a feminine cardinal after "ora" ("ora două", "ora unu")
-_RO_FEMININE = {
-    "doi": "două",
-    "doisprezece": "douăsprezece",
-    "douăzeci și doi": "douăzeci și două",
-}
+# Romanian says the hour, and the minutes, as a feminine cardinal ("ora două", "și
+# treizeci și două"), but one o'clock as "ora unu"
+_RO_FEMININE = {"doi": "două", "doisprezece": "douăsprezece"}
 
 # Panjabi and Urdu say the hour on a 12-hour clock with the part of the day, 1 to 12
 _PA_NUMBERS = "ਇੱਕ ਦੋ ਤਿੰਨ ਚਾਰ ਪੰਜ ਛੇ ਸੱਤ ਅੱਠ ਨੌਂ ਦਸ ਗਿਆਰਾਂ ਬਾਰਾਂ".split()
 _UR_NUMBERS = "ایک دو تین چار پانچ چھ سات آٹھ نو دس گیارہ بارہ".split()
 # Morning (to noon), afternoon (to 4 pm), evening (to 8 pm), night
-_PA_PARTS = ("ਸਵੇਰੇ", "ਦੁਪਹਿਰ", "ਸ਼ਾਮ", "ਰਾਤ")
-_UR_PARTS = ("صبح", "دوپہر", "شام", "رات")
+# (with the postposition the hour takes after them: "ਰਾਤ ਦੇ ਨੌਂ ਵਜੇ", "رات کے نو بجے")
+_PA_PARTS = ("ਸਵੇਰੇ", "ਦੁਪਹਿਰ ਦੇ", "ਸ਼ਾਮ ਦੇ", "ਰਾਤ ਦੇ")
+_UR_PARTS = ("صبح", "دوپہر کے", "شام کے", "رات کے")
 # Quarter past, half past (with its own words for 1:30 and 2:30), quarter to; o'clock
 _PA_WORDS = {"past": "ਸਵਾ", "half": "ਸਾਢੇ", "1:30": "ਡੇਢ", "2:30": "ਢਾਈ", "to": "ਪੌਣੇ"}
 _UR_WORDS = {"past": "سوا", "half": "ساڑھے", "1:30": "ڈیڑھ", "2:30": "ڈھائی", "to": "پونے"}
@@ -44,8 +44,8 @@ _PA_MINUTES, _UR_MINUTES = "ਵੱਜ ਕੇ {minute} ਮਿੰਟ", "بج کر 
 
 
 def _polish(at: time) -> str:
-    if at.hour == 0 and at.minute == 0:
-        return "północ"
+    if at.hour == 0:
+        return "północ" if not at.minute else f"godzina zero {num2words(at.minute, lang='pl')}"
     hour = _PL_HOURS[at.hour] if at.hour <= 20 else f"dwudziesta {_PL_HOURS[at.hour - 20]}"
     minutes = f" {num2words(at.minute, lang='pl')}" if at.minute else ""
     return f"godzina {hour}{minutes}"
@@ -54,14 +54,18 @@ def _polish(at: time) -> str:
 def _romanian(at: time) -> str:
     if at.hour == 0 and at.minute == 0:
         return "miezul nopții"
-    hour = num2words(at.hour, lang="ro")
-    hour = "unu" if at.hour == 1 else _RO_FEMININE.get(hour, hour)
+    hour = "unu" if at.hour == 1 else _feminine(num2words(at.hour, lang="ro"))
     if not at.minute:
         return f"ora {hour}"
     if at.minute == 30:
         return f"ora {hour} și jumătate"
-    minutes = num2words(at.minute, lang="ro")
-    return f"ora {hour} și {_RO_FEMININE.get(minutes, minutes)}"
+    return f"ora {hour} și {_feminine(num2words(at.minute, lang='ro'))}"
+
+
+def _feminine(words: str) -> str:
+    """A Romanian number as it counts hours and minutes: 'treizeci și doi' -> '... două'."""
+    *rest, last = words.split(" ")
+    return " ".join([*rest, _RO_FEMININE.get(last, last)])
 
 
 def _twelve_hour(
