@@ -4,7 +4,7 @@
 
 The menu is ./menus.yaml, or IVR_MENU's (a candidate wording, measured before it ships).
 
-Every prompt of the shipped menu is spoken in each voice, converted exactly as the line
+Every English prompt of the shipped menu is spoken in each voice, converted exactly as the line
 converts it (8 kHz, phone band, one level), upsampled to the recogniser's 16 kHz and
 decoded by PocketSphinx's bundled US-English model. Printed per voice, the shipped one
 first: word error rate over all prompts (edits / words of the texts), the share of phone

@@ -220,7 +220,7 @@ def test_the_simulator_reaches_a_helpline(page: Page, console: Console) -> None:
     sign_in(page, console, "vic@example.org")
     page.goto(console.url + "/console/try")
     page.get_by_role("button", name="Start a new call").click()
-    assert "If you are in danger now" in page.locator("ol.call").inner_text()
+    assert "In danger? Hang up and dial" in page.locator("ol.call").inner_text()
     assert page.locator("ol.call audio").first.get_attribute("src").startswith("/audio/")
     page.get_by_role("button", name="Press 2").click()
     page.get_by_role("button", name="Press 1").click()

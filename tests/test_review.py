@@ -162,7 +162,12 @@ def test_reviewer_accounts_name_their_languages(app: Flask, accounts: Accounts) 
         ("reviewer", (), None, "a reviewer needs the languages"),
         ("reviewer", ("polish",), None, "'polish' is not a language code"),
         ("reviewer", ("de",), ("pl", "ro"), "the menu has no language 'de'"),
-        ("editor", ("pl",), None, "only a reviewer has languages, not a editor"),
+        (
+            "editor",
+            ("pl",),
+            None,
+            r"only a reviewer has languages to review \(this is an editor\)",
+        ),
     ]:
         with pytest.raises(IvrError, match=message):
             accounts.add("x@example.org", "X", role, PASSWORD, CLI, languages, known)
@@ -373,3 +378,12 @@ def test_going_back_a_release_keeps_everyone_signed_in(tmp_path: Path) -> None:
         assert connection.execute(text("SELECT role FROM staff_account")).scalar() == "viewer"
         assert connection.execute(text("SELECT count(*) FROM console_session")).scalar() == 1
     engine.dispose()
+
+
+def test_every_text_ivr_check_warns_of_can_be_reviewed() -> None:
+    """A reviewer can answer for each text `ivr check` says no fluent speaker checked
+    (its texts by SMS too), and for no other."""
+    warned = {p.path for p in menu_problems() if "not yet confirmed" in p.message}
+    reviewable = {t.dotted for code in MENU.languages for t in reviewed(MENU, code, {})}
+    assert warned == reviewable
+    assert "menus.emergency.sms.pa" in reviewable and "helplines.national_24h.sms.ur" in reviewable

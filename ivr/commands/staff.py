@@ -9,7 +9,7 @@ import click
 from ivr import paths
 from ivr.commands.options import cli_store, cli_who, fail, menu_or_exit, saving
 from ivr.errors import IvrError
-from ivr.store.accounts import ROLES, Accounts
+from ivr.store.accounts import ROLES, Accounts, language_codes
 
 
 def _accounts() -> Accounts:
@@ -44,7 +44,7 @@ def add(email: str, name: str, role: str, languages: str, menu_file: str | None)
     menu = menu_file or str(paths.menu_file())
     known = tuple(menu_or_exit(menu).languages) if languages else None
     password = _password()
-    codes = tuple(c for c in languages.replace(",", " ").split() if c)
+    codes = language_codes(languages)
     try:
         with saving():
             account = _accounts().add(email, name, role, password, cli_who(), codes, known)

@@ -8,7 +8,7 @@ menu (check_times) each have a module of their own.
 from __future__ import annotations
 
 from dataclasses import fields
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ivr.menu.check_languages import SPEECH_TAG, LanguageChecks, split_translations
 from ivr.menu.check_menus import ID, KEY_NAMES, MenuChecks, kind_of, listed
@@ -22,9 +22,6 @@ from ivr.menu.numbers import is_uk, number_problem
 from ivr.menu.source import Path_, Problem, Source
 from ivr.menu.speech import SPEECH_MODELS
 from ivr.menu.texts import COMMON, placeholders, spoken_estimate
-
-if TYPE_CHECKING:
-    pass
 
 SECTIONS = ("settings", "languages", "prompts", "helplines", "menus")
 PLACEHOLDERS = {

@@ -80,16 +80,30 @@ def texts(menu: Menu, code: str = "") -> list[Text]:
         name = language.helplines[hid].name
         where: tuple[str, ...] = ("helplines", hid, f"name.{code}")
         found.append(Text(where, f"name of {hid}", helpline.name, name, (), confirmed))
+        if language.helplines[hid].sms:  # its name by text, where it differs
+            where = ("helplines", hid, f"sms.{code}")
+            english = helpline.sms or helpline.name
+            by_text = language.helplines[hid].sms
+            found.append(Text(where, f"name of {hid} by text", english, by_text, (), confirmed))
     for nid, node in menu.nodes.items():
         said = language.nodes[nid]
         if node.say:
             where = ("menus", nid, f"say.{code}")
             what = f"{node.title}: what it says"
             found.append(Text(where, what, node.say, said.say, (), confirmed))
+        if said.sms:  # by text, where it differs
+            where = ("menus", nid, f"sms.{code}")
+            english = node.sms or node.say
+            found.append(Text(where, f"{node.title}: by text", english, said.sms, (), confirmed))
         for option, translated in zip(node.options, said.options, strict=True):
             where = ("menus", nid, "options", option.key, f"label.{code}")
             what = f"{node.title}: option {option.key}"
             found.append(Text(where, what, option.label, translated.label, (), confirmed))
+            if translated.sms:
+                where = ("menus", nid, "options", option.key, f"sms.{code}")
+                english = option.sms or option.label
+                what = f"{node.title}: option {option.key} by text"
+                found.append(Text(where, what, english, translated.sms, (), confirmed))
     return found
 
 
@@ -126,6 +140,15 @@ def find(menu: Menu, name: str) -> tuple[str, Text] | None:
     if code and code not in menu.languages:
         code = ""
     return next(((code, t) for t in texts(menu, code) if t.path == path), None)
+
+
+def find_reviewed(menu: Menu, name: str, confirmations: Confirmations) -> tuple[str, Text] | None:
+    """find, the text confirmed if a reviewer confirmed it as it is now."""
+    found = find(menu, name)
+    if found is None or not found[0] or found[1].confirmed:
+        return found
+    code, text = found
+    return code, replace(text, confirmed=confirmations.get(text.name) == text_sha256(text))
 
 
 def unconfirmed(menu: Menu, confirmations: Confirmations | None = None) -> dict[str, list[Text]]:

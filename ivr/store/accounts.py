@@ -27,8 +27,9 @@ from ivr.errors import IvrError
 from ivr.store.changes import Store, Who, aware
 from ivr.store.models import ConsoleSession, Revision, SignInFailure, SignInLock, StaffAccount
 
-# Each role may do what those before it may: a reviewer is a viewer who may also confirm,
-# or propose new words for, the texts of their own languages
+# Each role may see and change what those before it may, with one exception: a reviewer
+# is a viewer who may also confirm, or propose words for, the texts of their own
+# languages, which no other role may (an editor or admin is no fluent speaker by role)
 ROLES = ("viewer", "reviewer", "editor", "admin")
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 MAX_FAILURES = 5
@@ -108,7 +109,7 @@ def _languages(
     codes = tuple(dict.fromkeys(c.strip().lower() for c in languages if c.strip()))
     if role != "reviewer":
         if codes:
-            raise IvrError(f"only a reviewer has languages, not a {role}")
+            raise IvrError(f"only a reviewer has languages to review (this is {_an(role)})")
         return ()
     if not codes:
         raise IvrError("a reviewer needs the languages they review (codes, like pl)")
@@ -120,6 +121,16 @@ def _languages(
                 f"the menu has no language '{code}' (it has: {', '.join(known) or 'none'})"
             )
     return codes
+
+
+def _an(role: str) -> str:
+    """'an editor', 'a viewer'."""
+    return f"an {role}" if role[0] in "aeiou" else f"a {role}"
+
+
+def language_codes(text: str) -> tuple[str, ...]:
+    """Language codes as typed, in a form or at the terminal: "pl, ro" or "pl ro"."""
+    return tuple(c for c in text.replace(",", " ").split() if c)
 
 
 def _role_words(role: str, languages: tuple[str, ...]) -> str:

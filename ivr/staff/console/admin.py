@@ -14,7 +14,7 @@ from ivr.errors import IvrError
 from ivr.menu.hours import LONDON
 from ivr.report.summary import spreadsheet_cell
 from ivr.staff.console.web import accounts, live_menu, me, needs, saved, store, who
-from ivr.store.accounts import ROLES, check_plain
+from ivr.store.accounts import ROLES, check_plain, language_codes
 from ivr.store.changes import aware
 
 AUDIT_ROWS = 500
@@ -42,11 +42,6 @@ def staff(password: str = "", email: str = "") -> str:
     )
 
 
-def _codes(text: str) -> tuple[str, ...]:
-    """Language codes as typed: "pl, ro" or "pl ro"."""
-    return tuple(c for c in text.replace(",", " ").split() if c)
-
-
 def _one_off_password() -> str:
     """A password to pass on in person, changed by a reset if ever it leaks."""
     return "-".join(secrets.token_urlsafe(6) for _ in range(3))
@@ -63,7 +58,7 @@ def add() -> Any:
             form.get("role", ""),
             password,
             who(),
-            _codes(form.get("languages", "")),
+            language_codes(form.get("languages", "")),
             tuple(live_menu().languages),
         ),
         f"{email.strip().lower()} can sign in with the password shown once below.",
@@ -74,7 +69,7 @@ def add() -> Any:
 def set_role() -> Any:
     form = request.form
     email, role = form.get("email", ""), form.get("role", "")
-    codes = _codes(form.get("languages", "")) if role == "reviewer" else ()
+    codes = language_codes(form.get("languages", "")) if role == "reviewer" else ()
     known = tuple(live_menu().languages)
     saved(
         lambda: accounts().set_role(email, role, who(), codes, known),

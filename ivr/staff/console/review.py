@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from ivr.errors import IvrError
 from ivr.menu.edit import set_text
 from ivr.menu.source import MenuError
-from ivr.menu.translations import Text, find, progress, reviewed, text_sha256
+from ivr.menu.translations import Text, find, find_reviewed, progress, reviewed, text_sha256
 from ivr.staff.console.web import live_menu, me, needs, saved, store, who
 from ivr.staff.console.words import example_of, heard, live_text
 from ivr.staff.publish import checked
@@ -67,12 +67,10 @@ def languages() -> str:
 
 
 def _text(key: str) -> tuple[str, Text]:
-    found = find(live_menu(), key)
+    found = find_reviewed(live_menu(), key, reviews().confirmations())
     if found is None or not found[0]:
         abort(404)  # English texts are not reviewed: they are the source
-    code, text = found
-    confirmations = reviews().confirmations()
-    return code, next(t for t in reviewed(live_menu(), code, confirmations) if t.path == text.path)
+    return found
 
 
 def one_text(key: str, proposed: str = "", problems: list[str] | None = None) -> str:

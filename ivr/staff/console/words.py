@@ -30,7 +30,7 @@ from ivr.menu.edit import set_text
 from ivr.menu.model import Menu, Settings
 from ivr.menu.source import MenuError
 from ivr.menu.texts import COMMON
-from ivr.menu.translations import Text, find, reviewed, texts
+from ivr.menu.translations import Text, find_reviewed, reviewed, texts
 from ivr.staff.console.times import caller_times
 from ivr.staff.console.web import live_menu, needs, publish_menu, saved, store
 from ivr.staff.publish import checked
@@ -97,14 +97,10 @@ def listing() -> str:
 
 
 def _text(key: str) -> tuple[str, Text]:
-    found = find(live_menu(), key)
+    found = find_reviewed(live_menu(), key, Reviews(store()).confirmations())
     if found is None:
         abort(404)
-    code, text = found
-    if code and not text.confirmed:  # perhaps by a reviewer, these words
-        confirmations = Reviews(store()).confirmations()
-        text = next(t for t in reviewed(live_menu(), code, confirmations) if t.path == text.path)
-    return code, text
+    return found
 
 
 def word(key: str) -> Any:
