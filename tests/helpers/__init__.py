@@ -117,15 +117,19 @@ THIS_TESTS_THREADS = ThisTestsThreads()
 
 
 def soon_for_processes() -> str:
-    """Two days from now on the machine's own clock, as a command line takes a time.
+    """Noon in London two days from now on the machine's own clock, as a command line
+    takes a time.
 
     For the real processes some tests start (gunicorn, `ivr`): the shifted clock of CI's
-    second pass moves this process only, and they would refuse a time a year away.
+    second pass moves this process only, and they would refuse a time a year away. Noon
+    in London, not "now plus two days" on the machine's clock: that read in London time
+    could fall in the hour the clocks skip in March, which exists on no day's clock.
     """
     from time_machine import escape_hatch
 
-    now = escape_hatch.datetime.datetime.now() if escape_hatch.is_travelling() else None
-    return ((now or datetime.now()) + timedelta(days=2)).strftime("%Y-%m-%d %H:%M")
+    real = escape_hatch.datetime.datetime if escape_hatch.is_travelling() else datetime
+    day = (real.now(LONDON) + timedelta(days=2)).date()
+    return f"{day.isoformat()} 12:00"
 
 
 def stop_background_work() -> None:
