@@ -6,8 +6,6 @@ The app runs on loopback on the test's own store; Chromium's fake microphone rec
 from __future__ import annotations
 
 import re
-import shutil
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,11 +13,16 @@ from typing import Any
 
 import pyotp
 import pytest
-from werkzeug.serving import make_server
 
-from ivr import create_app
-from tests.helpers import REPO_MENU, config
-from tests.helpers.chromium import CHROMIUM, Console, Page, flash, sign_in, sign_in_admin
+from tests.helpers.chromium import (
+    CHROMIUM,
+    Console,
+    Page,
+    flash,
+    served_console,
+    sign_in,
+    sign_in_admin,
+)
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(
@@ -29,16 +32,8 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def console(tmp_path: Path) -> Iterator[Console]:
-    prompts = tmp_path / "prompts"
-    shutil.copytree(REPO_MENU.parent / "prompts", prompts)
-    app = create_app(config(tmp_path, PROMPTS_DIR=str(prompts), SESSION_COOKIE_SECURE=False))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Console(app, f"http://127.0.0.1:{server.server_port}")
-    finally:
-        server.shutdown()
+    with served_console(tmp_path) as served:
+        yield served
 
 
 @pytest.fixture

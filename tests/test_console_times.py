@@ -5,20 +5,17 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
-import threading
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from werkzeug.serving import make_server
 
 from ivr import create_app
 from ivr.audio.journeys import before_999, listening
 from ivr.store.accounts import Accounts
 from tests.helpers import REPO_MENU, config
 from tests.helpers.browser import Browser, signed_in
-from tests.helpers.chromium import Console, sign_in_admin
+from tests.helpers.chromium import served_console, sign_in_admin
 
 ROW = re.compile(
     r"<tr>\s*<td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td>\s*<td>(.*?)</td>"
@@ -83,31 +80,25 @@ def test_the_times_pass_axe(tmp_path: Path, browser: Any) -> None:
     """The times table, after a check on each page, in Chromium (as test_console's pages)."""
     from axe_playwright_python.sync_playwright import Axe
 
-    prompts = tmp_path / "prompts"
-    shutil.copytree(REPO_MENU.parent / "prompts", prompts)
-    app = create_app(config(tmp_path, PROMPTS_DIR=str(prompts), SESSION_COOKIE_SECURE=False))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    console = Console(app, f"http://127.0.0.1:{server.server_port}")
-    context = browser.new_context()  # (the session's Chromium: one Playwright at a time)
-    try:
-        context.set_default_timeout(60_000)
-        page = context.new_page()
-        sign_in_admin(page, console)
-        found = {}
-        page.goto(console.url + "/console/menu")
-        page.get_by_role("button", name="Check the draft").click()
-        page.get_by_role("heading", name="How long a caller waits with this draft").wait_for()
-        found["menu"] = Axe().run(page).response["violations"]
-        page.goto(console.url + "/console/words/goodbye")
-        page.get_by_role("button", name="Check and hear it").click()
-        page.get_by_role("heading", name="How long a caller waits with this draft").wait_for()
-        found["words"] = Axe().run(page).response["violations"]
-        serious = {
-            name: [v["id"] for v in violations if v["impact"] in ("serious", "critical")]
-            for name, violations in found.items()
-        }
-        assert serious == {"menu": [], "words": []}
-    finally:
-        context.close()
-        server.shutdown()
+    with served_console(tmp_path) as console:
+        context = browser.new_context()  # (the session's Chromium: one Playwright at a time)
+        try:
+            context.set_default_timeout(60_000)
+            page = context.new_page()
+            sign_in_admin(page, console)
+            found = {}
+            page.goto(console.url + "/console/menu")
+            page.get_by_role("button", name="Check the draft").click()
+            page.get_by_role("heading", name="How long a caller waits with this draft").wait_for()
+            found["menu"] = Axe().run(page).response["violations"]
+            page.goto(console.url + "/console/words/goodbye")
+            page.get_by_role("button", name="Check and hear it").click()
+            page.get_by_role("heading", name="How long a caller waits with this draft").wait_for()
+            found["words"] = Axe().run(page).response["violations"]
+            serious = {
+                name: [v["id"] for v in violations if v["impact"] in ("serious", "critical")]
+                for name, violations in found.items()
+            }
+            assert serious == {"menu": [], "words": []}
+        finally:
+            context.close()

@@ -6,8 +6,6 @@ a text changed after it was confirmed is unconfirmed again."""
 from __future__ import annotations
 
 import html
-import shutil
-import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -15,7 +13,6 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from flask import Flask
-from werkzeug.serving import make_server
 
 from ivr import create_app
 from ivr.commands.main import main
@@ -27,7 +24,7 @@ from ivr.store.changes import Who
 from ivr.store.reviews import Reviews
 from tests.helpers import REPO_MENU, TEST_DATABASE_URL, config
 from tests.helpers.browser import CLI, PASSWORD, flashed, signed_in
-from tests.helpers.chromium import Console, sign_in, sign_in_admin
+from tests.helpers.chromium import served_console, sign_in, sign_in_admin
 
 MENU = menu_from_text(REPO_MENU.read_text(encoding="utf-8"))
 GREETING = "prompts/greeting.pl"
@@ -265,48 +262,43 @@ def test_the_reviewer_flow_in_a_browser_passes_axe(tmp_path: Path, browser: Any)
     admin gives the role; every page axe-clean (serious or critical)."""
     from axe_playwright_python.sync_playwright import Axe
 
-    prompts = tmp_path / "prompts"
-    shutil.copytree(REPO_MENU.parent / "prompts", prompts)
-    app = create_app(config(tmp_path, PROMPTS_DIR=str(prompts), SESSION_COOKIE_SECURE=False))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    console = Console(app, f"http://127.0.0.1:{server.server_port}")
-    context = browser.new_context()
     found: dict[str, list[Any]] = {}
-    try:
-        context.set_default_timeout(60_000)
-        page = context.new_page()
-        sign_in_admin(page, console)
-        page.goto(console.url + "/console/staff")
-        page.get_by_label("Name (as the audit log shows it)").fill("Roza Reviewer")
-        page.get_by_label("Email").fill("roza@example.org")
-        page.get_by_label("Role", exact=True).select_option("reviewer")
-        page.get_by_label("Languages they review").fill("pl, ro")
-        page.get_by_role("button", name="Add, with a one-off password").click()
-        password = page.locator("code.key").inner_text().strip()
-        found["staff"] = Axe().run(page).response["violations"]
-        context.clear_cookies()
-        sign_in(page, console, "roza@example.org", password)
-        page.get_by_role("link", name="Review", exact=True).click()
-        page.get_by_role("link", name="Polish").click()
-        found["review"] = Axe().run(page).response["violations"]
-        page.get_by_role("link", name="greeting", exact=True).click()
-        assert page.locator("audio").count() == 1
-        found["text"] = Axe().run(page).response["violations"]
-        page.get_by_role("button", name="Confirm these words").click()
-        assert "Confirmed: 'greeting'." in page.locator(".flash").first.inner_text()
-        page.goto(console.url + f"/console/review/{LABEL}")
-        page.get_by_label("Or propose new words").fill("Derby, miasto")
-        page.get_by_role("button", name="Propose these words").click()
-        assert "Proposed" in page.locator(".flash").first.inner_text()
-        page.goto(console.url + f"/console/review/{LABEL}")
-        page.get_by_label("Or propose new words").fill("miasto {nowhere}")
-        page.get_by_role("button", name="Propose these words").click()
-        page.get_by_role("heading", name="Not usable").wait_for()
-        found["refused"] = Axe().run(page).response["violations"]
-    finally:
-        context.close()
-        server.shutdown()
+    with served_console(tmp_path) as console:
+        app = console.app
+        context = browser.new_context()
+        try:
+            context.set_default_timeout(60_000)
+            page = context.new_page()
+            sign_in_admin(page, console)
+            page.goto(console.url + "/console/staff")
+            page.get_by_label("Name (as the audit log shows it)").fill("Roza Reviewer")
+            page.get_by_label("Email").fill("roza@example.org")
+            page.get_by_label("Role", exact=True).select_option("reviewer")
+            page.get_by_label("Languages they review").fill("pl, ro")
+            page.get_by_role("button", name="Add, with a one-off password").click()
+            password = page.locator("code.key").inner_text().strip()
+            found["staff"] = Axe().run(page).response["violations"]
+            context.clear_cookies()
+            sign_in(page, console, "roza@example.org", password)
+            page.get_by_role("link", name="Review", exact=True).click()
+            page.get_by_role("link", name="Polish").click()
+            found["review"] = Axe().run(page).response["violations"]
+            page.get_by_role("link", name="greeting", exact=True).click()
+            assert page.locator("audio").count() == 1
+            found["text"] = Axe().run(page).response["violations"]
+            page.get_by_role("button", name="Confirm these words").click()
+            assert "Confirmed: 'greeting'." in page.locator(".flash").first.inner_text()
+            page.goto(console.url + f"/console/review/{LABEL}")
+            page.get_by_label("Or propose new words").fill("Derby, miasto")
+            page.get_by_role("button", name="Propose these words").click()
+            assert "Proposed" in page.locator(".flash").first.inner_text()
+            page.goto(console.url + f"/console/review/{LABEL}")
+            page.get_by_label("Or propose new words").fill("miasto {nowhere}")
+            page.get_by_role("button", name="Propose these words").click()
+            page.get_by_role("heading", name="Not usable").wait_for()
+            found["refused"] = Axe().run(page).response["violations"]
+        finally:
+            context.close()
     serious = {
         name: [v["id"] for v in violations if v["impact"] in ("serious", "critical")]
         for name, violations in found.items()

@@ -4,12 +4,15 @@ on loopback as a page sees it, and signing in as staff do."""
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pyotp
 from flask import Flask
+from werkzeug.serving import make_server
 
 from ivr.store.accounts import Accounts
 from tests.helpers import BASE, call_params, sign
@@ -67,6 +70,23 @@ class Console:
             path, data=data, headers={"X-Twilio-Signature": sign(BASE + path, data)}
         )
         return str(answer.get_data(as_text=True))
+
+
+@contextmanager
+def served_console(tmp_path: Path) -> Iterator[Console]:
+    """An app with a copy of the shipped prompts, served on loopback for a browser."""
+    from ivr import create_app
+    from tests.helpers import REPO_MENU, config
+
+    prompts = tmp_path / "prompts"
+    shutil.copytree(REPO_MENU.parent / "prompts", prompts)
+    app = create_app(config(tmp_path, PROMPTS_DIR=str(prompts), SESSION_COOKIE_SECURE=False))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield Console(app, f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
 
 
 def sign_in(page: Page, console: Console, email: str, password: str = PASSWORD) -> None:
