@@ -90,15 +90,25 @@ def as_account(row: StaffAccount) -> Account:
     )
 
 
-def check_plain(text: str, what: str) -> None:
-    """Refuse text with a character that is not plain text, saying which and where."""
+def first_unplain(text: str, also: frozenset[str] = frozenset()) -> tuple[int, str] | None:
+    """(position from 1, character) of the first character that is not plain text (or is
+    in also), or None."""
     for position, character in enumerate(text, start=1):
         category = unicodedata.category(character)
-        if category in UNPRINTABLE_CATEGORIES or character in DIRECTION_OVERRIDES:
-            raise IvrError(
-                f"{what} has a control character (U+{ord(character):04X}) at character "
-                f"{position}: type it again without it"
-            )
+        if category in UNPRINTABLE_CATEGORIES or character in DIRECTION_OVERRIDES | also:
+            return position, character
+    return None
+
+
+def check_plain(text: str, what: str) -> None:
+    """Refuse text with a character that is not plain text, saying which and where."""
+    found = first_unplain(text)
+    if found:
+        position, character = found
+        raise IvrError(
+            f"{what} has a control character (U+{ord(character):04X}) at character "
+            f"{position}: type it again without it"
+        )
 
 
 def _languages(

@@ -13,7 +13,6 @@ name (Store.change).
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from ivr.errors import IvrError
 from ivr.menu.translations import Text, text_sha256
-from ivr.store.accounts import DIRECTION_OVERRIDES, UNPRINTABLE_CATEGORIES, Account
+from ivr.store.accounts import Account, first_unplain
 from ivr.store.changes import Store, Who, aware
 from ivr.store.models import TextConfirmation, TextProposal
 
@@ -148,14 +147,14 @@ class Reviews:
 def _check_visible(words: str, what: str) -> None:
     """Refuse words with a character not shown as what it is (a control character, a
     direction override, an invisible space), saying which and where."""
-    for position, character in enumerate(words, start=1):
-        hidden = unicodedata.category(character) in UNPRINTABLE_CATEGORIES
-        if hidden or character in DIRECTION_OVERRIDES or character in INVISIBLE:
-            raise IvrError(
-                f"{what} hold a character not shown as what it is (U+{ord(character):04X}) "
-                f"at character {position}: it must be taken out first (an editor can, on "
-                "the Words page)"
-            )
+    found = first_unplain(words, INVISIBLE)
+    if found:
+        position, character = found
+        raise IvrError(
+            f"{what} hold a character not shown as what it is (U+{ord(character):04X}) "
+            f"at character {position}: it must be taken out first (an editor can, on "
+            "the Words page)"
+        )
 
 
 def _proposal(row: TextProposal) -> Proposal:

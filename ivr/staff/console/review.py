@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from ivr.errors import IvrError
@@ -123,15 +123,14 @@ def propose(key: str) -> Any:
 
 def dismiss(proposal_id: int) -> Response:
     back = request.form.get("key", "")
-    gone: list[bool] = []
-    done = saved(lambda: gone.append(not reviews().dismiss(proposal_id, who())), "")
-    if done:
-        flash(
-            "That proposal had been set aside already."
-            if gone[0]
-            else "The proposal was set aside.",
-            "done",
-        )
+    saved(
+        lambda: reviews().dismiss(proposal_id, who()),
+        lambda dismissed: (
+            "The proposal was set aside."
+            if dismissed
+            else "That proposal had been set aside already."
+        ),
+    )
     if back and find(live_menu(), back) is not None:
         return redirect(url_for("console.word", key=back))
     return redirect(url_for("console.review"))

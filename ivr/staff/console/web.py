@@ -237,12 +237,13 @@ def refreshed() -> None:
     live().refresh()
 
 
-def saved(action: Callable[[], Any], done: str) -> bool:
-    """Run a change; flash done, or what went wrong (a mistake, or the database)."""
+def saved(action: Callable[[], Any], done: str | Callable[[Any], str]) -> bool:
+    """Run a change; flash done (or what done makes of the change's result), or what
+    went wrong (a mistake, or the database)."""
     from sqlalchemy.exc import SQLAlchemyError
 
     try:
-        action()
+        result = action()
     except IvrError as e:
         flash(f"Not saved: {e}", "error")
         return False
@@ -251,8 +252,7 @@ def saved(action: Callable[[], Any], done: str) -> bool:
         flash(trouble.not_saved(e), "error")
         return False
     refreshed()
-    if done:  # (else the caller says what happened: it depends on what the change found)
-        flash(done, "done")
+    flash(done if isinstance(done, str) else done(result), "done")
     return True
 
 
