@@ -110,10 +110,14 @@ def texts(menu: Menu, code: str = "") -> list[Text]:
 def reviewed(menu: Menu, code: str, confirmations: Confirmations) -> list[Text]:
     """The texts of a language, each confirmed if the language is, or if a reviewer
     confirmed its words as they are now."""
-    return [
-        t if t.confirmed else replace(t, confirmed=confirmations.get(t.name) == text_sha256(t))
-        for t in texts(menu, code)
-    ]
+    return [_as_reviewed(t, confirmations) for t in texts(menu, code)]
+
+
+def _as_reviewed(text: Text, confirmations: Confirmations) -> Text:
+    """text, confirmed if its language is or a reviewer confirmed it as it is now."""
+    if text.confirmed:
+        return text
+    return replace(text, confirmed=confirmations.get(text.name) == text_sha256(text))
 
 
 def without_confirmed(
@@ -145,10 +149,7 @@ def find(menu: Menu, name: str) -> tuple[str, Text] | None:
 def find_reviewed(menu: Menu, name: str, confirmations: Confirmations) -> tuple[str, Text] | None:
     """find, the text confirmed if a reviewer confirmed it as it is now."""
     found = find(menu, name)
-    if found is None or not found[0] or found[1].confirmed:
-        return found
-    code, text = found
-    return code, replace(text, confirmed=confirmations.get(text.name) == text_sha256(text))
+    return found and (found[0], _as_reviewed(found[1], confirmations))
 
 
 def unconfirmed(menu: Menu, confirmations: Confirmations | None = None) -> dict[str, list[Text]]:
