@@ -6,7 +6,6 @@ import logging
 import os
 from collections.abc import Callable, Mapping
 from contextlib import suppress
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -15,28 +14,23 @@ from twilio.request_validator import RequestValidator
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr import logs, paths
-from ivr.audio import prompts
 from ivr.audio.journeys import prompt_seconds
-from ivr.call import availability as overrides
 from ivr.call import media
-from ivr.call.failsafe import render_failsafe
+from ivr.call.availability import utc_now
 from ivr.call.form import Environ, Params
-from ivr.call.sms import TextLine
-from ivr.call.twiml import Renderer
-from ivr.call.voice import Line, init_app
+from ivr.call.voice import init_app
 from ivr.call.watch import Watch, limits
 from ivr.errors import IvrError
 from ivr.fetch import DEADLINE_SECONDS
+from ivr.line import LiveLine, Parts
 from ivr.menu.load import load_menu
-from ivr.menu.model import Menu
-from ivr.published import MenuFollower
 from ivr.report.events import counter, watched
 from ivr.report.tally import KEEP_DAYS, Tally
 from ivr.report.texts import text_counter
 from ivr.staff import phone as staff
 from ivr.staff.alerts import Mail, Mailer, mail_settings
 from ivr.staff.console import init_console
-from ivr.store.changes import Snapshot, Store
+from ivr.store.changes import Store
 from ivr.store.db import database_url, shared_engine
 from ivr.store.deadline import Deadline
 from ivr.store.dials import DialNotes
@@ -67,7 +61,7 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
         FETCH_SECONDS=DEADLINE_SECONDS,
         # The SQLite store (without DATABASE_URL) and the local audio cache
         STATE_DIR=str(paths.state_dir()),
-        CLOCK=overrides.utc_now,  # `ivr simulate --at` and tests set their own
+        CLOCK=utc_now,  # `ivr simulate --at` and tests set their own
         # The store: DATABASE_URL, else an SQLite file in STATE_DIR (made on first use)
         DATABASE_URL=None,
         # How many proxies in front may set X-Forwarded-* (the Procfile's platform: 1)
@@ -105,16 +99,6 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
         for said in prepare(url, app.extensions["ivr.store"], state, folder):
             log.warning("%s", said)
     app.extensions["ivr.pins"] = PinLockout(engine)
-    accepted = DialNotes(app.extensions["ivr.store"])
-    # Made absolute once: Flask would take a relative path as inside the package
-    prompts_dir = Path(app.config["PROMPTS_DIR"]).resolve()
-    cache = Path(app.config["STATE_DIR"]).resolve() / "audio"
-    holder: dict[str, Live] = {}
-    store = prompts.PromptStore(
-        repo_menu, prompts_dir, app.extensions["ivr.store"], lambda: holder["live"].snapshot, cache
-    )
-    app.extensions["ivr.prompts"] = store
-    closures = overrides.Closures(lambda: holder["live"].snapshot.closures)
     # The helpline watch: transfers' results noted in memory, written in the background
     health = HealthStore(app.extensions["ivr.store"])
     watch = Watch(
@@ -123,43 +107,29 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
         clock=lambda: app.config["CLOCK"](),
     )
     app.extensions["ivr.watch"] = watch
-
-    def parts(menu: Menu) -> tuple[Renderer, Callable[..., str]]:
-        availability = overrides.Availability(menu, closures, app.config["CLOCK"], watch)
-        renderer = Renderer(menu, store.audio_url, availability, store.version, accepted)
-        failsafe = lru_cache(maxsize=64)(lambda line, lang="": render_failsafe(menu, line, lang))
-        return renderer, failsafe
-
-    renderer, failsafe = parts(repo_menu)
-    line = Line(renderer, RequestValidator(token), failsafe, app.config["PUBLIC_BASE_URL"])
-
-    def run(menu: Menu, number: int) -> None:
-        """A published menu (checked again): every part made from it, then used."""
-        renderer, failsafe = parts(menu)
-        store.menu = menu
-        line.renderer, line.failsafe = renderer, failsafe
-
-    published = MenuFollower(run, lambda number: app.extensions["ivr.store"].menu(before=number))
-    app.extensions["ivr.published"] = published
-
-    def use(snapshot: Snapshot) -> None:
-        watch.reload()  # each change of a helpline's health moves the revision too
-        if app.config["FOLLOW_PUBLISHED"]:  # (a draft tried in the console is not the line)
-            published(snapshot)
-
-    def follow(snapshot: Snapshot) -> None:
-        """A new snapshot: its menu used, then every take it plays copied here, all before
-        a call is handed a URL from it (its audio then answers without the database)."""
-        use(snapshot)
-        store.cache_takes(snapshot)
-
-    # The worker's copy of the store: calls never wait on the database
-    live = Live(app.extensions["ivr.store"], follow)
-    holder["live"] = live
+    # The text line's place is signed with SECRET_KEY, else (the line starts without it)
+    # with the auth token, under a salt of its own: never with an empty key, which anyone
+    # could sign with
+    parts = Parts(
+        # Made absolute once: Flask would take a relative path as inside the package
+        root=Path(app.config["PROMPTS_DIR"]).resolve(),
+        store=app.extensions["ivr.store"],
+        cache=Path(app.config["STATE_DIR"]).resolve() / "audio",
+        clock=lambda: app.config["CLOCK"](),
+        watch=watch,
+        accepted=DialNotes(app.extensions["ivr.store"]),
+        validator=RequestValidator(token),
+        public_base_url=app.config["PUBLIC_BASE_URL"],
+        secret=app.config["SECRET_KEY"] or token,
+    )
+    # What callers hear now; the worker's copy of the store (calls never wait on the
+    # database) hands it each new snapshot
+    line = LiveLine(repo_menu, parts, follow=app.config["FOLLOW_PUBLISHED"])
+    live = Live(app.extensions["ivr.store"], line.apply)
     app.extensions["ivr.live"] = live
     after = None
     texted = None
-    if app.config["FOLLOW_PUBLISHED"]:  # (a draft tried in the console is not the line)
+    if app.config["FOLLOW_PUBLISHED"]:  # (an app for a test may run a menu of its own)
         live.start()
         tally = Tally(
             engine,
@@ -175,7 +145,7 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
             base = app.config["PUBLIC_BASE_URL"].rstrip("/")
             console = f"{base}/console/" if base else ""
             mailer = Mailer(
-                health, mail, lambda: line.renderer.menu, lambda: app.config["CLOCK"](), console
+                health, mail, lambda: line.menu, lambda: app.config["CLOCK"](), console
             )
             mailer.start()
             app.extensions["ivr.mailer"] = mailer  # (its thread lasts as long as it does)
@@ -184,7 +154,7 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
         deadline = Deadline()
 
         def greeting() -> float:
-            return prompt_seconds(store, "greeting")
+            return prompt_seconds(line.prompts, "greeting")
 
         # Worked out now, at boot, not in the 1 s a call's first status callback has for it
         # (a failure here is met again there, within that deadline, and logged)
@@ -196,12 +166,9 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
         after = both(watched(watch, lambda: line.renderer), count)
         texted = text_counter(tally)
     before = live.start if app.config["FOLLOW_PUBLISHED"] else lambda: None
-    init_app(app, line, before=before, after=after)
-    # The text line (/sms): in front of the call webhooks, with the same signature check.
-    # Its place is signed with SECRET_KEY, else (the line starts without it) with the auth
-    # token, under a salt of its own: never with an empty key, which anyone could sign with
-    secret = app.config["SECRET_KEY"] or token
-    app.wsgi_app = TextLine(app.wsgi_app, line, secret, before, texted)  # type: ignore[method-assign]
+    init_app(app, line, before=before)
+    # The call webhooks and the text line (/sms), in front of Flask
+    app.wsgi_app = line.answering(app.wsgi_app, before, after, texted)  # type: ignore[method-assign,assignment]
     proxies = _proxies(app.config["TRUSTED_PROXIES"])
     if proxies:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -211,7 +178,7 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     logs.install(logging.getLogger("ivr"))
     app.register_blueprint(media.bp)
     app.register_blueprint(staff.bp)
-    init_console(app, build_app)
+    init_console(app)
     app.add_url_rule("/", "home", lambda: redirect("/console/"))
     return app
 

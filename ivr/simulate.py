@@ -8,13 +8,15 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import count
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from twilio.request_validator import RequestValidator
+from werkzeug.test import Client
 
 from ivr.audio.prompts import AUDIO_PATH, PromptStore
 from ivr.call.twiml import START, STATUS
 from ivr.errors import IvrError
+from ivr.menu.model import Menu
 from ivr.menu.texts import spoken_estimate
 
 if TYPE_CHECKING:
@@ -119,6 +121,24 @@ def parse_script(script: str) -> list[Input]:
     return [None if part.strip() in ("", "-") else part.strip() for part in script.split(",")]
 
 
+class Draft(Protocol):
+    """A line on a draft menu (ivr.line.DraftLine): it answers the call and text webhooks
+    in front of the live app, which serves the rest (audio, the staff line)."""
+
+    @property
+    def menu(self) -> Menu: ...
+    @property
+    def prompts(self) -> PromptStore: ...
+    def answering(self, app: Any) -> Any: ...
+
+
+def client_for(app: Flask, line: Draft | None) -> Client:
+    """A client that reaches app as Twilio does, or the draft line in front of it."""
+    if line is None:
+        return app.test_client()
+    return Client(line.answering(app.wsgi_app))
+
+
 class Simulator:
     """Drives the app like Twilio: follows Gather, Redirect, Dial, Number url, Hangup."""
 
@@ -130,15 +150,17 @@ class Simulator:
         caller: str = CALLER,
         quirks: frozenset[str] = frozenset(),
         trial: bool = False,
+        line: Draft | None = None,
     ) -> None:
         self.app = app
         # A trial from the console: the line does not count it as a call
         self.marks = {"X-IVR-Trial": "1"} if trial else {}
-        self.client = app.test_client()
+        self.client = client_for(app, line)
         self.validator = RequestValidator(app.config["TWILIO_AUTH_TOKEN"])
-        self.menu = app.extensions["ivr"].renderer.menu
+        on: Draft = line or app.extensions["ivr.line"]
+        self.menu = on.menu
         self.api_base = app.config.get("TWILIO_API_BASE", API_BASE)
-        self.store: PromptStore = app.extensions["ivr.prompts"]
+        self.store = on.prompts
         self.answers = dict(answers or {})
         self.on_event = on_event
         self.caller = caller

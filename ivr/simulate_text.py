@@ -14,7 +14,7 @@ from twilio.request_validator import RequestValidator
 from ivr.call.sms import PATH
 from ivr.errors import IvrError
 from ivr.menu.segments import Segments, segments
-from ivr.simulate import ACCOUNT, BASE, CALLER, LINE
+from ivr.simulate import ACCOUNT, BASE, CALLER, LINE, Draft, client_for
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -40,10 +40,12 @@ class Reply:
 
 class Texter:
     """One person texting the line. Like Twilio, it keeps the conversation's cookies
-    (the app's test client keeps them, as Twilio does for a From/To pair)."""
+    (its client keeps them, as Twilio does for a From/To pair)."""
 
-    def __init__(self, app: Flask, texter: str = CALLER, trial: bool = False) -> None:
-        self.client = app.test_client()
+    def __init__(
+        self, app: Flask, texter: str = CALLER, trial: bool = False, line: Draft | None = None
+    ) -> None:
+        self.client = client_for(app, line)
         self.validator = RequestValidator(app.config["TWILIO_AUTH_TOKEN"])
         self.texter = texter
         # A conversation tried in the console: the line does not count it

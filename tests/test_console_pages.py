@@ -231,7 +231,7 @@ def test_a_disabled_or_reset_account_is_signed_out_everywhere(
 def test_the_now_page_lists_what_needs_attention(
     app: Flask, editor: Browser, tmp_path: Path
 ) -> None:
-    prompts = app.extensions["ivr.prompts"]
+    prompts = app.extensions["ivr.line"].prompts
     prompts.hold("goodbye", tone(tmp_path / "t.wav", seconds=3), Who("Eve", "console"))
     app.extensions["ivr.live"].refresh()
     page = editor.text(editor.get("/console/"))
@@ -572,7 +572,9 @@ def test_where_a_prompt_is_heard() -> None:
 def test_attention_names_prompts_without_audio(tmp_path: Path, small_app: Flask) -> None:
     from ivr.staff.console.now import attention
 
-    found = dict(attention(small_app.extensions["ivr.prompts"], small_app.extensions["ivr.store"]))
+    found = dict(
+        attention(small_app.extensions["ivr.line"].prompts, small_app.extensions["ivr.store"])
+    )
     assert found["greeting"] == "no audio: callers hear Twilio's voice"
 
 

@@ -55,7 +55,7 @@ def test_the_menu_page_times_the_draft(tmp_path: Path) -> None:
     admin = signed_in(app, accounts, "admin")
     text = REPO_MENU.read_text(encoding="utf-8")
     same = rows(admin, admin.post("/console/menu", {"text": text}))
-    store = app.extensions["ivr.prompts"]
+    store = app.extensions["ivr.line"].prompts
     # Words unchanged: timed by the audio callers hear now
     heard = same[('"999" said in the greeting', "English")]
     assert heard[0] == f"{before_999(store):.1f}"

@@ -68,7 +68,7 @@ def renderer(tmp_path_factory: pytest.TempPathFactory) -> Renderer:
     # The shipped menu, not whatever an earlier test published in a shared store (on
     # PostgreSQL, one database: this module's app is made before the store is emptied)
     app: Flask = create_app(config(tmp_path_factory.mktemp("decide"), FOLLOW_PUBLISHED=False))
-    return app.extensions["ivr"].renderer  # type: ignore[no-any-return]
+    return app.extensions["ivr.line"].renderer  # type: ignore[no-any-return]
 
 
 def test_what_is_heard_next_is_what_is_counted(renderer: Renderer) -> None:

@@ -49,7 +49,7 @@ def test_a_failure_to_count_is_logged_and_the_call_goes_on(
 def test_a_note_that_cannot_be_written_or_read_is_logged(
     app: Flask, caplog: pytest.LogCaptureFixture
 ) -> None:
-    renderer: Renderer = app.extensions["ivr"].renderer
+    renderer: Renderer = app.extensions["ivr.line"].renderer
 
     class Broken:
         def mark(self, token: str) -> None:
@@ -93,14 +93,14 @@ def test_a_closed_helpline_is_skipped_with_its_reason_then_the_next_rings(
     tmp_path: Path, lead: tuple[str, ...]
 ) -> None:
     app = create_app(config(tmp_path, CLOCK=lambda: SATURDAY))
-    renderer: Renderer = app.extensions["ivr"].renderer
+    renderer: Renderer = app.extensions["ivr.line"].renderer
     root = ET.fromstring(renderer.transfer("men", "1", 0, LINE, lead))
     tags = [v.tag for v in root]
     assert tags == ["Play"] * len(lead) + ["Say", "Play", "Dial"]
     said = root.findall("Say")[0].text
     assert said == "The ManKind Initiative is closed now. It opens on Monday at 10 am."
     plays = [p.text or "" for p in root.findall("Play")]
-    store = app.extensions["ivr.prompts"]
+    store = app.extensions["ivr.line"].prompts
     expected = [*(store.audio_url(p) for p in lead), store.audio_url("connecting.national_24h")]
     assert plays == expected
     dial = root.find("Dial")
@@ -115,8 +115,8 @@ def test_new_audio_is_heard_at_once_in_menus_and_transfers(app: Flask, tmp_path:
     from ivr.store.changes import Who
     from tests.helpers import tone
 
-    renderer: Renderer = app.extensions["ivr"].renderer
-    store = app.extensions["ivr.prompts"]
+    renderer: Renderer = app.extensions["ivr.line"].renderer
+    store = app.extensions["ivr.line"].prompts
     before_menu, before_ring = (
         renderer.node("derby_city", 0, 0),
         renderer.transfer("derby_city", "1", 0, LINE),
@@ -135,7 +135,7 @@ def test_new_audio_is_heard_at_once_in_menus_and_transfers(app: Flask, tmp_path:
 def test_audio_that_fails_is_a_plain_error_never_twiml(
     app: Flask, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    store = app.extensions["ivr.prompts"]
+    store = app.extensions["ivr.line"].prompts
 
     def broken(name: str) -> None:
         raise RuntimeError("disk on fire")
@@ -237,7 +237,7 @@ def test_a_helpline_that_asked_for_the_callers_number_gets_no_caller_id(
     menu = tmp_path / "menus.yaml"
     menu.write_text(text, encoding="utf-8")
     app = create_app(config(tmp_path, IVR_MENU=str(menu)))
-    renderer: Renderer = app.extensions["ivr"].renderer
+    renderer: Renderer = app.extensions["ivr.line"].renderer
     refuge = ET.fromstring(renderer.transfer("derby_city", "1", 0, LINE)).find("Dial")
     assert refuge is not None and refuge.get("callerId") is None
     other = ET.fromstring(renderer.transfer("derby_city", "2", 0, LINE)).find("Dial")

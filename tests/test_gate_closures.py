@@ -180,7 +180,7 @@ def test_a_reason_kept_before_the_rule_still_gives_well_formed_calls(
 def test_every_transfer_answer_with_a_closure_parses(app: Flask, store: Store) -> None:
     store.set_closure("mankind", ClosureRow("closed", UNTIL, 'for <staff> & "training"'), CLI)
     app.extensions["ivr.live"].refresh()
-    renderer = app.extensions["ivr"].renderer
+    renderer = app.extensions["ivr.line"].renderer
     root = ET.fromstring(renderer.transfer("men", "1", 0))
     assert 'closed now: for <staff> & "training".' in "".join(root.itertext())
 

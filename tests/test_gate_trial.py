@@ -53,7 +53,8 @@ def test_a_format_spec_in_a_draft_is_refused_not_run(viewer: Browser) -> None:
 
 def test_each_line_tries_a_draft_on_its_own_store(tmp_path: Path) -> None:
     """Drafts were kept by the process: a second app trying the same words got the
-    first one's draft app, on the first one's store and settings."""
+    first one's draft app, on the first one's store and settings. (A draft is now a
+    line beside the app's live line, ivr.line.DraftLine, not an app.)"""
     draft = SHIPPED.replace("Take care. Goodbye.", "Take care. Goodbye, both.", 1)
     apps = [
         create_app(config(tmp_path / name, SESSION_COOKIE_SECURE=False)) for name in ("a", "b")
@@ -67,6 +68,7 @@ def test_each_line_tries_a_draft_on_its_own_store(tmp_path: Path) -> None:
         )
         (made,) = app.extensions["ivr.drafts"].values()
         tried.append(made)
-    assert [made.config["STATE_DIR"] for made in tried] == [
-        app.config["STATE_DIR"] for app in apps
+    assert [made.live.parts.store for made in tried] == [
+        app.extensions["ivr.store"] for app in apps
     ]
+    assert [made.live for made in tried] == [app.extensions["ivr.line"] for app in apps]

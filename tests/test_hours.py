@@ -279,7 +279,7 @@ def test_overrides_close_with_a_reason_and_expire(
     assert "Refuge is closed now: for staff training. It opens today at 2 pm." in call.heard()
     assert call.bridged == "+448082000247"
     menu = simulator.menu
-    closures = simulator.app.extensions["ivr"].renderer.availability.overrides
+    closures = simulator.app.extensions["ivr.line"].renderer.availability.overrides
     later = Availability(menu, closures, lambda: london("2026-11-24 14:00"))
     assert later.is_open(menu.helplines["refuge_derby"])
     # Closed until a time outside its hours: it opens when its hours next begin

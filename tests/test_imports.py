@@ -3,8 +3,9 @@
 Each package's docstring says what it may import; ALLOWED below is the same, checked
 against every import the code makes at run time (imports only a type checker reads,
 under `if TYPE_CHECKING:`, are not arrows). A new arrow is a decision: make it here and in
-the package's docstring, or pass what is needed down from the floor above (the console
-is handed the app's builder; it does not import the app).
+the package's docstring, or pass what is needed down from the floor above (a draft menu is
+tried on a line of its own, ivr.line, never on an app: the console does not import the
+app).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ ALLOWED: dict[str, set[str]] = {
     "ivr.audio": {"ivr.menu", "ivr.store"} | _BOTTOM,
     "ivr.published": {"ivr.menu", "ivr.store"} | _BOTTOM,
     "ivr.call": {"ivr.menu", "ivr.audio", "ivr.store"} | _BOTTOM,
+    # What callers hear now: the menu, its renderer and the store's snapshot, in one place
+    "ivr.line": {"ivr.menu", "ivr.audio", "ivr.call", "ivr.store", "ivr.published"} | _BOTTOM,
     "ivr.report": {"ivr.menu", "ivr.call", "ivr.store"} | _BOTTOM,
     "ivr.simulate": {"ivr.menu", "ivr.audio", "ivr.call"} | _BOTTOM,
     "ivr.simulate_text": {"ivr.menu", "ivr.call", "ivr.simulate"} | _BOTTOM,
@@ -38,6 +41,7 @@ ALLOWED: dict[str, set[str]] = {
         "ivr.store",
         "ivr.fetch",
         "ivr.published",
+        "ivr.line",
         "ivr.report",
         "ivr.simulate",
         "ivr.simulate_text",
@@ -50,6 +54,7 @@ ALLOWED: dict[str, set[str]] = {
         "ivr.store",
         "ivr.fetch",
         "ivr.published",
+        "ivr.line",
         "ivr.report",
         "ivr.staff",
     }

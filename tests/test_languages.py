@@ -28,7 +28,7 @@ SATURDAY = datetime(2026, 11, 28, 12, 0, tzinfo=LONDON)  # ManKind (mon-fri) is 
 
 def heard_prompts(app: Flask, call: Call) -> list[str]:
     """The prompt id of each audio the caller heard, from its content-hashed URL."""
-    store = app.extensions["ivr.prompts"]
+    store = app.extensions["ivr.line"].prompts
     found = []
     for event in call.events:
         if event.kind == "play":
@@ -129,7 +129,7 @@ def test_speech_is_heard_in_the_callers_language(tmp_path: Path, code: str) -> N
 
 @pytest.mark.parametrize("code", CODES)
 def test_safety_holds_in_every_language(app: Flask, code: str) -> None:
-    store = app.extensions["ivr.prompts"]
+    store = app.extensions["ivr.line"].prompts
     assert before_999(store, code) < 6  # 999 within 6 s of choosing the language
     assert offered(store)[code] < 20  # offered in its own words within 20 s of answer
     assert "9 9 9" in MENU.prompts[f"{code}.greeting"]
@@ -209,7 +209,7 @@ def test_dates_further_off_name_the_month_from_babel(code: str) -> None:
 
 
 def test_closed_text_for_staff_stays_english(app: Flask) -> None:
-    availability = app.extensions["ivr"].renderer.availability
+    availability = app.extensions["ivr.line"].renderer.availability
     text = closed_text(availability, MENU.helplines["mankind"], SATURDAY)
     assert text.startswith("The ManKind Initiative is closed now")
 

@@ -10,7 +10,7 @@ from ivr.audio.prompts import PromptStore
 
 @pytest.fixture
 def greeting_url(app: Flask) -> str:
-    store: PromptStore = app.extensions["ivr.prompts"]
+    store: PromptStore = app.extensions["ivr.line"].prompts
     url = store.audio_url("greeting")
     assert url
     return url
@@ -21,7 +21,7 @@ def test_audio_is_served_with_caching_headers(app: Flask, greeting_url: str) -> 
         assert response.status_code == 200
         assert response.mimetype == "audio/wav"
         assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
-        store: PromptStore = app.extensions["ivr.prompts"]
+        store: PromptStore = app.extensions["ivr.line"].prompts
         assert response.headers["ETag"] == f'"{store.current()["greeting"].sha256}"'
         assert response.get_data()[:4] == b"RIFF"
         etag = response.headers["ETag"]
@@ -58,7 +58,7 @@ def test_an_audio_failure_plays_the_prompts_audio_now(
     def broken(name: str) -> None:
         raise OSError("disk gone")
 
-    monkeypatch.setattr(app.extensions["ivr.prompts"], "find", broken)
+    monkeypatch.setattr(app.extensions["ivr.line"].prompts, "find", broken)
     with app.test_client().get("/audio/greeting.0123456789abcdef.wav") as answer:
         assert (answer.status_code, answer.mimetype) == (200, "audio/wav")
         assert answer.headers["Cache-Control"] == "no-store"

@@ -11,6 +11,7 @@ from flask import Flask
 from ivr import create_app
 from ivr.commands.main import main
 from ivr.simulate import Simulator
+from ivr.store.changes import Who
 from tests.helpers import SMALL_MENU, TOKEN
 
 NEW_GOODBYE = "prompts:\n  goodbye: Goodbye from the published menu.\n"
@@ -70,7 +71,7 @@ def test_publish_reaches_the_line_then_roll_back(small_line: Path, app: Flask) -
         "published version 1: live on every instance within seconds"
     )
     caught_up(app)
-    store = app.extensions["ivr.prompts"]
+    store = app.extensions["ivr.line"].prompts
     assert store.menu.prompts["goodbye"] == "Goodbye from the published menu."
     assert store.status("goodbye") == "generated"
     call = Simulator(app).call(["1"])
@@ -94,3 +95,37 @@ def test_publish_reaches_the_line_then_roll_back(small_line: Path, app: Flask) -
     assert ivr("menu", "show", "7").exit_code == 1
     kinds = [(e.kind, e.before, e.after) for e in app.extensions["ivr.store"].audit()]
     assert ("menu", "version 2", "version 3") in kinds
+
+
+def test_the_command_line_says_which_version_the_line_runs(small_line: Path, app: Flask) -> None:
+    """A version an older release let through, which today's checks refuse, is never run:
+    history marks the one the line runs, and show prints it, not the newest."""
+    store = app.extensions["ivr.store"]
+    draft = small_line / "draft.yaml"
+    draft.write_text(NEW_GOODBYE + SMALL_MENU)
+    assert ivr("menu", "publish", str(draft)).exit_code == 0
+    refused = NEW_GOODBYE + SMALL_MENU.replace(
+        "    number: 0800 085 3481\n", "    number: 0800 085 3481\n    bogus_key: 1\n", 1
+    )
+    store.publish(refused, Who("an older release", "cli"))  # (the store's own write: no check)
+    history = ivr("menu", "history").output.splitlines()
+    assert len(history) == 2
+    assert "(not run: it does not pass today's checks: line " in history[0]
+    assert "unknown key 'bogus_key'" in history[0]
+    assert history[1].endswith("(live)")
+    assert ivr("menu", "show").output == NEW_GOODBYE + SMALL_MENU
+    caught_up(app)
+    assert app.extensions["ivr.line"].version == 1  # what the line itself runs
+
+
+def test_every_version_refused_leaves_the_repository_menu_live(
+    small_line: Path, app: Flask
+) -> None:
+    store = app.extensions["ivr.store"]
+    store.publish(SMALL_MENU + "bogus_top: 1\n", Who("an older release", "cli"))
+    history = ivr("menu", "history").output.splitlines()
+    assert history[0].startswith("   1  ") and "(not run: " in history[0]
+    assert history[1] == "   0  the repository's menus.yaml  (live)"
+    assert ivr("menu", "show").output == SMALL_MENU
+    caught_up(app)
+    assert app.extensions["ivr.line"].version == 0

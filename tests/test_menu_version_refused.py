@@ -52,7 +52,7 @@ def refuge(app: Flask) -> str:
 
 
 def helpline_name(app: Flask) -> str:
-    line: Line = app.extensions["ivr"]
+    line: Line = app.extensions["ivr.line"]
     return line.renderer.menu.helplines["refuge_derby"].name
 
 
@@ -89,7 +89,7 @@ def test_a_refused_newest_version_at_boot_runs_the_one_before(
         # earlier test's app polling one pool) it can miss it and boot on the repository's
         # menu, as calls would; its poller reads again within a second, as this does
         for _ in range(10):
-            if app.extensions["ivr.published"].number != 0 or live.refresh():
+            if app.extensions["ivr.line"].follower.number != 0 or live.refresh():
                 break
         assert helpline_name(app) == "Refuge Derby"  # version 1's words
         assert "Refuge Derby is closed now" in refuge(app)  # the closure saved after 2
@@ -100,7 +100,7 @@ def test_a_refused_newest_version_at_boot_runs_the_one_before(
         f"menu version 2 is not used, because {WHY}; the line runs the repository's menu"
     ]
     assert not any(r.exc_info for r in own_records(caplog, app))
-    assert app.extensions["ivr.published"].number == 1
+    assert app.extensions["ivr.line"].follower.number == 1
 
 
 def test_a_refused_version_published_while_running_leaves_the_line_as_it_was(

@@ -459,7 +459,7 @@ def test_ivr_simulate_is_counted_as_calls(tmp_path: Path, monkeypatch: pytest.Mo
 
 def test_every_option_of_every_menu_is_counted_once(app: Flask) -> None:
     """A call per option, reached by its menu's key path: each choice counted exactly once."""
-    menu = app.extensions["ivr"].renderer.menu
+    menu = app.extensions["ivr.line"].renderer.menu
     home = menu.settings.home
     paths: dict[str, list[str]] = {home: []}  # menu -> the keys that reach it
     queue = [home]

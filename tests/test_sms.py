@@ -439,7 +439,7 @@ def test_a_failure_still_sends_999_and_the_24_7_lines_number(
         f"{LAST_RESORT}\nthe 24-hour National Domestic Abuse Helpline: 0808 2000 247"
     )
     assert "the text line's own fail-safe failed" in caplog.text
-    monkeypatch.setattr(app.extensions["ivr"], "renderer", None)
+    monkeypatch.setattr(app.extensions["ivr.line"], "renderer", None)
     assert Texter(app).send("hi").text == LAST_RESORT
     for number in (CALLER, CALLER[3:]):
         assert number not in caplog.text

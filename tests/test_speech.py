@@ -34,7 +34,9 @@ def test_tokens(said: str, expected: tuple[str, ...]) -> None:
 @pytest.fixture(scope="module")
 def heard(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], str | None]:
     """What the app itself makes of words said at a menu (no confidence given)."""
-    renderer = create_app(config(tmp_path_factory.mktemp("speech"))).extensions["ivr"].renderer
+    renderer = (
+        create_app(config(tmp_path_factory.mktemp("speech"))).extensions["ivr.line"].renderer
+    )
 
     def key_for(node_id: str, said: str) -> str | None:
         key: str | None = renderer.heard(node_id, "", said, "")

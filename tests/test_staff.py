@@ -111,7 +111,7 @@ def languages_app(tmp_path: Path, api: str) -> Flask:
 
 def number_of(app: Flask, prompt_id: str) -> str:
     """The prompt's number, as `ivr prompts list` and the console show it."""
-    return str(list(app.extensions["ivr.prompts"].menu.prompts).index(prompt_id) + 1)
+    return str(list(app.extensions["ivr.line"].prompts.menu.prompts).index(prompt_id) + 1)
 
 
 def staff_call(app: Flask, inputs: list[str | None]) -> list[str]:
@@ -155,8 +155,8 @@ def test_record_listen_accept(staff_app: Flask) -> None:
     # No call SID is kept, the staff member's no more than a caller's
     assert entries[:2] == [("phone", "phone", "greeting")] * 2  # held, then made live
     # Callers now hear the recording
-    start = staff_app.extensions["ivr"].renderer.start()
-    store = staff_app.extensions["ivr.prompts"]
+    start = staff_app.extensions["ivr.line"].renderer.start()
+    store = staff_app.extensions["ivr.line"].prompts
     assert f"<Play>{store.audio_url('greeting')}</Play>" in start
     assert store.status("greeting") == "recorded"
 
@@ -380,14 +380,14 @@ def test_a_prompt_in_another_language_is_recorded_by_phone(languages_app: Flask)
     events = staff_call(languages_app, [PIN, number, "long", "1"])
     assert f"[say] Prompt {number}. Callers now hear:" in events
     assert "[play] (the take of pl.greeting just recorded)" in events
-    store = languages_app.extensions["ivr.prompts"]
+    store = languages_app.extensions["ivr.line"].prompts
     assert store.status("pl.greeting") == "recorded"
     assert store.status("greeting") == "generated"  # the English greeting is untouched
     # A caller who chooses Polish hears the take; an English caller does not
     polish = Simulator(languages_app).call([store.menu.languages["pl"].key])
     heard = [e.url for e in polish.events if e.kind == "play"]
     assert store.audio_url("pl.greeting") in heard
-    english = languages_app.extensions["ivr"].renderer.start()
+    english = languages_app.extensions["ivr.line"].renderer.start()
     assert store.audio_url("pl.greeting") not in english
 
 

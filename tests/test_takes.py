@@ -177,7 +177,7 @@ def console(tmp_path: Path) -> Iterator[tuple[Door, PromptStore]]:
         assert (answer.status_code, set(said)) in ((400, {"error"}), (200, {"next"}))
         return said.get("error", ""), _sounds(store)
 
-    yield upload, app.extensions["ivr.prompts"]
+    yield upload, app.extensions["ivr.line"].prompts
 
 
 @pytest.fixture
@@ -220,7 +220,7 @@ def phone(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> Iterator[tuple[Do
     with local_server(FakeRecordings) as api:
         app = create_app(config(tmp_path, STAFF_PIN=PIN, TWILIO_API_BASE=api, FETCH_SECONDS=5.0))
         store: Store = app.extensions["ivr.store"]
-        prompts: PromptStore = app.extensions["ivr.prompts"]
+        prompts: PromptStore = app.extensions["ivr.line"].prompts
         number = str(list(prompts.menu.prompts).index("greeting") + 1)
 
         def record(source: Path) -> tuple[str, list[bytes]]:
@@ -328,7 +328,7 @@ def test_an_upload_waits_its_turn_before_it_is_read(tmp_path: Path) -> None:
     upload is refused before that, so it never holds a worker while the first decodes.
     Shown by a form without its token: refused as busy, not as a form gone stale."""
     app = create_app(config(tmp_path, SESSION_COOKIE_SECURE=False))
-    prompts: PromptStore = app.extensions["ivr.prompts"]
+    prompts: PromptStore = app.extensions["ivr.line"].prompts
     client = signed_in(app, Accounts(app.extensions["ivr.store"]), "editor").client
     with held_elsewhere(prompts.cache.parent / DECODING_LOCK):
         busy = client.post(
@@ -346,7 +346,7 @@ def test_a_busy_phone_take_is_told_so(tmp_path: Path, files: dict[str, Path]) ->
     with local_server(FakeRecordings) as api:
         app = create_app(config(tmp_path, STAFF_PIN=PIN, TWILIO_API_BASE=api, FETCH_SECONDS=5.0))
         FakeRecordings.body = files["96 kHz stereo"].read_bytes()
-        prompts: PromptStore = app.extensions["ivr.prompts"]
+        prompts: PromptStore = app.extensions["ivr.line"].prompts
         number = str(list(prompts.menu.prompts).index("greeting") + 1)
         with held_elsewhere(prompts.cache.parent / DECODING_LOCK):
             call = Simulator(app).call([PIN, number, "take"], start="/staff")

@@ -149,11 +149,11 @@ def test_stale_audio_is_never_played(tmp_path: Path, write_menu: Callable[[str],
             "STATE_DIR": str(tmp_path / "state"),
         }
     )
-    renderer = app.extensions["ivr"].renderer
+    renderer = app.extensions["ivr.line"].renderer
     xml = renderer.goodbye()
     assert "<Say" in xml and "Goodbye, and take care." in xml and "<Play" not in xml
     assert "<Play>/audio/greeting." in renderer.start()
-    assert app.extensions["ivr.prompts"].status("goodbye") == "stale"
+    assert app.extensions["ivr.line"].prompts.status("goodbye") == "stale"
 
 
 def test_a_tampered_file_is_not_played(store: PromptStore) -> None:
@@ -177,7 +177,7 @@ def test_espeak_missing_is_explained(
 
 
 def test_build_cli_prints_a_table(small_app: Flask, write_menu: Callable[[str], Path]) -> None:
-    root = small_app.extensions["ivr.prompts"].root
+    root = small_app.extensions["ivr.line"].prompts.root
     result = CliRunner().invoke(
         main, ["prompts", "build", "--menu", str(write_menu(SMALL_MENU)), "--dir", str(root)]
     )

@@ -62,7 +62,7 @@ def test_an_unknown_path_on_the_helplines_leg_hangs_up(app: Flask) -> None:
 
 
 def test_menus_pin_a_speech_model_with_whole_seconds(app: Flask) -> None:
-    root = ET.fromstring(app.extensions["ivr"].renderer.start())
+    root = ET.fromstring(app.extensions["ivr.line"].renderer.start())
     gather = root.find("Gather")
     assert gather is not None
     # Twilio refuses speechTimeout="auto" with a model (warning 13335)
@@ -159,7 +159,7 @@ def test_an_old_audio_url_keeps_answering_after_a_new_take(
     small_app: Flask, tmp_path: Path
 ) -> None:
     """A call may hold a URL handed out before a new take went live: every take is kept."""
-    store = small_app.extensions["ivr.prompts"]
+    store = small_app.extensions["ivr.line"].prompts
     live = small_app.extensions["ivr.live"]
     client = small_app.test_client()
     who = Who("test", "cli")
@@ -195,7 +195,7 @@ def test_a_store_of_notes_that_fails_never_stops_a_call(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The helpline still gets the caller; without a note, the caller is offered the next."""
-    monkeypatch.setattr(app.extensions["ivr"].renderer, "accepted", BrokenNotes())
+    monkeypatch.setattr(app.extensions["ivr.line"].renderer, "accepted", BrokenNotes())
     call = Simulator(app, quirks=frozenset({"no-dial-bridged"})).call(["2", "1"])
     dials = [e.text.split()[0] for e in call.events if e.kind == "dial"]
     assert dials == [REFUGE, OPERATOR]
@@ -308,7 +308,7 @@ def test_the_number_shown_is_the_line_called_when_it_is_a_number(
 def test_an_audio_failure_is_logged(
     app: Flask, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(app.extensions["ivr.prompts"], "find", fail)
+    monkeypatch.setattr(app.extensions["ivr.line"].prompts, "find", fail)
     with app.test_client().get("/audio/greeting.0a1b2c3d4e5f6a7b.wav") as answer:
         assert answer.status_code == 200
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == [
@@ -357,7 +357,7 @@ def test_every_caller_webhook_keeps_the_worker_up_to_date(app: Flask) -> None:
     from ivr.call.voice import Line, Webhooks
 
     seen: list[str] = []
-    line: Line = app.extensions["ivr"]
+    line: Line = app.extensions["ivr.line"]
     webhooks = Webhooks(app.wsgi_app, line, before=lambda: seen.append("before"))
     app.wsgi_app = webhooks  # type: ignore[method-assign]
     params = call_params()

@@ -23,7 +23,7 @@ def parse(xml: str) -> ET.Element:
 
 @pytest.fixture
 def renderer(app: Flask) -> Renderer:
-    found: Renderer = app.extensions["ivr"].renderer
+    found: Renderer = app.extensions["ivr.line"].renderer
     return found
 
 

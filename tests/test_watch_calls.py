@@ -42,7 +42,7 @@ def make(app: Flask, helpline: str, *results: str) -> None:
 
 
 def renderer(app: Flask) -> Renderer:
-    found: Renderer = app.extensions["ivr"].renderer
+    found: Renderer = app.extensions["ivr.line"].renderer
     return found
 
 

@@ -21,7 +21,7 @@ YEAR = 365 * 24 * 3600
 @bp.route(f"{AUDIO_PATH}/<name>")
 def audio(name: str) -> Response:
     """Serve a prompt's audio; the URL names its content, so it never changes."""
-    store: PromptStore = current_app.extensions["ivr.prompts"]
+    store: PromptStore = current_app.extensions["ivr.line"].prompts
     try:
         found = store.find(name)
     except Exception:  # noqa: BLE001 - a call must hear the prompt, not an error

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from flask import Blueprint, Flask, Response, current_app, request
 from twilio.request_validator import RequestValidator
@@ -42,22 +41,22 @@ FORBIDDEN = "Forbidden: this line answers only requests signed by Twilio.\n"
 XML_HEADERS = "text/xml; charset=utf-8"
 
 
-@dataclass
-class Line:
-    """What every request needs: made at start-up, and anew for each published menu.
+class Line(Protocol):
+    """What every webhook reads, afresh for each request: the live line (ivr.line), whose
+    renderer and fail-safe a new menu replaces whole, or a draft's, tried in the console."""
 
-    A new menu replaces renderer and failsafe whole (one assignment each), so a request
-    already under way finishes with the parts it started with.
-    """
-
-    renderer: Renderer
-    validator: RequestValidator
-    failsafe: Callable[..., str]  # (the line's number, language) -> the fail-safe TwiML
-    public_base_url: str
+    @property
+    def renderer(self) -> Renderer: ...
+    @property
+    def validator(self) -> RequestValidator: ...
+    @property
+    def failsafe(self) -> Callable[..., str]: ...  # (the line's number, language) -> TwiML
+    @property
+    def public_base_url(self) -> str: ...
 
 
 def _line() -> Line:
-    line: Line = current_app.extensions["ivr"]
+    line: Line = current_app.extensions["ivr.line"]
     return line
 
 
@@ -338,18 +337,12 @@ def health() -> Response:
     return Response("ok\n", mimetype="text/plain")
 
 
-def init_app(
-    app: Flask,
-    line: Line,
-    before: Callable[[], None] = lambda: None,
-    after: Callable[[str, Params, Environ], None] | None = None,
-) -> None:
-    """Answer the caller webhooks in front of app; attach the signature check and the
-    fail-safe to everything else. `before` runs ahead of every request; `after` is told
-    of each caller webhook answered."""
-    app.extensions["ivr"] = line
+def init_app(app: Flask, line: Line, before: Callable[[], None] = lambda: None) -> None:
+    """Attach the signature check and the fail-safe to app (the caller webhooks are
+    answered in front of it: `Webhooks`, put there by the line). `before` runs ahead of
+    every request Flask serves."""
+    app.extensions["ivr.line"] = line  # what every part of the app asks for the line
     app.before_request(before)
     app.before_request(check_signature)
     app.register_error_handler(Exception, failsafe)
     app.register_blueprint(bp)
-    app.wsgi_app = Webhooks(app.wsgi_app, line, before, after)  # type: ignore[method-assign]

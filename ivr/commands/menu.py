@@ -9,12 +9,11 @@ import click
 from ivr import paths
 from ivr.commands.options import cli_store, cli_who, saving
 from ivr.errors import IvrError
+from ivr.line import REPOSITORY, running_version
 from ivr.menu.hours import LONDON
 from ivr.menu.source import MenuError, read_source
 from ivr.staff.publish import publish as publish_menu
 from ivr.store.changes import MenuRow, Store
-
-REPOSITORY = 0  # version 0: the repository's menus.yaml, what runs until one is published
 
 
 @click.group()
@@ -61,25 +60,36 @@ def publish(menu_file: str, note: str) -> None:
 
 @menu.command()
 def history() -> None:
-    """Every published version, newest (live) first: who and when."""
+    """Every published version, newest first: who and when, and which one the line runs
+    (the newest that passes today's checks: a version that does not is marked)."""
     with saving():
-        versions = cli_store().history()
+        store = cli_store()
+        versions = store.history()
+        running = running_version(store)
     if not versions:
         click.echo("no version published: the repository's menus.yaml is live")
         return
-    for i, v in enumerate(versions):
+    for v in versions:
         when = f"{v.made_at.astimezone(LONDON):%Y-%m-%d %H:%M}"
-        live = "  (live)" if i == 0 else ""
+        live = "  (live)" if v.number == running.number else ""
+        refused = running.refused.get(v.number)
+        if refused:
+            live = f"  (not run: {refused.why})"
         note = f"  {v.note}" if v.note else ""
         click.echo(f"{v.number:>4}  {when}  {v.made_by}{note}{live}")
+    if running.number == REPOSITORY:
+        click.echo("   0  the repository's menus.yaml  (live)")
 
 
 @menu.command()
 @click.argument("version", type=int, required=False)
 def show(version: int | None) -> None:
-    """Print a version's menus.yaml (default: the live one)."""
+    """Print a version's menus.yaml (default: the one the line runs)."""
     with saving():
-        found = cli_store().menu(version)
+        store = cli_store()
+        if version is None:
+            version = running_version(store).number
+        found = store.menu(version) if version != REPOSITORY else None
     if found is None and version in (None, REPOSITORY):
         click.echo(paths.menu_file().read_text(encoding="utf-8"), nl=False)
         return
@@ -91,7 +101,7 @@ def show(version: int | None) -> None:
 @menu.command()
 @click.argument("version", type=int, required=False)
 def rollback(version: int | None) -> None:
-    """Make an earlier version live again (default: the one before the live one).
+    """Make an earlier version live again (default: the one before the newest).
 
     Version 0 is the repository's menus.yaml. The rollback is itself a new version, so
     nothing is ever lost from the history.

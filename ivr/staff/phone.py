@@ -37,7 +37,7 @@ def _line_number() -> str:
 
 
 def _store() -> PromptStore:
-    store: PromptStore = current_app.extensions["ivr.prompts"]
+    store: PromptStore = current_app.extensions["ivr.line"].prompts
     return store
 
 

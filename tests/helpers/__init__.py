@@ -66,7 +66,7 @@ menus:
 
 def spoken(app: Flask, root: ET.Element) -> list[str]:
     """What each <Say> or <Play> in a TwiML document says."""
-    store = app.extensions["ivr.prompts"]
+    store = app.extensions["ivr.line"].prompts
     texts = []
     for verb in root.iter():
         if verb.tag == "Say":

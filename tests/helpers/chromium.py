@@ -60,7 +60,7 @@ class Console:
     def helpline_name(self, helpline_id: str) -> str:
         """As calls name it now (the worker has read the newest version)."""
         self.app.extensions["ivr.live"].refresh()
-        return str(self.app.extensions["ivr"].renderer.menu.helplines[helpline_id].name)
+        return str(self.app.extensions["ivr.line"].renderer.menu.helplines[helpline_id].name)
 
     def call(self, path: str = "/voice", **params: str) -> str:
         """What Twilio would get for a webhook now."""

@@ -4,18 +4,16 @@ Owns: web (the blueprint, its security headers and role checks), auth (sign-in, 
 factor), off (why it cannot serve: no SECRET_KEY, a database failure), and one module per
 page family: now, health (the helpline watch), prompts, words, review (fluent speakers
 confirming their languages' texts), hours, menu, trial (with
-trial_text and drafts: an app on a draft menu, built by the app's own builder), admin.
+trial_text and drafts: a line on a draft menu, beside the live one), admin.
 Every change goes through the store's services (ivr.store.changes, accounts, reviews),
 so it commits with its audit entry, in the person's name.
 May import: ivr.menu, ivr.audio, ivr.call (availability, the watch), ivr.store,
-ivr.published, ivr.report (the report page), ivr.simulate and ivr.simulate_text (the Try
-pages), ivr.staff.alerts, Flask, Flask-Login, Flask-WTF; never ivr.app.
+ivr.published, ivr.line (what callers hear now, and drafts beside it), ivr.report (the
+report page), ivr.simulate and ivr.simulate_text (the Try pages), ivr.staff.alerts,
+Flask, Flask-Login, Flask-WTF; never ivr.app.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable, Mapping
-from typing import Any
 
 from flask import Flask
 
@@ -42,10 +40,8 @@ for _page in PAGES:  # once: the blueprint is shared by every app made in this p
     _page.register(bp)
 
 
-def init_console(app: Flask, build: Callable[[Mapping[str, Any]], Flask]) -> None:
-    """Attach the console (under /console) to app; `build` makes an app from settings (the
-    Try page's calls on a draft menu), handed down so the console never imports the app."""
-    app.extensions["ivr.build"] = build
+def init_console(app: Flask) -> None:
+    """Attach the console (under /console) to app."""
     init_security(app)
     off.init_off(app)
     app.register_blueprint(bp)

@@ -1,43 +1,33 @@
-"""Apps on draft menus, for the Try pages (a call and a text conversation): built on the
-draft (checked as a menu to publish is), sharing the store, never following what is
-published; the last few kept by each app, by their text's hash."""
+"""Draft menus tried on the Try pages (a call and a text conversation): a line on the
+draft beside the live one (ivr.line.DraftLine), checked as a menu to publish is, never
+published; the last few kept by the live line they were made beside, by their text's hash
+(a trial replays the call with each key)."""
 
 from __future__ import annotations
 
 import hashlib
-import tempfile
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
-from pathlib import Path
-from typing import Any
 
-from flask import Flask, current_app
+from flask import current_app
 
-from ivr.staff.publish import checked
+from ivr.line import DraftLine
+from ivr.staff.console.web import line
 
 KEPT = 4
 
 
-def draft_app(text: str) -> Flask:
-    """An app on the draft menu (checked first), sharing the store, never published."""
+def draft_line(text: str) -> DraftLine:
+    """A line on the draft menu (MenuError, located, if it does not pass the checks)."""
     key = hashlib.sha256(text.encode()).hexdigest()
-    # Kept by the app they try the draft for (its store, its settings), not the process
-    drafts: OrderedDict[str, Flask] = current_app.extensions.setdefault(
+    live = line()
+    drafts: OrderedDict[str, DraftLine] = current_app.extensions.setdefault(
         "ivr.drafts", OrderedDict()
     )
-    if key in drafts:
+    found = drafts.get(key)
+    if found is not None and found.live is live:
         drafts.move_to_end(key)
-        return drafts[key]
-    checked(text, "draft")
-    build: Callable[[Mapping[str, Any]], Flask] = current_app.extensions["ivr.build"]
-    # The app reads its menu file once, as it is built: the folder goes as soon as it is
-    # (one was kept for every draft ever tried)
-    with tempfile.TemporaryDirectory(prefix="ivr-draft-") as folder:
-        menu_file = Path(folder) / "menus.yaml"
-        menu_file.write_text(text, encoding="utf-8")
-        config = dict(current_app.config) | {"IVR_MENU": str(menu_file), "FOLLOW_PUBLISHED": False}
-        app = build(config)
-    drafts[key] = app
+        return found
+    drafts[key] = made = live.draft(text, "draft")
     while len(drafts) > KEPT:
         drafts.popitem(last=False)
-    return app
+    return made

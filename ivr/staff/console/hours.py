@@ -25,7 +25,7 @@ from ivr.call.closed import closed_text
 from ivr.errors import IvrError
 from ivr.menu.hours import DAYS, LONDON, Hours, bank_holidays, london_time, written_when
 from ivr.menu.model import Menu
-from ivr.staff.console.web import live, live_menu, needs, saved, store, who
+from ivr.staff.console.web import line, live_menu, needs, saved, store, who
 from ivr.store.closures import REASON_CHARACTERS, closure_reason
 
 
@@ -72,7 +72,7 @@ def _dialled(menu: Menu) -> list[Any]:
 
 def page(preview: dict[str, Any] | None = None, status: int = 200) -> tuple[str, int]:
     menu, now = live_menu(), _now()
-    overrides = live().snapshot.closures
+    overrides = line().snapshot.closures
     return (
         render_template(
             "console/hours.html",
@@ -94,7 +94,7 @@ def page(preview: dict[str, Any] | None = None, status: int = 200) -> tuple[str,
 
 
 def _availability(extra: dict[str, Override] | None = None) -> Availability:
-    closures = dict(live().snapshot.closures) | (extra or {})
+    closures = dict(line().snapshot.closures) | (extra or {})
     return Availability(live_menu(), Closures(lambda: closures), current_app.config["CLOCK"])
 
 

@@ -23,9 +23,8 @@ from flask import (
 )
 
 from ivr.menu.source import MenuError
-from ivr.published import MenuFollower
 from ivr.staff.console.times import caller_times
-from ivr.staff.console.web import needs, publish_menu, saved, store
+from ivr.staff.console.web import line, needs, publish_menu, saved, store
 from ivr.staff.console.words import live_text
 from ivr.staff.publish import checked
 
@@ -97,7 +96,7 @@ def page() -> Any:
 
 def _running() -> dict[str, Any]:
     """The version calls are answered with, and those skipped (see ivr.published)."""
-    published: MenuFollower = current_app.extensions["ivr.published"]
+    published = line().follower
     return {"running": published.number, "refused": set(published.refused)}
 
 

@@ -8,9 +8,8 @@ from flask import Blueprint, current_app, render_template
 from ivr.audio.prompts import PromptStore
 from ivr.call.availability import states
 from ivr.menu.translations import progress, unconfirmed
-from ivr.published import MenuFollower
 from ivr.staff.console.health import watch_page
-from ivr.staff.console.web import availability, live, needs, prompt_store, store
+from ivr.staff.console.web import availability, line, live, needs, prompt_store, store
 from ivr.store.changes import Store
 from ivr.store.reviews import Reviews
 
@@ -38,7 +37,7 @@ def attention(prompts: PromptStore, takes_store: Store) -> list[tuple[str, str]]
 def now() -> str:
     clock = current_app.config["CLOCK"]
     moment = clock()
-    published: MenuFollower = current_app.extensions["ivr.published"]
+    published = line().follower
     menu = prompt_store().menu
     confirmations = Reviews(store()).confirmations()
     return render_template(

@@ -15,7 +15,7 @@ from ivr.errors import IvrError
 from ivr.menu.source import MenuError
 from ivr.simulate import ANSWERS, HANG_UP, Input, Simulator
 from ivr.staff.console import trial_text
-from ivr.staff.console.drafts import draft_app
+from ivr.staff.console.drafts import draft_line
 from ivr.staff.console.web import live_menu, needs
 
 MAX_INPUTS = 40
@@ -76,8 +76,9 @@ def trial() -> Any:
     problems: list[str] = []
     call = None
     try:
-        app = draft_app(draft) if draft.strip() else current_app._get_current_object()  # type: ignore[attr-defined]
-        simulator = Simulator(app, answers=answers, trial=True)
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        on = draft_line(draft) if draft.strip() else None
+        simulator = Simulator(app, answers=answers, trial=True, line=on)
         call = simulator.call(inputs, stop=True)
     except MenuError as e:
         problems = [str(p) for p in e.problems]

@@ -14,7 +14,7 @@ from flask import Blueprint, current_app, render_template, request
 from ivr.errors import IvrError
 from ivr.menu.source import MenuError
 from ivr.simulate_text import Reply, Texter
-from ivr.staff.console.drafts import draft_app
+from ivr.staff.console.drafts import draft_line
 from ivr.staff.console.web import needs
 
 MAX_TEXTS = 40
@@ -40,8 +40,9 @@ def page() -> Any:
     problems: list[str] = []
     replies: list[Reply] = []
     try:
-        app = draft_app(draft) if draft.strip() else current_app._get_current_object()  # type: ignore[attr-defined]
-        replies = Texter(app, trial=True).conversation(texts)
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        on = draft_line(draft) if draft.strip() else None
+        replies = Texter(app, trial=True, line=on).conversation(texts)
     except MenuError as e:
         problems = [str(p) for p in e.problems]
     except IvrError as e:

@@ -23,8 +23,9 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from ivr.audio.prompts import PromptStore
-from ivr.call.availability import Availability, Closures
+from ivr.call.availability import Availability
 from ivr.errors import IvrError
+from ivr.line import LiveLine
 from ivr.menu.hours import LONDON
 from ivr.menu.model import Menu
 from ivr.staff.sessions import LONGEST, Sessions
@@ -212,24 +213,28 @@ def sessions() -> Sessions:
     return Sessions(store())
 
 
+def line() -> LiveLine:
+    """What callers hear now (ivr.line): every page asks it, never a copy of its own."""
+    return cast(LiveLine, current_app.extensions["ivr.line"])
+
+
 def prompt_store() -> PromptStore:
-    return cast(PromptStore, current_app.extensions["ivr.prompts"])
+    return line().prompts
 
 
 def live() -> Live:
+    """This worker's poller of the store: whether it is reachable, and a refresh now."""
     return cast(Live, current_app.extensions["ivr.live"])
 
 
 def live_menu() -> Menu:
     """The menu calls are answered with now."""
-    return prompt_store().menu
+    return line().menu
 
 
 def availability() -> Availability:
-    snapshot = live().snapshot
-    return Availability(
-        live_menu(), Closures(lambda: snapshot.closures), current_app.config["CLOCK"]
-    )
+    """Who is open by the hours and closures in force (the watch aside: its own page)."""
+    return Availability(line().menu, line().closures, current_app.config["CLOCK"])
 
 
 def refreshed() -> None:
