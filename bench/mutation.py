@@ -1,7 +1,8 @@
 """Mutation testing of the call flow (mutmut): how many planted bugs the tests catch.
 
-    python bench/mutation.py [--diffs] [MODULE ...]   (default: decide.py, state.py, twiml.py,
-    voice.py, form.py)
+    python bench/mutation.py [--diffs] [MODULE ...]   (default: the call flow: decide.py,
+    state.py, twiml.py and its parts spoken.py, rings.py, leg.py, routes.py, voice.py,
+    form.py)
 
 Runs in a copy of the project (mutmut writes a mutants/ folder beside the code), with the
 tests that drive calls end to end. Prints killed / survived / other for each module and
@@ -24,6 +25,10 @@ DEFAULT = [
     "ivr/call/decide.py",
     "ivr/call/state.py",
     "ivr/call/twiml.py",
+    "ivr/call/spoken.py",
+    "ivr/call/rings.py",
+    "ivr/call/leg.py",
+    "ivr/call/routes.py",
     "ivr/call/voice.py",
     "ivr/call/form.py",
 ]
