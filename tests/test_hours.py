@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from ivr import create_app
-from ivr.call.availability import Availability, Override
+from ivr.call.availability import Availability, ClosureRow
 from ivr.commands.main import main
 from ivr.menu.hours import LONDON, Hours, hours_from, spoken_when
 from ivr.simulate import Simulator
@@ -260,10 +260,10 @@ def test_hidden_options_while_closed(tmp_path: Path, write_menu: Callable[[str],
     assert opened.bridged == "+448000853481"
 
 
-def close(simulator: Simulator, helpline_id: str, override: Override | None) -> None:
+def close(simulator: Simulator, helpline_id: str, closure: ClosureRow | None) -> None:
     """Through the store, as every channel does; then this worker looks at once."""
     app = simulator.app
-    app.extensions["ivr.store"].set_closure(helpline_id, override, Who("test", "cli"))
+    app.extensions["ivr.store"].set_closure(helpline_id, closure, Who("test", "cli"))
     live = app.extensions["ivr.live"]
     live.refresh()  # (its own poller may have read it first)
     assert live.snapshot.revision == app.extensions["ivr.store"].revision()
@@ -274,19 +274,19 @@ def test_overrides_close_with_a_reason_and_expire(
 ) -> None:
     simulator = call_at(tmp_path, write_menu, london("2026-11-24 12:00"))
     until = london("2026-11-24 14:00")
-    close(simulator, "refuge_derby", Override("closed", until, "for staff training"))
+    close(simulator, "refuge_derby", ClosureRow("closed", until, "for staff training"))
     call = simulator.call(["1"])
     assert "Refuge is closed now: for staff training. It opens today at 2 pm." in call.heard()
     assert call.bridged == "+448082000247"
     menu = simulator.menu
-    closures = simulator.app.extensions["ivr.line"].renderer.availability.overrides
+    closures = simulator.app.extensions["ivr.line"].renderer.availability.closures
     later = Availability(menu, closures, lambda: london("2026-11-24 14:00"))
     assert later.is_open(menu.helplines["refuge_derby"])
     # Closed until a time outside its hours: it opens when its hours next begin
-    close(simulator, "refuge_derby", Override("closed", london("2026-11-24 20:00")))
+    close(simulator, "refuge_derby", ClosureRow("closed", london("2026-11-24 20:00")))
     now = Availability(menu, closures, lambda: london("2026-11-24 12:00"))
     assert now.reopens(menu.helplines["refuge_derby"]) == london("2026-11-25 08:00")
-    close(simulator, "refuge_derby", Override("open", london("2026-11-28 23:00")))
+    close(simulator, "refuge_derby", ClosureRow("open", london("2026-11-28 23:00")))
     weekend = Availability(menu, closures, lambda: london("2026-11-28 22:00"))
     assert weekend.is_open(menu.helplines["refuge_derby"])
     close(simulator, "refuge_derby", None)
@@ -295,5 +295,5 @@ def test_overrides_close_with_a_reason_and_expire(
 
 def test_the_24_7_line_is_never_skipped(tmp_path: Path, write_menu: Callable[[str], Path]) -> None:
     simulator = call_at(tmp_path, write_menu, london("2026-12-25 03:00"))
-    close(simulator, "national_24h", Override("closed", london("2026-12-26 00:00")))
+    close(simulator, "national_24h", ClosureRow("closed", london("2026-12-26 00:00")))
     assert simulator.call(["0"]).bridged == "+448082000247"

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ivr import create_app
 from ivr.call import sms as sms_module
-from ivr.call.availability import Override
+from ivr.call.availability import ClosureRow
 from ivr.call.sms import COOKIE, LAST_RESORT, SALT, TextLine, TextParts
 from ivr.call.voice import FORBIDDEN
 from ivr.menu.hours import LONDON
@@ -357,9 +357,9 @@ def test_the_line_never_starts_a_conversation() -> None:
         assert "twilio.rest" not in source and "messages.create" not in source
 
 
-def close(app: Flask, helpline_id: str, override: Override | None) -> None:
+def close(app: Flask, helpline_id: str, closure: ClosureRow | None) -> None:
     """Through the store, as every channel does; then this worker looks at once."""
-    app.extensions["ivr.store"].set_closure(helpline_id, override, Who("test", "cli"))
+    app.extensions["ivr.store"].set_closure(helpline_id, closure, Who("test", "cli"))
     app.extensions["ivr.live"].refresh()
 
 
@@ -372,16 +372,16 @@ def test_whether_each_helpline_is_open_as_the_voice_line_sees_it(tmp_path: Path)
         "The 24-hour National Domestic Abuse Helpline: 0808 2000 247, open now.",
     ]
     until = datetime(2026, 11, 28, 14, 0, tzinfo=LONDON)
-    close(app, "refuge_derby", Override("closed", until, "for staff training"))
+    close(app, "refuge_derby", ClosureRow("closed", until, "for staff training"))
     assert texter.send("21").text.splitlines()[0] == (
         "Refuge in Derby City: 0800 085 3481, closed now: for staff training. "
         "It opens today at 2 pm."
     )
     # Opened outside its hours by staff: open now
-    close(app, "mankind", Override("open", datetime(2026, 11, 28, 18, 0, tzinfo=LONDON)))
+    close(app, "mankind", ClosureRow("open", datetime(2026, 11, 28, 18, 0, tzinfo=LONDON)))
     assert texter.send("41").text.startswith("The ManKind Initiative: 01823 334244, open now.")
     # The 24/7 line is never closed
-    close(app, "national_24h", Override("closed", until))
+    close(app, "national_24h", ClosureRow("closed", until))
     assert texter.send("0").text.endswith("0808 2000 247, open now.")
 
 
@@ -496,6 +496,8 @@ def test_a_helplines_reply_follows_the_clock_and_the_closures(
     assert "It opens tomorrow at 10 am." in texter.send("41").text
     texter.send("31")  # a third reply: the oldest are let go
     close(
-        app, "mankind", Override("closed", datetime(2026, 12, 1, 9, 0, tzinfo=LONDON), "training")
+        app,
+        "mankind",
+        ClosureRow("closed", datetime(2026, 12, 1, 9, 0, tzinfo=LONDON), "training"),
     )
     assert "closed now: training. It opens on Tuesday at 10 am." in texter.send("41").text

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 
-from ivr.call.availability import Override
+from ivr.call.availability import ClosureRow
 from ivr.call.failsafe import render_failsafe
 from ivr.call.twiml import Renderer
 from ivr.store.changes import Who
@@ -137,7 +137,7 @@ def test_the_numbers_read_out(renderer: Renderer) -> None:
 
 
 def test_a_closed_helpline_is_said_in_the_lines_voice(app: Flask, renderer: Renderer) -> None:
-    closure = Override("closed", NOON + timedelta(hours=2), "for training")
+    closure = ClosureRow("closed", NOON + timedelta(hours=2), "for training")
     app.extensions["ivr.store"].set_closure("mankind", closure, Who("test", "cli"))
     app.extensions["ivr.live"].refresh()
     root = parse(renderer.choose("men", 0, 0, "1", ""))

@@ -10,14 +10,13 @@ from typing import Protocol
 from ivr.errors import IvrError
 from ivr.menu.hours import Hours, spoken_when, written_when
 from ivr.menu.model import Helpline, Menu
-from ivr.store.changes import ClosureRow as Override
-from ivr.store.changes import utc_now
+from ivr.store.changes import ClosureRow, utc_now
 
 __all__ = [
     "Availability",
     "Closures",
     "HelplineState",
-    "Override",
+    "ClosureRow",
     "check_helpline",
     "check_until",
     "states",
@@ -44,25 +43,25 @@ class Unwatched:
 class Closures:
     """Closures and openings in force: from the worker's snapshot of the store."""
 
-    def __init__(self, source: Callable[[], Mapping[str, Override]]) -> None:
+    def __init__(self, source: Callable[[], Mapping[str, ClosureRow]]) -> None:
         self.source = source
 
-    def get(self, helpline_id: str, now: datetime) -> Override | None:
-        """The override in force now, if any."""
+    def get(self, helpline_id: str, now: datetime) -> ClosureRow | None:
+        """The closure in force now, if any."""
         entry = self.source().get(helpline_id)
         return entry if entry and now < entry.until else None
 
-    def all(self, now: datetime) -> dict[str, Override]:
-        """Every override still in force."""
+    def all(self, now: datetime) -> dict[str, ClosureRow]:
+        """Every closure still in force."""
         return {hid: o for hid, o in self.source().items() if now < o.until}
 
 
 @dataclass(frozen=True)
 class Availability:
-    """Who is open now: hours, bank holidays and overrides, on an injected clock."""
+    """Who is open now: hours, bank holidays and closures, on an injected clock."""
 
     menu: Menu
-    overrides: Closures
+    closures: Closures
     clock: Clock = utc_now
     watch: Watched = Unwatched()
 
@@ -71,9 +70,9 @@ class Availability:
         now = now or self.clock()
         if helpline.id == self.menu.settings.operator:
             return True
-        override = self.overrides.get(helpline.id, now)
-        if override is not None:
-            return override.state == "open"
+        closure = self.closures.get(helpline.id, now)
+        if closure is not None:
+            return closure.state == "open"
         return helpline.hours is None or helpline.hours.is_open(now)
 
     def cannot_take(self, helpline: Helpline, ring: str) -> bool:
@@ -86,10 +85,10 @@ class Availability:
     def reopens(self, helpline: Helpline, now: datetime | None = None) -> datetime | None:
         """When a closed helpline next opens, if within reach."""
         now = now or self.clock()
-        override = self.overrides.get(helpline.id, now)
+        closure = self.closures.get(helpline.id, now)
         hours: Hours | None = helpline.hours
-        if override is not None and override.state == "closed":
-            after = override.until
+        if closure is not None and closure.state == "closed":
+            after = closure.until
             if hours is None or hours.is_open(after):
                 return after
             return hours.next_change(after)
@@ -103,7 +102,7 @@ class HelplineState:
     helpline: Helpline
     is_open: bool
     change: str  # "closes today at 4 pm", "opens on Monday at 10 am", "24/7"...
-    override: Override | None
+    closure: ClosureRow | None
     notes: tuple[str, ...]
 
 
@@ -114,23 +113,23 @@ def states(availability: Availability, now: datetime) -> list[HelplineState]:
         if not helpline.dial:
             continue
         is_open = availability.is_open(helpline, now)
-        override = availability.overrides.get(helpline.id, now)
-        if helpline.hours is None and override is None:
+        closure = availability.closures.get(helpline.id, now)
+        if helpline.hours is None and closure is None:
             change = "hours unknown: always tried"
         elif is_open:
-            closes = None if override else helpline.hours and helpline.hours.next_change(now)
-            closes = override.until if override else closes
+            closes = None if closure else helpline.hours and helpline.hours.next_change(now)
+            closes = closure.until if closure else closes
             change = f"closes {spoken_when(closes, now)}" if closes else "24/7"
         else:
             opens = availability.reopens(helpline, now)
             change = f"opens {spoken_when(opens, now)}" if opens else "no opening soon"
         notes = []
-        if override:
-            notes.append(f"override: {override.state} until {written_when(override.until, now)}")
-            notes += [override.reason] if override.reason else []
+        if closure:
+            notes.append(f"override: {closure.state} until {written_when(closure.until, now)}")
+            notes += [closure.reason] if closure.reason else []
         if helpline.hours is not None and not helpline.hours.confirmed:
             notes.append("hours not confirmed")
-        found.append(HelplineState(helpline, is_open, change, override, tuple(notes)))
+        found.append(HelplineState(helpline, is_open, change, closure, tuple(notes)))
     return found
 
 

@@ -23,8 +23,8 @@ def closed_text(
     them, but a closure an older release kept may hold one).
     """
     menu = availability.menu.speaking(lang)
-    override = availability.overrides.get(helpline.id, now)
-    said = UNSAFE.sub("", override.reason) if override else ""
+    closure = availability.closures.get(helpline.id, now)
+    said = UNSAFE.sub("", closure.reason) if closure else ""
     reason = f": {said}" if said else ""
     opens = availability.reopens(helpline, now)
     when = ""

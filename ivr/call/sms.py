@@ -97,12 +97,12 @@ def status(availability: Availability, helpline: Helpline, now: datetime) -> Sta
     """A helpline as the voice line sees it now: the same hours, closures and openings."""
     if helpline.id == availability.menu.settings.operator:
         return Status(OPEN)
-    override = availability.overrides.get(helpline.id, now)
-    if helpline.hours is None and override is None:
+    closure = availability.closures.get(helpline.id, now)
+    if helpline.hours is None and closure is None:
         return Status(UNKNOWN)
     if availability.is_open(helpline, now):
         return Status(OPEN)
-    reason = override.reason if override is not None else ""
+    reason = closure.reason if closure is not None else ""
     return Status(CLOSED, availability.reopens(helpline, now), reason)
 
 

@@ -8,8 +8,8 @@ import click
 
 from ivr.call.availability import (
     Availability,
+    ClosureRow,
     Closures,
-    Override,
     check_helpline,
     check_until,
     states,
@@ -93,7 +93,7 @@ def close(helpline_id: str, until: datetime, reason: str, menu_file: str) -> Non
     _until(until, now)
     try:
         with saving():
-            cli_store().set_closure(helpline_id, Override("closed", until, reason), cli_who())
+            cli_store().set_closure(helpline_id, ClosureRow("closed", until, reason), cli_who())
     except IvrError as e:  # the store's own rules (a reason callers could not be told)
         raise fail(e) from e
     click.echo(f"{helpline_id}: closed until {written_when(until, now)}")
@@ -109,9 +109,9 @@ def open_(helpline_id: str, until: datetime | None, menu_file: str) -> None:
     """Back to normal hours; with --until, open outside its hours until then."""
     _helpline(menu_or_exit(menu_file), helpline_id)
     now = utc_now()
-    override = Override("open", _until(until, now)) if until else None
+    closure = ClosureRow("open", _until(until, now)) if until else None
     with saving():
-        cli_store().set_closure(helpline_id, override, cli_who())
+        cli_store().set_closure(helpline_id, closure, cli_who())
     click.echo(
         f"{helpline_id}: "
         + (f"open until {written_when(until, now)}" if until else "normal hours")
@@ -120,7 +120,7 @@ def open_(helpline_id: str, until: datetime | None, menu_file: str) -> None:
 
 @hours.command()
 def clear() -> None:
-    """Remove every override: all helplines back to their normal hours."""
+    """Remove every closure and opening: all helplines back to their normal hours."""
     with saving():
         cli_store().clear_closures(cli_who())
     click.echo("all helplines: normal hours")

@@ -15,8 +15,8 @@ from werkzeug.wrappers import Response
 
 from ivr.call.availability import (
     Availability,
+    ClosureRow,
     Closures,
-    Override,
     check_helpline,
     check_until,
     states,
@@ -72,16 +72,16 @@ def _dialled(menu: Menu) -> list[Any]:
 
 def page(preview: dict[str, Any] | None = None, status: int = 200) -> tuple[str, int]:
     menu, now = live_menu(), _now()
-    overrides = line().snapshot.closures
+    closures = line().snapshot.closures
     return (
         render_template(
             "console/hours.html",
             now=now,
             helplines=[(s, weekly(s.helpline.hours)) for s in states(_availability(), now)],
             holidays=upcoming_holidays(now.astimezone(LONDON).date()),
-            overrides=[
+            closures=[
                 (menu.helplines[hid], o, written_when(o.until, now))
-                for hid, o in sorted(overrides.items(), key=lambda item: item[1].until)
+                for hid, o in sorted(closures.items(), key=lambda item: item[1].until)
                 if hid in menu.helplines and o.until > now
             ],
             choices=_dialled(menu),
@@ -93,26 +93,26 @@ def page(preview: dict[str, Any] | None = None, status: int = 200) -> tuple[str,
     )
 
 
-def _availability(extra: dict[str, Override] | None = None) -> Availability:
+def _availability(extra: dict[str, ClosureRow] | None = None) -> Availability:
     closures = dict(line().snapshot.closures) | (extra or {})
     return Availability(live_menu(), Closures(lambda: closures), current_app.config["CLOCK"])
 
 
-def _override(form: Any) -> tuple[str, Override]:
-    """The helpline and override a form asks for, or IvrError saying what is allowed."""
+def _closure(form: Any) -> tuple[str, ClosureRow]:
+    """The helpline and closure a form asks for, or IvrError saying what is allowed."""
     menu, now = live_menu(), _now()
     state = form.get("state", "closed")
     # The store's own rule, asked first: the mistake is shown before the sentence is
     reason = closure_reason(state, form.get("reason", ""))
     helpline = check_helpline(menu, form.get("helpline", ""), closing=state == "closed")
     until = check_until(london_time(form.get("until", "")), now)
-    return helpline.id, Override(state, until, reason)
+    return helpline.id, ClosureRow(state, until, reason)
 
 
 def change() -> Any:
     """Close or open a helpline until a time: first shown (what callers hear), then saved."""
     try:
-        helpline_id, override = _override(request.form)
+        helpline_id, closure = _closure(request.form)
     except IvrError as e:
         flash(f"Not saved: {e}", "error")
         return page(status=400)
@@ -120,22 +120,22 @@ def change() -> Any:
     if request.form.get("confirmed") != "yes":
         helpline = menu.helplines[helpline_id]
         heard = ""
-        if override.state == "closed":
-            heard = closed_text(_availability({helpline_id: override}), helpline, now)
+        if closure.state == "closed":
+            heard = closed_text(_availability({helpline_id: closure}), helpline, now)
         return page(
             preview={
                 "helpline": helpline,
-                "state": override.state,
+                "state": closure.state,
                 "until": request.form.get("until", ""),
-                "until_words": written_when(override.until, now),
-                "reason": override.reason,
+                "until_words": written_when(closure.until, now),
+                "reason": closure.reason,
                 "heard": heard,
             }
         )
-    when = written_when(override.until, now)
+    when = written_when(closure.until, now)
     saved(
-        lambda: store().set_closure(helpline_id, override, who()),
-        f"{menu.helplines[helpline_id].name} is {override.state} until {when}.",
+        lambda: store().set_closure(helpline_id, closure, who()),
+        f"{menu.helplines[helpline_id].name} is {closure.state} until {when}.",
     )
     return redirect(url_for("console.hours"))
 
@@ -160,7 +160,7 @@ def close_now() -> Response:
         return redirect(url_for("console.hours"))
     reason = request.form.get("reason", "")
     saved(
-        lambda: store().set_closure(helpline.id, Override("closed", opens, reason), who()),
+        lambda: store().set_closure(helpline.id, ClosureRow("closed", opens, reason), who()),
         f"{helpline.name} is closed until {written_when(opens, now)}.",
     )
     return redirect(url_for("console.hours"))
