@@ -266,7 +266,7 @@ def test_what_a_worker_holds_is_written_as_it_stops(health: HealthStore) -> None
     watch = Watch(health, clock=lambda: NOON)
     watch.start()
     for _ in range(3):
-        watch.heard("refuge_derby", "failed")
+        watch.note("refuge_derby", "failed")
     watch_module._write_at_exit()  # as the process stops
     assert health.states()["refuge_derby"].state == FAILING
 
@@ -323,9 +323,9 @@ def test_results_wait_in_memory_while_the_store_is_down(
     assert watch.flush()  # nothing to write
     with caplog.at_level(logging.WARNING):
         for _ in range(3):
-            watch.heard("refuge_derby", "failed")
+            watch.note("refuge_derby", "failed")
         assert not watch.flush()
-        watch.heard("refuge_derby", "busy")
+        watch.note("refuge_derby", "busy")
         assert not watch.flush()  # said once
         assert [result for _, result, _ in watch.held] == ["failed"] * 3 + ["busy"]
         watch.store = health  # the database is back

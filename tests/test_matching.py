@@ -17,7 +17,7 @@ SHIPPED = REPO_MENU.read_text(encoding="utf-8")
 
 def heard(code: str, said: str, node_id: str = "main") -> str | None:
     menu = MENU.speaking(code)
-    return menu.heard(menu.nodes[node_id], said)
+    return menu.key_for_words(menu.nodes[node_id], said)
 
 
 @pytest.mark.parametrize(

@@ -39,7 +39,7 @@ def heard(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], str 
     )
 
     def key_for(node_id: str, said: str) -> str | None:
-        key: str | None = renderer.heard(node_id, "", said, "")
+        key: str | None = renderer.key_for(node_id, "", said, "")
         return key
 
     return key_for

@@ -230,7 +230,7 @@ def test_a_failure_to_tell_the_watch_still_counts_and_the_call_goes_on(
     def broken(*args: object) -> None:
         raise RuntimeError("watch on fire")
 
-    monkeypatch.setattr(app.extensions["ivr.watch"], "heard", broken)
+    monkeypatch.setattr(app.extensions["ivr.watch"], "note", broken)
     with caplog.at_level(logging.ERROR):
         answer = post("/voice/dialled?m=derby_city&k=1&n=0", DialCallStatus="busy")
     assert answer.status_code == 200 and b"<Dial" in answer.data  # on to the 24/7 line

@@ -157,7 +157,7 @@ class Renderer(Rings, HelplineLeg):
             and not self.availability.is_open(self.menu.helplines[o.transfer[0]])
         )
 
-    def heard(
+    def key_for(
         self, node_id: str, digits: str, said: str, confidence: str, lang: str = ""
     ) -> str | None:
         """The key a caller's answer stands for: SILENCE, None (not understood) or a key."""
@@ -170,7 +170,7 @@ class Renderer(Rings, HelplineLeg):
         node = menu.nodes.get(node_id)
         if node is None or _unsure(confidence, self.settings.min_confidence):
             return None
-        return menu.heard(node, said)
+        return menu.key_for_words(node, said)
 
     def decide(self, node_id: str, silences: int, invalids: int, key: str | None) -> Choice:
         """What key means in a menu now (decide.py); the report counts the same Choice."""

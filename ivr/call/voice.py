@@ -79,13 +79,13 @@ def language(renderer: Renderer, p: Params) -> str:
     return code if code in renderer.menu.languages else ""
 
 
-def heard(renderer: Renderer, p: Params) -> str | None:
+def answered_key(renderer: Renderer, p: Params) -> str | None:
     """The key a caller's answer stands for, worked out once per request: the answer and
     its count (the report) both need it."""
-    if "heard" not in p.memo:
+    if "key" not in p.memo:
         answer = (p("Digits"), p("SpeechResult"), p("Confidence"))
-        p.memo["heard"] = renderer.heard(CallState.of(p).node, *answer, language(renderer, p))
-    key = p.memo["heard"]
+        p.memo["key"] = renderer.key_for(CallState.of(p).node, *answer, language(renderer, p))
+    key = p.memo["key"]
     return key if isinstance(key, str) else None
 
 
@@ -103,7 +103,7 @@ def decided(renderer: Renderer, p: Params) -> Choice:
     answer and its counts both follow it."""
     found = p.memo.get("choice")
     if not isinstance(found, Choice):
-        s, key = CallState.of(p), heard(renderer, p)
+        s, key = CallState.of(p), answered_key(renderer, p)
         found = p.memo["choice"] = renderer.decide(s.node, s.silences, s.invalids, key)
     return found
 

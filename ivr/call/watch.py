@@ -69,7 +69,7 @@ class Watch:
         self._flushing = threading.Lock()
         self._writer = Repeat(Watch.flush, interval)
 
-    def heard(self, helpline_id: str, result: str) -> None:
+    def note(self, helpline_id: str, result: str) -> None:
         """A transfer ended (the hot path: one append, no database)."""
         self.waiting.append((helpline_id, result, self.clock()))
 

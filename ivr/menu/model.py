@@ -208,7 +208,7 @@ class Menu:
             keys |= {language.key for language in self.languages.values()}
         return frozenset(keys)
 
-    def heard(self, node: Node, said: str) -> str | None:
+    def key_for_words(self, node: Node, said: str) -> str | None:
         """The key what a caller said at a menu names, in this menu's language, or None."""
         code = self.language.code if self.language else ""
         return speech.match(said, node.phrases, self.spoken_keys(node), code)

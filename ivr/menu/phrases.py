@@ -93,7 +93,7 @@ def wrong_phrases(path: Path, menu: Menu) -> tuple[int, list[Problem]]:
     spoken = menu.speaking(code)
     for phrase in phrases:
         node = spoken.nodes[phrase.node_id]
-        got = spoken.heard(node, phrase.said)
+        got = spoken.key_for_words(node, phrase.said)
         node = menu.nodes[phrase.node_id]  # named for staff in English
         if got == phrase.expected:
             continue

@@ -245,10 +245,10 @@ def watched(
         if path == twiml.ACCEPT:
             helpline = CallState.of(p).helpline
             if p("Digits").strip() == twiml.ACCEPT_KEY and helpline in renderer().menu.helplines:
-                watch.heard(helpline, ACCEPTED)
+                watch.note(helpline, ACCEPTED)
         elif path == twiml.DIALLED:
             ended = dial_end(renderer(), p)
             if ended is not None and ended[1] in WATCHED_ENDS:
-                watch.heard(*ended)
+                watch.note(*ended)
 
     return tell

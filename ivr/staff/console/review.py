@@ -18,7 +18,7 @@ from ivr.menu.edit import set_text
 from ivr.menu.source import MenuError
 from ivr.menu.translations import Text, find, find_reviewed, progress, reviewed, text_sha256
 from ivr.staff.console.web import live_menu, me, needs, saved, store, who
-from ivr.staff.console.words import example_of, heard, live_text
+from ivr.staff.console.words import example_of, live_text, preview_audio
 from ivr.staff.publish import checked
 from ivr.store.reviews import Reviews
 
@@ -78,7 +78,7 @@ def one_text(key: str, proposed: str = "", problems: list[str] | None = None) ->
     menu = live_menu()
     code, text = _text(key)
     example = example_of(text, code, menu)
-    audio, no_audio = heard(example, menu.speaking(code).settings) if example else ("", "")
+    audio, no_audio = preview_audio(example, menu.speaking(code).settings) if example else ("", "")
     context: dict[str, Any] = {
         "key": key,
         "text": text,

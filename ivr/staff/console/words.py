@@ -139,7 +139,7 @@ def word(key: str) -> Any:
             context["example"] = example_of(text, code, changed)
             if context["example"]:
                 voice = changed.speaking(code).settings
-                context["audio"], context["no_audio"] = heard(context["example"], voice)
+                context["audio"], context["no_audio"] = preview_audio(context["example"], voice)
             context["diff"] = "".join(
                 difflib.unified_diff(
                     old.splitlines(True), new.splitlines(True), "live", "with these words"
@@ -172,7 +172,7 @@ def publish_word(key: str) -> Response:
     return redirect(url_for("console.word", key=key))
 
 
-def heard(text: str, settings: Settings | None = None) -> tuple[str, str]:
+def preview_audio(text: str, settings: Settings | None = None) -> tuple[str, str]:
     """Generated speech of text (in the voice of settings: the live menu's English by
     default) as a data: URL for the page's player (not stored), or ("", why not)."""
     text = " ".join(text.split())[:PREVIEW_CHARACTERS]
