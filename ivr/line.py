@@ -24,7 +24,7 @@ from typing import Any
 
 from twilio.request_validator import RequestValidator
 
-from ivr.audio.prompts import PromptStore
+from ivr.audio.prompts import PromptAudio
 from ivr.call.availability import Availability, Closures
 from ivr.call.failsafe import render_failsafe
 from ivr.call.form import Environ, Params
@@ -73,7 +73,7 @@ class LiveLine:
         self.public_base_url = parts.public_base_url
         self.follows = follow
         self.snapshot: Snapshot = EMPTY
-        self.prompts = PromptStore(
+        self.prompts = PromptAudio(
             menu, parts.root, parts.store, lambda: self.snapshot, parts.cache
         )
         self.closures = Closures(lambda: self.snapshot.closures)
@@ -109,7 +109,7 @@ class LiveLine:
         """A line on a draft menu (MenuError, located, if it does not pass the checks a
         menu to publish must pass), beside this one: never published, never counted."""
         menu = menu_from_text(text, name)
-        prompts = PromptStore(
+        prompts = PromptAudio(
             menu, self.parts.root, self.parts.store, lambda: self.snapshot, self.parts.cache
         )
         renderer, failsafe = self._build(menu, prompts)
@@ -121,7 +121,7 @@ class LiveLine:
         self.prompts.menu = menu
         self.renderer, self.failsafe = renderer, failsafe
 
-    def _build(self, menu: Menu, prompts: PromptStore) -> tuple[Renderer, Failsafe]:
+    def _build(self, menu: Menu, prompts: PromptAudio) -> tuple[Renderer, Failsafe]:
         p = self.parts
         availability = Availability(menu, self.closures, p.clock, p.watch)
         renderer = Renderer(menu, prompts.audio_url, availability, prompts.version, p.accepted)
@@ -148,7 +148,7 @@ class DraftLine:
     failsafe: Failsafe
     validator: RequestValidator
     public_base_url: str
-    prompts: PromptStore
+    prompts: PromptAudio
     live: LiveLine
 
     @property

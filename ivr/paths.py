@@ -22,7 +22,7 @@ def menu_file() -> Path:
 
 
 def prompts_dir() -> Path:
-    """The prompt store: PROMPTS_DIR, else prompts/ here."""
+    """The shipped prompt audio: PROMPTS_DIR, else prompts/ here."""
     return _env_path("PROMPTS_DIR", Path("prompts"))
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from twilio.request_validator import RequestValidator
 from werkzeug.test import Client
 
-from ivr.audio.prompts import AUDIO_PATH, PromptStore
+from ivr.audio.prompts import AUDIO_PATH, PromptAudio
 from ivr.call.twiml import START, STATUS
 from ivr.errors import IvrError
 from ivr.menu.model import Menu
@@ -128,7 +128,7 @@ class Draft(Protocol):
     @property
     def menu(self) -> Menu: ...
     @property
-    def prompts(self) -> PromptStore: ...
+    def prompts(self) -> PromptAudio: ...
     def answering(self, app: Any) -> Any: ...
 
 

@@ -18,7 +18,7 @@ from flask import Flask
 from sqlalchemy import create_engine
 
 from ivr import create_app
-from ivr.audio.prompts import PromptStore
+from ivr.audio.prompts import PromptAudio
 from ivr.store.changes import Store, Who
 from tests.helpers import BASE, TEST_DATABASE_URL, call_params, config, sign, tone
 
@@ -39,12 +39,12 @@ def stop_database(app: Flask, tmp_path: Path) -> None:
     )
 
 
-def elsewhere(app: Flask, tmp_path: Path) -> PromptStore:
+def elsewhere(app: Flask, tmp_path: Path) -> PromptAudio:
     """Another instance of the line on the same database: its own folders, its own cache."""
     store: Store = app.extensions["ivr.store"]
-    prompts: PromptStore = app.extensions["ivr.line"].prompts
+    prompts: PromptAudio = app.extensions["ivr.line"].prompts
     here = Store(store.engine)
-    return PromptStore(prompts.menu, prompts.root, here, here.snapshot, tmp_path / "other-cache")
+    return PromptAudio(prompts.menu, prompts.root, here, here.snapshot, tmp_path / "other-cache")
 
 
 def voice_answer(app: Flask) -> ET.Element:
@@ -62,7 +62,7 @@ def fetched(app: Flask, url: str) -> tuple[int, str, bytes]:
 
 def test_a_take_made_live_then_the_database_stops(tmp_path: Path) -> None:
     app = create_app(config(tmp_path))
-    prompts: PromptStore = app.extensions["ivr.line"].prompts
+    prompts: PromptAudio = app.extensions["ivr.line"].prompts
     shipped = prompts.audio_url("greeting")
     # Made live on another instance; this one's poller then sees it
     elsewhere(app, tmp_path).install("greeting", tone(tmp_path / "take.wav", 12), CLI)
@@ -83,13 +83,13 @@ def test_a_take_not_yet_on_this_instance_is_not_handed_out(tmp_path: Path) -> No
     """Until its sound is here, a prompt plays its generated speech: that URL answers
     without the database."""
     app = create_app(config(tmp_path))
-    prompts: PromptStore = app.extensions["ivr.line"].prompts
+    prompts: PromptAudio = app.extensions["ivr.line"].prompts
     shipped = prompts.audio_url("greeting")
     other = elsewhere(app, tmp_path)
     other.install("greeting", tone(tmp_path / "take.wav", 12), CLI)
     # A third instance that has the snapshot naming the take, but not yet its sound
     snapshot = other.store.snapshot()
-    third = PromptStore(prompts.menu, prompts.root, other.store, lambda: snapshot, tmp_path / "c3")
+    third = PromptAudio(prompts.menu, prompts.root, other.store, lambda: snapshot, tmp_path / "c3")
     assert third.current()["greeting"].kind == "recorded"  # what the store says plays
     assert third.audio_url("greeting") == shipped  # what this instance hands out
     stop_database(app, tmp_path)
@@ -101,7 +101,7 @@ def test_old_and_unknown_audio_urls_while_the_database_is_down(tmp_path: Path) -
     A URL of a prompt's sound that is nowhere here gets what the prompt plays now, for this
     fetch only."""
     app = create_app(config(tmp_path))
-    prompts: PromptStore = app.extensions["ivr.line"].prompts
+    prompts: PromptAudio = app.extensions["ivr.line"].prompts
     live = app.extensions["ivr.live"]
     other = elsewhere(app, tmp_path)
     other.install("greeting", tone(tmp_path / "one.wav", 12), CLI)
@@ -131,7 +131,7 @@ def test_a_cache_that_cannot_be_written_is_said_and_the_line_plays_speech(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     app = create_app(config(tmp_path))
-    prompts: PromptStore = app.extensions["ivr.line"].prompts
+    prompts: PromptAudio = app.extensions["ivr.line"].prompts
     shipped = prompts.audio_url("greeting")
     prompts.cache.parent.mkdir(parents=True, exist_ok=True)
     prompts.cache.write_text("a file where the cache folder should be")

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from ivr.audio import prompts as prompts_module
-from ivr.audio.prompts import PromptStore
+from ivr.audio.prompts import PromptAudio
 from ivr.call.tokens import TOKEN, new_token
 from ivr.menu.load import load_menu
-from tests.helpers import REPO_MENU, prompt_store
+from tests.helpers import REPO_MENU, prompt_audio
 
 
 def test_ring_tokens_are_fresh_in_every_thread_and_after_a_fork() -> None:
@@ -39,15 +39,15 @@ def test_ring_tokens_are_fresh_in_every_thread_and_after_a_fork() -> None:
 
 
 @pytest.fixture
-def shipped(tmp_path: Path) -> PromptStore:
+def shipped(tmp_path: Path) -> PromptAudio:
     """The shipped menu and audio, copied where a test may change them."""
     root = tmp_path / "prompts"
     shutil.copytree(REPO_MENU.parent / "prompts", root)
-    return prompt_store(load_menu(REPO_MENU), root, tmp_path)
+    return prompt_audio(load_menu(REPO_MENU), root, tmp_path)
 
 
 def test_shipped_audio_is_hashed_once_while_it_is_unchanged(
-    shipped: PromptStore, monkeypatch: pytest.MonkeyPatch
+    shipped: PromptAudio, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     read: list[Path] = []
     real = prompts_module.file_hash
@@ -66,7 +66,7 @@ def test_shipped_audio_is_hashed_once_while_it_is_unchanged(
     assert len(read) == len(shipped.menu.prompts)
 
 
-def test_shipped_audio_changed_on_disk_is_read_again(shipped: PromptStore) -> None:
+def test_shipped_audio_changed_on_disk_is_read_again(shipped: PromptAudio) -> None:
     manifest = shipped.manifest()
     greeting = shipped.generated_audio("greeting", manifest)
     assert greeting is not None

@@ -19,7 +19,7 @@ from ivr.menu.languages import spoken_when_in
 from ivr.menu.load import load_menu, menu_from_text
 from ivr.menu.source import MenuError
 from ivr.simulate import Call, Simulator
-from tests.helpers import REPO_MENU, config, prompt_store
+from tests.helpers import REPO_MENU, config, prompt_audio
 
 MENU = load_menu(REPO_MENU)
 CODES = list(MENU.languages)
@@ -242,7 +242,7 @@ def test_urdu_without_audio_falls_back_to_english_words(tmp_path: Path) -> None:
 
 
 def test_the_shipped_audio_has_every_language(tmp_path: Path) -> None:
-    store = prompt_store(MENU, REPO_MENU.parent / "prompts", tmp_path)
+    store = prompt_audio(MENU, REPO_MENU.parent / "prompts", tmp_path)
     for code in CODES:
         ids = [p for p in MENU.prompts if p.startswith(f"{code}.")]
         assert len(ids) > 30

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from ivr.audio.prompts import PromptStore
+from ivr.audio.prompts import PromptAudio
 
 
 @pytest.fixture
 def greeting_url(app: Flask) -> str:
-    store: PromptStore = app.extensions["ivr.line"].prompts
+    store: PromptAudio = app.extensions["ivr.line"].prompts
     url = store.audio_url("greeting")
     assert url
     return url
@@ -21,7 +21,7 @@ def test_audio_is_served_with_caching_headers(app: Flask, greeting_url: str) -> 
         assert response.status_code == 200
         assert response.mimetype == "audio/wav"
         assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
-        store: PromptStore = app.extensions["ivr.line"].prompts
+        store: PromptAudio = app.extensions["ivr.line"].prompts
         assert response.headers["ETag"] == f'"{store.current()["greeting"].sha256}"'
         assert response.get_data()[:4] == b"RIFF"
         etag = response.headers["ETag"]

@@ -31,7 +31,7 @@ from werkzeug.test import encode_multipart
 
 from ivr import create_app
 from ivr.audio import decode
-from ivr.audio.prompts import DECODING_LOCK, PromptStore
+from ivr.audio.prompts import DECODING_LOCK, PromptAudio
 from ivr.commands.main import main
 from ivr.commands.options import cli_store
 from ivr.errors import IvrError
@@ -156,7 +156,7 @@ Door = Callable[[Path], tuple[str, list[bytes]]]
 
 
 @pytest.fixture
-def console(tmp_path: Path) -> Iterator[tuple[Door, PromptStore]]:
+def console(tmp_path: Path) -> Iterator[tuple[Door, PromptAudio]]:
     app = create_app(config(tmp_path, SESSION_COOKIE_SECURE=False))
     store: Store = app.extensions["ivr.store"]
     editor = signed_in(app, Accounts(store), "editor")
@@ -216,11 +216,11 @@ class FakeRecordings(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def phone(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> Iterator[tuple[Door, PromptStore]]:
+def phone(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> Iterator[tuple[Door, PromptAudio]]:
     with local_server(FakeRecordings) as api:
         app = create_app(config(tmp_path, STAFF_PIN=PIN, TWILIO_API_BASE=api, FETCH_SECONDS=5.0))
         store: Store = app.extensions["ivr.store"]
-        prompts: PromptStore = app.extensions["ivr.line"].prompts
+        prompts: PromptAudio = app.extensions["ivr.line"].prompts
         number = str(list(prompts.menu.prompts).index("greeting") + 1)
 
         def record(source: Path) -> tuple[str, list[bytes]]:
@@ -328,7 +328,7 @@ def test_an_upload_waits_its_turn_before_it_is_read(tmp_path: Path) -> None:
     upload is refused before that, so it never holds a worker while the first decodes.
     Shown by a form without its token: refused as busy, not as a form gone stale."""
     app = create_app(config(tmp_path, SESSION_COOKIE_SECURE=False))
-    prompts: PromptStore = app.extensions["ivr.line"].prompts
+    prompts: PromptAudio = app.extensions["ivr.line"].prompts
     client = signed_in(app, Accounts(app.extensions["ivr.store"]), "editor").client
     with held_elsewhere(prompts.cache.parent / DECODING_LOCK):
         busy = client.post(
@@ -346,7 +346,7 @@ def test_a_busy_phone_take_is_told_so(tmp_path: Path, files: dict[str, Path]) ->
     with local_server(FakeRecordings) as api:
         app = create_app(config(tmp_path, STAFF_PIN=PIN, TWILIO_API_BASE=api, FETCH_SECONDS=5.0))
         FakeRecordings.body = files["96 kHz stereo"].read_bytes()
-        prompts: PromptStore = app.extensions["ivr.line"].prompts
+        prompts: PromptAudio = app.extensions["ivr.line"].prompts
         number = str(list(prompts.menu.prompts).index("greeting") + 1)
         with held_elsewhere(prompts.cache.parent / DECODING_LOCK):
             call = Simulator(app).call([PIN, number, "take"], start="/staff")
@@ -379,7 +379,7 @@ def test_decoding_stops_when_its_processor_time_is_spent(
 
 
 def test_a_three_hour_mp3_is_refused_by_its_header_before_any_sound_is_decoded(
-    files: dict[str, Path], tmp_path: Path, console: tuple[Door, PromptStore]
+    files: dict[str, Path], tmp_path: Path, console: tuple[Door, PromptAudio]
 ) -> None:
     """Its header is read first. The file below says three hours, but after three seconds
     of sound it holds nothing: decoding it first would find a take too short instead."""

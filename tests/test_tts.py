@@ -19,7 +19,7 @@ from flask import Flask
 from ivr import IvrError, create_app
 from ivr.audio import tts
 from ivr.audio.decode import check_take
-from ivr.audio.prompts import PromptStore, source_key, wav_seconds
+from ivr.audio.prompts import PromptAudio, source_key, wav_seconds
 from ivr.audio.tts import (
     EspeakSpeaker,
     FliteSpeaker,
@@ -29,7 +29,7 @@ from ivr.audio.tts import (
 )
 from ivr.commands.main import main
 from ivr.menu.load import load_menu
-from tests.helpers import REPO_MENU, SMALL_MENU, TOKEN, prompt_store, tone
+from tests.helpers import REPO_MENU, SMALL_MENU, TOKEN, prompt_audio, tone
 
 
 class FakeSpeaker:
@@ -50,11 +50,11 @@ def no_speaker() -> FakeSpeaker:
 
 
 @pytest.fixture
-def store(tmp_path: Path, write_menu: Callable[[str], Path]) -> PromptStore:
-    return prompt_store(load_menu(write_menu(SMALL_MENU)), tmp_path / "prompts")
+def store(tmp_path: Path, write_menu: Callable[[str], Path]) -> PromptAudio:
+    return prompt_audio(load_menu(write_menu(SMALL_MENU)), tmp_path / "prompts")
 
 
-def test_real_espeak_build(store: PromptStore) -> None:
+def test_real_espeak_build(store: PromptAudio) -> None:
     settings = store.menu.settings
     rows = build(store, lambda: EspeakSpeaker(settings.tts_voice, settings.speech_rate))
     assert {r.action for r in rows} == {"built"}
@@ -73,7 +73,7 @@ def test_real_espeak_build(store: PromptStore) -> None:
     )
 
 
-def test_real_espeak_is_byte_identical_whatever_came_before(store: PromptStore) -> None:
+def test_real_espeak_is_byte_identical_whatever_came_before(store: PromptAudio) -> None:
     # One engine speaking the same text twice gives different bytes; a fresh one does not
     settings = store.menu.settings
     speaker = EspeakSpeaker(settings.tts_voice, settings.speech_rate)
@@ -106,7 +106,7 @@ def test_a_hanging_espeak_is_bounded(tmp_path: Path) -> None:
 
 
 def test_build_is_incremental_and_byte_identical(
-    store: PromptStore, write_menu: Callable[[str], Path]
+    store: PromptAudio, write_menu: Callable[[str], Path]
 ) -> None:
     speaker = FakeSpeaker()
     build(store, lambda: speaker)
@@ -114,7 +114,7 @@ def test_build_is_incremental_and_byte_identical(
     assert {r.action for r in build(store, no_speaker)} == {"kept"}
     # Re-word one prompt: only it is rebuilt
     edited = write_menu("prompts:\n  goodbye: Bye for now.\n" + SMALL_MENU)
-    store2 = prompt_store(load_menu(edited), store.root)
+    store2 = prompt_audio(load_menu(edited), store.root)
     speaker2 = FakeSpeaker()
     rows = build(store2, lambda: speaker2)
     assert [r.prompt_id for r in rows if r.action == "built"] == ["goodbye"]
@@ -124,7 +124,7 @@ def test_build_is_incremental_and_byte_identical(
     assert (store.generated / "goodbye.wav").read_bytes() == first
 
 
-def test_prompts_no_longer_in_the_menu_are_removed(store: PromptStore, tmp_path: Path) -> None:
+def test_prompts_no_longer_in_the_menu_are_removed(store: PromptAudio, tmp_path: Path) -> None:
     build(store, FakeSpeaker)
     manifest = json.loads(store.manifest_path.read_text())
     manifest["node.gone"] = manifest["greeting"]
@@ -137,7 +137,7 @@ def test_prompts_no_longer_in_the_menu_are_removed(store: PromptStore, tmp_path:
 
 def test_stale_audio_is_never_played(tmp_path: Path, write_menu: Callable[[str], Path]) -> None:
     prompts = tmp_path / "prompts"
-    build(prompt_store(load_menu(write_menu(SMALL_MENU)), prompts), FakeSpeaker)
+    build(prompt_audio(load_menu(write_menu(SMALL_MENU)), prompts), FakeSpeaker)
     # Staff re-word the goodbye but nobody rebuilds: callers hear the new text, said
     menu = write_menu("prompts:\n  goodbye: Goodbye, and take care.\n" + SMALL_MENU)
     app = create_app(
@@ -156,14 +156,14 @@ def test_stale_audio_is_never_played(tmp_path: Path, write_menu: Callable[[str],
     assert app.extensions["ivr.line"].prompts.status("goodbye") == "stale"
 
 
-def test_a_tampered_file_is_not_played(store: PromptStore) -> None:
+def test_a_tampered_file_is_not_played(store: PromptAudio) -> None:
     build(store, FakeSpeaker)
     (store.generated / "greeting.wav").write_bytes(b"RIFF not what was built")
     assert store.audio_url("greeting") is None
 
 
 def test_espeak_missing_is_explained(
-    store: PromptStore, monkeypatch: pytest.MonkeyPatch, write_menu: Callable[[str], Path]
+    store: PromptAudio, monkeypatch: pytest.MonkeyPatch, write_menu: Callable[[str], Path]
 ) -> None:
     monkeypatch.setattr(tts.shutil, "which", lambda name: None)
     result = CliRunner().invoke(
@@ -192,7 +192,7 @@ def test_build_cli_prints_a_table(small_app: Flask, write_menu: Callable[[str], 
 def test_the_shipped_audio_matches_the_shipped_menu(tmp_path: Path) -> None:
     # A deploy needs no speech engine: every prompt of menus.yaml has current audio in
     # prompts/generated. Edit a text without `ivr prompts build` and this fails.
-    store = prompt_store(load_menu(REPO_MENU), REPO_MENU.parent / "prompts", tmp_path)
+    store = prompt_audio(load_menu(REPO_MENU), REPO_MENU.parent / "prompts", tmp_path)
     stale = [p for p in store.menu.prompts if store.status(p) != "generated"]
     assert stale == []
     manifest = json.loads(store.manifest_path.read_text())
@@ -204,7 +204,7 @@ def test_the_shipped_audio_matches_the_shipped_menu(tmp_path: Path) -> None:
 
 
 def test_build_works_when_temp_is_another_filesystem(
-    store: PromptStore, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+    store: PromptAudio, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """A rename from the temp folder into the store would fail with EXDEV there."""
     shm = Path("/dev/shm")
@@ -219,7 +219,7 @@ def test_build_works_when_temp_is_another_filesystem(
     assert store.status("greeting") == "generated"
 
 
-def test_rebuilt_audio_keeps_its_old_url_answering(store: PromptStore) -> None:
+def test_rebuilt_audio_keeps_its_old_url_answering(store: PromptAudio) -> None:
     build(store, FakeSpeaker)
     old = store.audio_url("greeting")
     assert old is not None
@@ -240,9 +240,9 @@ needs_flite = pytest.mark.skipif(
 
 def flite_store(
     tmp_path: Path, write_menu: Callable[[str], Path], voice: str = "awb"
-) -> PromptStore:
+) -> PromptAudio:
     settings = f"settings:\n  tts_engine: flite\n  tts_voice: {voice}\n"
-    return prompt_store(load_menu(write_menu(settings + SMALL_MENU)), tmp_path / "prompts")
+    return prompt_audio(load_menu(write_menu(settings + SMALL_MENU)), tmp_path / "prompts")
 
 
 def samples_of(wav: Path) -> array[int]:

@@ -1,7 +1,7 @@
 """The one check a staff take passes, whichever door it comes by, before it is stored.
 
 The console (an upload or a browser recording), `ivr prompts import` and a recording made
-by phone all come here, through PromptStore.install and PromptStore.hold. PyAV (FFmpeg's
+by phone all come here, through PromptAudio.install and PromptAudio.hold. PyAV (FFmpeg's
 decoders, in the wheel) reads WAV, MP3, M4A, OGG and WebM and makes the take 8 kHz mono
 16-bit, as Twilio plays it; it is refused if it is empty, cut short, too long, silent,
 clipped or too short for its words. A refusal names the file and the reason; nothing

@@ -7,24 +7,24 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from ivr.audio.prompts import Audio, PromptStore, source_key, wav_seconds
+from ivr.audio.prompts import Audio, PromptAudio, source_key, wav_seconds
 from ivr.menu.model import Menu
 from ivr.menu.texts import spoken_estimate
 from ivr.menu.timing import Journey, Listening, Seconds, estimated
 
 
-def prompt_seconds(store: PromptStore, prompt_id: str) -> float:
+def prompt_seconds(prompts: PromptAudio, prompt_id: str) -> float:
     """The audio's length, or an estimate from the words when there is no audio yet."""
-    audio = store.current().get(prompt_id)
+    audio = prompts.current().get(prompt_id)
     if audio:
-        return audio_seconds(store, audio)
-    return spoken_estimate(store.menu.prompts[prompt_id], store.menu.settings.speech_rate)
+        return audio_seconds(prompts, audio)
+    return spoken_estimate(prompts.menu.prompts[prompt_id], prompts.menu.settings.speech_rate)
 
 
 def shipped_seconds(menu: Menu, prompts_root: Path) -> Seconds:
     """Each prompt's length from the shipped audio's manifest (prompts/generated), where
     that audio was made from the prompt's current text, voice and pace; else an estimate
-    from its words. Needs no store: what `ivr check` times a menu file by."""
+    from its words. Needs no prompts: what `ivr check` times a menu file by."""
     try:
         manifest = json.loads((prompts_root / "generated" / "manifest.json").read_text("utf-8"))
     except (OSError, ValueError):
@@ -40,22 +40,22 @@ def shipped_seconds(menu: Menu, prompts_root: Path) -> Seconds:
     return seconds
 
 
-def draft_seconds(store: PromptStore, draft: Menu) -> Seconds:
+def draft_seconds(prompts: PromptAudio, draft: Menu) -> Seconds:
     """Each prompt's length in a draft of the menu: the audio callers hear now where the
     draft says the same words in the same voice (a staff recording too), else the shipped
     audio made from the draft's words, else an estimate from them."""
-    shipped = shipped_seconds(draft, store.root)
+    shipped = shipped_seconds(draft, prompts.root)
 
     def seconds(prompt_id: str) -> float:
-        if prompt_id in store.menu.prompts and store.key(prompt_id) == _key(draft, prompt_id):
-            return prompt_seconds(store, prompt_id)
+        if prompt_id in prompts.menu.prompts and prompts.key(prompt_id) == _key(draft, prompt_id):
+            return prompt_seconds(prompts, prompt_id)
         return shipped(prompt_id)
 
     return seconds
 
 
 def _key(menu: Menu, prompt_id: str) -> str:
-    """The source key a prompt's generated audio is made from (PromptStore.key)."""
+    """The source key a prompt's generated audio is made from (PromptAudio.key)."""
     settings = menu.settings_for(prompt_id)
     return source_key(
         menu.prompts[prompt_id], settings.tts_voice, settings.speech_rate, settings.tts_engine
@@ -63,33 +63,33 @@ def _key(menu: Menu, prompt_id: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def audio_seconds(store: PromptStore, audio: Audio) -> float:
+def audio_seconds(prompts: PromptAudio, audio: Audio) -> float:
     """A prompt audio's length: read once per content (its hash is part of the Audio),
     not every time a call ends (the report's status callback asks for the greeting's)."""
-    return wav_seconds(store.local(audio).path)
+    return wav_seconds(prompts.local(audio).path)
 
 
-def store_seconds(store: PromptStore) -> Seconds:
+def seconds_of(prompts: PromptAudio) -> Seconds:
     """Each prompt's length as the line plays it now: its audio's, else an estimate."""
-    return lambda prompt_id: prompt_seconds(store, prompt_id)
+    return lambda prompt_id: prompt_seconds(prompts, prompt_id)
 
 
-def listening(store: PromptStore) -> Listening:
-    """The caller's journey through the store's menu, timed by the audio it plays now."""
-    return Listening(store.menu, store_seconds(store))
+def listening(prompts: PromptAudio) -> Listening:
+    """The caller's journey through the prompts's menu, timed by the audio it plays now."""
+    return Listening(prompts.menu, seconds_of(prompts))
 
 
-def before_999(store: PromptStore, lang: str = "") -> float:
+def before_999(prompts: PromptAudio, lang: str = "") -> float:
     """Seconds from answer (or from choosing a language) until the greeting has said "999"."""
-    return listening(store).before_999(lang).seconds
+    return listening(prompts).before_999(lang).seconds
 
 
-def offered(store: PromptStore) -> dict[str, float]:
+def offered(prompts: PromptAudio) -> dict[str, float]:
     """Seconds from answer until each language's offer has been said, by its code."""
-    return {code: heard.seconds for code, heard in listening(store).offered().items()}
+    return {code: heard.seconds for code, heard in listening(prompts).offered().items()}
 
 
-def journeys(store: PromptStore, lang: str = "") -> list[Journey]:
+def journeys(prompts: PromptAudio, lang: str = "") -> list[Journey]:
     """For each helpline first in some chain (and the 24/7 line): the quickest way there,
     fastest first (see timing.Listening.journeys)."""
-    return listening(store).journeys(lang)
+    return listening(prompts).journeys(lang)

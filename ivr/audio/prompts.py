@@ -92,7 +92,7 @@ class Kept:
     seconds: float
 
 
-class PromptStore:
+class PromptAudio:
     """What each prompt plays: a staff take from the store, else generated speech.
 
     Generated speech ships in prompts/generated (with a manifest of what it was made

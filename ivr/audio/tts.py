@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ivr.audio.decode import RATE
-from ivr.audio.prompts import PromptStore, file_hash, wav_seconds
+from ivr.audio.prompts import PromptAudio, file_hash, wav_seconds
 from ivr.errors import IvrError
 from ivr.menu.engines import engine_problem, espeak_voices
 from ivr.menu.model import Menu, Settings
@@ -222,7 +222,7 @@ def _voices(menu: Menu, speaker: Callable[[], Speaker]) -> Callable[[str], Speak
 
 
 def build(
-    store: PromptStore,
+    store: PromptAudio,
     speaker: Callable[[], Speaker],
     force: bool = False,
     progress: Callable[[str], None] = lambda prompt_id: None,
@@ -273,7 +273,7 @@ def build(
     return rows
 
 
-def build_into_store(prompts: PromptStore, speaker: Callable[[], Speaker], who: Who) -> list[str]:
+def build_into_store(prompts: PromptAudio, speaker: Callable[[], Speaker], who: Who) -> list[str]:
     """Speech for every prompt that has none for its current text, kept in the store.
 
     For a menu about to be published: what ships in prompts/generated and what the store

@@ -10,7 +10,7 @@ import logging
 
 from flask import Blueprint, Response, abort, current_app, request, send_file
 
-from ivr.audio.prompts import AUDIO_PATH, PromptStore
+from ivr.audio.prompts import AUDIO_PATH, PromptAudio
 from ivr.logs import redact
 
 bp = Blueprint("audio", __name__)
@@ -21,12 +21,12 @@ YEAR = 365 * 24 * 3600
 @bp.route(f"{AUDIO_PATH}/<name>")
 def audio(name: str) -> Response:
     """Serve a prompt's audio; the URL names its content, so it never changes."""
-    store: PromptStore = current_app.extensions["ivr.line"].prompts
+    prompts: PromptAudio = current_app.extensions["ivr.line"].prompts
     try:
-        found = store.find(name)
+        found = prompts.find(name)
     except Exception:  # noqa: BLE001 - a call must hear the prompt, not an error
         log.exception("%s failed; the prompt's audio now was served instead", redact(request.path))
-        found = store.stand_in(name)
+        found = prompts.stand_in(name)
     if found is None:
         abort(404)
     response = send_file(found.path, mimetype="audio/wav", etag=found.sha256, conditional=True)

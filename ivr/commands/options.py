@@ -32,7 +32,7 @@ DIR_OPT = click.option(
     default=lambda: str(paths.prompts_dir()),
     show_default="PROMPTS_DIR, else ./prompts",
     type=click.Path(),
-    help="The prompt store (generated/ and recorded/).",
+    help="The shipped prompt audio (generated/, and recorded/ from before the store).",
 )
 
 

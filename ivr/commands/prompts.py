@@ -8,7 +8,7 @@ import click
 
 from ivr import paths
 from ivr.audio.journeys import before_999, journeys, offered, prompt_seconds
-from ivr.audio.prompts import PromptStore
+from ivr.audio.prompts import PromptAudio
 from ivr.audio.tts import build, speaker_for
 from ivr.commands.options import DIR_OPT, MENU_OPT, cli_store, cli_who, fail, menu_or_exit, saving
 from ivr.errors import IvrError
@@ -16,12 +16,12 @@ from ivr.menu.hours import LONDON
 from ivr.menu.translations import prompt_unconfirmed
 
 
-def _store(menu_file: str, prompts_dir: str) -> PromptStore:
+def _store(menu_file: str, prompts_dir: str) -> PromptAudio:
     store = cli_store()
     with saving():
         snapshot = store.snapshot()
     cache = paths.state_dir().resolve() / "audio"
-    return PromptStore(menu_or_exit(menu_file), Path(prompts_dir), store, lambda: snapshot, cache)
+    return PromptAudio(menu_or_exit(menu_file), Path(prompts_dir), store, lambda: snapshot, cache)
 
 
 @click.group()

@@ -12,7 +12,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.audio.prompts import AUDIO_PATH, PromptStore
+from ivr.audio.prompts import AUDIO_PATH, PromptAudio
 from ivr.errors import IvrError
 from ivr.fetch import FetchFailed, fetch
 from ivr.store.changes import TakeRow, Who
@@ -36,9 +36,9 @@ def _line_number() -> str:
     return to if to.startswith("+") and to[1:].isdigit() and len(to) <= 16 else ""
 
 
-def _store() -> PromptStore:
-    store: PromptStore = current_app.extensions["ivr.line"].prompts
-    return store
+def _prompts() -> PromptAudio:
+    prompts: PromptAudio = current_app.extensions["ivr.line"].prompts
+    return prompts
 
 
 def _lock() -> PinLockout:
@@ -47,13 +47,13 @@ def _lock() -> PinLockout:
 
 
 def _say(response: VoiceResponse, text: str) -> None:
-    response.say(text, **_store().menu.settings.say_as)
+    response.say(text, **_prompts().menu.settings.say_as)
 
 
 def _say_text_of(response: VoiceResponse, prompt_id: str) -> None:
     """A prompt with no audio yet: its words in its own language's Twilio voice, or, where
     Twilio has none (Urdu), why nothing can be played rather than the words garbled."""
-    menu = _store().menu
+    menu = _prompts().menu
     voice = menu.settings_for(prompt_id)
     if not voice.say_voice:
         _say(response, "Nothing yet: this prompt has no audio, and Twilio has no voice for it.")
@@ -84,7 +84,7 @@ def _bye(text: str) -> Response:
 
 
 def _prompt_id(number: str) -> str | None:
-    ids = list(_store().menu.prompts)
+    ids = list(_prompts().menu.prompts)
     return ids[int(number) - 1] if number.isdigit() and 0 < int(number) <= len(ids) else None
 
 
@@ -137,7 +137,7 @@ def _record(number: str, lead: str = "") -> Response:
     if lead:
         _say(response, lead)
     _say(response, f"Prompt {number}. Callers now hear:")
-    url = _store().audio_url(prompt_id)
+    url = _prompts().audio_url(prompt_id)
     if url:
         response.play(url)
     else:
@@ -211,7 +211,7 @@ def review() -> Response:
             "Cancelled. Nothing was changed. Enter another prompt number, or hang up.",
             "/prompt",
         )
-    if _store().store.make_live(prompt_id, int(take), PHONE) is None:
+    if _prompts().store.make_live(prompt_id, int(take), PHONE) is None:
         return _bye(GONE)
     current_app.extensions["ivr.live"].refresh()  # this worker at once; others within 1 s
     text = "Saved. Callers now hear your recording. Enter another prompt number, or hang up."
@@ -228,7 +228,7 @@ class TakeRefused(IvrError):
 
 def _fetch_take(prompt_id: str, recording_sid: str) -> TakeRow:
     """Fetch the take from Twilio's API with the account's credentials; the one check every
-    take passes (PromptStore.hold) converts and checks it.
+    take passes (PromptAudio.hold) converts and checks it.
 
     Held for review, not live. Everything is bounded so the answer reaches Twilio in time.
     """
@@ -250,7 +250,7 @@ def _fetch_take(prompt_id: str, recording_sid: str) -> TakeRow:
             current_app.logger.warning("a recording could not be fetched: %s", e)
             raise TakeRefused(str(e), "That could not be fetched, please try again.") from e
         try:
-            return _store().hold(prompt_id, raw, PHONE, "the recording").row
+            return _prompts().hold(prompt_id, raw, PHONE, "the recording").row
         except IvrError as e:
             current_app.logger.warning("a recording was refused: %s", e)
             raise TakeRefused(str(e), _spoken_reason(str(e))) from e

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ivr.audio.prompts import PromptStore
+from ivr.audio.prompts import PromptAudio
 from ivr.audio.tts import build_into_store, speaker_for
 from ivr.errors import IvrError
 from ivr.menu.characters import unsafe_character
@@ -60,7 +60,7 @@ def publish(
     """
     note = history_note(note)
     menu = checked(text, name)
-    prompts = PromptStore(menu, prompts_dir, store, store.snapshot, cache)
+    prompts = PromptAudio(menu, prompts_dir, store, store.snapshot, cache)
     settings = menu.settings
     built: list[str] = []
     warning = ""

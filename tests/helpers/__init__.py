@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
-from ivr.audio.prompts import PromptStore
+from ivr.audio.prompts import PromptAudio
 from ivr.call import watch as watch_module
 from ivr.menu.hours import LONDON
 from ivr.menu.model import Menu
@@ -183,7 +183,7 @@ def tone(
     return path
 
 
-def prompt_store(menu: Menu, root: Path, state: Path | None = None) -> PromptStore:
+def prompt_audio(menu: Menu, root: Path, state: Path | None = None) -> PromptAudio:
     """A prompt store on a store of its own (in state, else beside root), as `ivr prompts`
     makes one."""
     state = state or root.parent
@@ -191,7 +191,7 @@ def prompt_store(menu: Menu, root: Path, state: Path | None = None) -> PromptSto
     if not TEST_DATABASE_URL:
         upgrade(url)
     store = Store(shared_engine(url))
-    return PromptStore(menu, root, store, store.snapshot, state / "audio-cache")
+    return PromptAudio(menu, root, store, store.snapshot, state / "audio-cache")
 
 
 # Every webhook the line has (all POST only, all signed)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
-from ivr.audio.prompts import PromptStore
+from ivr.audio.prompts import PromptAudio
 from ivr.call.availability import states
 from ivr.menu.translations import progress, unconfirmed
 from ivr.staff.console.health import watch_page
-from ivr.staff.console.web import availability, line, live, needs, prompt_store, store
+from ivr.staff.console.web import availability, line, live, needs, prompt_audio, store
 from ivr.store.changes import Store
 from ivr.store.reviews import Reviews
 
@@ -18,7 +18,7 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/", "now", needs("viewer")(now))
 
 
-def attention(prompts: PromptStore, takes_store: Store) -> list[tuple[str, str]]:
+def attention(prompts: PromptAudio, takes_store: Store) -> list[tuple[str, str]]:
     """(prompt id, what needs doing) for prompts without audio, stale, or with a take
     recorded but not yet made live."""
     found = []
@@ -38,7 +38,7 @@ def now() -> str:
     clock = current_app.config["CLOCK"]
     moment = clock()
     published = line().follower
-    menu = prompt_store().menu
+    menu = prompt_audio().menu
     confirmations = Reviews(store()).confirmations()
     return render_template(
         "console/now.html",
@@ -47,12 +47,12 @@ def now() -> str:
         version=published.number,
         skipped=published.skipped(),
         reachable=live().reachable,
-        attention=attention(prompt_store(), store()),
+        attention=attention(prompt_audio(), store()),
         unconfirmed=unconfirmed(menu, confirmations),
         progress={
             menu.languages[code].name: done for code, done in progress(menu, confirmations).items()
         },
-        languages=prompt_store().menu.languages,
+        languages=prompt_audio().menu.languages,
         changes=store().audit(limit=10),
         **watch_page(),
     )

@@ -1,7 +1,7 @@
 """Prompts: every prompt's words and where it is heard; play, record, upload, make live.
 
 A new take (recorded in the browser or uploaded) goes through the one check every take
-passes (PromptStore.hold, as `ivr prompts import` and recording by phone do), then is kept
+passes (PromptAudio.hold, as `ivr prompts import` and recording by phone do), then is kept
 aside: the person listens to it first, and only "Make live" puts it on calls. Every
 earlier take stays, and any can go live again.
 """
@@ -30,7 +30,7 @@ from ivr.audio.decode import FORMATS, MAX_BYTES
 from ivr.audio.prompts import Audio
 from ivr.errors import IvrError
 from ivr.menu.where import where_heard
-from ivr.staff.console.web import needs, prompt_store, refreshed, saved, store, who
+from ivr.staff.console.web import needs, prompt_audio, refreshed, saved, store, who
 
 DISCARD_CHUNK = 64 * 1024  # an upload refused unread is read this much at a time
 
@@ -63,7 +63,7 @@ def _one_upload_at_a_time() -> Any:
         return None
     turn = ExitStack()
     try:
-        turn.enter_context(prompt_store().one_take_at_a_time())
+        turn.enter_context(prompt_audio().one_take_at_a_time())
     except IvrError as e:
         # Read and let go of, not parsed nor saved: a browser cut off mid-upload shows a
         # network error, not why
@@ -81,12 +81,12 @@ def _let_go(error: BaseException | None) -> None:
 
 
 def _known(prompt_id: str) -> None:
-    if prompt_id not in prompt_store().menu.prompts:
+    if prompt_id not in prompt_audio().menu.prompts:
         abort(404)
 
 
 def listing() -> str:
-    prompts = prompt_store()
+    prompts = prompt_audio()
     held = store().held()
     rows = [
         {
@@ -104,7 +104,7 @@ def listing() -> str:
 
 def prompt(prompt_id: str) -> str:
     _known(prompt_id)
-    prompts = prompt_store()
+    prompts = prompt_audio()
     current: Audio | None = prompts.current().get(prompt_id)
     takes = store().takes(prompt_id)
     held_id = request.args.get("held", "")
@@ -132,7 +132,7 @@ def new_take(prompt_id: str) -> Any:
     """An uploaded file or a browser recording: checked, then kept aside to listen to."""
     _known(prompt_id)
     upload = request.files.get("audio")
-    prompts = prompt_store()
+    prompts = prompt_audio()
     if upload is None or not upload.filename:
         message = "Choose a sound file first (or record one). Nothing has changed."
         return _refused(prompt_id, message)
@@ -177,7 +177,7 @@ def to_generated(prompt_id: str) -> Response:
     _known(prompt_id)
 
     def change() -> None:
-        if not prompt_store().revert(prompt_id, who()):
+        if not prompt_audio().revert(prompt_id, who()):
             raise IvrError(f"{prompt_id} already plays generated speech")
 
     saved(change, f"{prompt_id} is back to generated speech.")

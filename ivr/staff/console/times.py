@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from ivr.audio.journeys import draft_seconds
 from ivr.menu.model import Menu
 from ivr.menu.timing import moments
-from ivr.staff.console.web import prompt_store
+from ivr.staff.console.web import prompt_audio
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class TimeRow:
 
 def caller_times(draft: Menu) -> list[TimeRow]:
     """Every moment with a target, timed for the draft (see journeys.draft_seconds)."""
-    seconds = draft_seconds(prompt_store(), draft)
+    seconds = draft_seconds(prompt_audio(), draft)
     return [
         TimeRow(
             m.what,

@@ -22,7 +22,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, flash, render_
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from ivr.audio.prompts import PromptStore
+from ivr.audio.prompts import PromptAudio
 from ivr.call.availability import Availability
 from ivr.errors import IvrError
 from ivr.line import LiveLine
@@ -218,7 +218,7 @@ def line() -> LiveLine:
     return cast(LiveLine, current_app.extensions["ivr.line"])
 
 
-def prompt_store() -> PromptStore:
+def prompt_audio() -> PromptAudio:
     return line().prompts
 
 
