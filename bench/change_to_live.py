@@ -26,8 +26,9 @@ sys.path.insert(0, str(ROOT))
 
 from twilio.request_validator import RequestValidator  # noqa: E402
 
-from ivr.store.changes import ClosureRow, Store, Who  # noqa: E402
+from ivr.store.changes import Store
 from ivr.store.db import shared_engine, upgrade  # noqa: E402
+from ivr.store.rows import ClosureRow, Who
 
 PATH = "/voice/choose?m=derby_city&s=0&i=0"
 

@@ -215,8 +215,9 @@ def main() -> None:
     project = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else ROOT
     sys.path.insert(0, str(project))
     from ivr.store.accounts import Accounts
-    from ivr.store.changes import Store, Who
+    from ivr.store.changes import Store
     from ivr.store.db import shared_engine, upgrade
+    from ivr.store.rows import Who
 
     work = Path(tempfile.mkdtemp(prefix="bench-uploads-"))
     try:

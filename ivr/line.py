@@ -35,8 +35,9 @@ from ivr.call.watch import Watch
 from ivr.menu.load import menu_from_text
 from ivr.menu.model import Menu
 from ivr.published import REPOSITORY, MenuFollower
-from ivr.store.changes import Snapshot, Store
+from ivr.store.changes import Store
 from ivr.store.live import EMPTY
+from ivr.store.rows import Snapshot
 
 log = logging.getLogger(__name__)
 Failsafe = Callable[..., str]  # (the line's number, language) -> the fail-safe TwiML

@@ -16,7 +16,7 @@ from datetime import datetime
 from ivr.menu.load import menu_from_text
 from ivr.menu.model import Menu
 from ivr.menu.source import MenuError
-from ivr.store.changes import MenuRow, Snapshot
+from ivr.store.rows import MenuRow, Snapshot
 
 log = logging.getLogger(__name__)
 REPOSITORY = 0  # version 0: the repository's menus.yaml

@@ -19,7 +19,8 @@ from sqlalchemy import create_engine
 
 from ivr import create_app
 from ivr.audio.prompts import PromptAudio
-from ivr.store.changes import Store, Who
+from ivr.store.changes import Store
+from ivr.store.rows import Who
 from tests.helpers import BASE, TEST_DATABASE_URL, call_params, config, sign, tone
 
 CLI = Who("test", "cli")

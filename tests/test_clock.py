@@ -12,8 +12,8 @@ from ivr import create_app
 from ivr.menu.hours import LONDON
 from ivr.report.summary import read
 from ivr.simulate import Simulator
-from ivr.store.changes import aware
 from ivr.store.models import CallCount
+from ivr.store.rows import aware
 from tests.helpers import config
 
 # Far from any day the suite is run on, and in British Summer Time

@@ -22,7 +22,8 @@ from ivr.commands.main import main
 from ivr.menu.edit import set_prompt_text, set_text
 from ivr.menu.hours import LONDON
 from ivr.store.accounts import Accounts, SignInRefused
-from ivr.store.changes import Store, Who
+from ivr.store.changes import Store
+from ivr.store.rows import Who
 from tests.helpers import NOON, REPO_MENU, config, tone
 from tests.helpers.browser import CLI, PASSWORD, Browser, flashed, signed_in
 

@@ -25,9 +25,10 @@ from sqlalchemy.exc import OperationalError
 from ivr import create_app
 from ivr.menu.load import load_menu
 from ivr.store import pg
-from ivr.store.changes import ClosureRow, Store, Who
+from ivr.store.changes import Store
 from ivr.store.db import make_engine
 from ivr.store.deadline import Deadline, NoAnswer
+from ivr.store.rows import ClosureRow, Who
 from tests.helpers import BASE, NOON, REPO_MENU, call_params, config, sign, within
 from tests.helpers.own_postgres import OwnPostgres, own_postgres
 

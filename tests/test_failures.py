@@ -112,7 +112,7 @@ def test_a_closed_helpline_is_skipped_with_its_reason_then_the_next_rings(
 
 def test_new_audio_is_heard_at_once_in_menus_and_transfers(app: Flask, tmp_path: Path) -> None:
     """What is rendered is cached with the audio's version: a new take changes it."""
-    from ivr.store.changes import Who
+    from ivr.store.rows import Who
     from tests.helpers import tone
 
     renderer: Renderer = app.extensions["ivr.line"].renderer

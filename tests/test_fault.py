@@ -30,9 +30,10 @@ from werkzeug.test import TestResponse
 from ivr import create_app
 from ivr.store import trouble
 from ivr.store.accounts import Accounts
-from ivr.store.changes import Store, Who
+from ivr.store.changes import Store
 from ivr.store.db import make_engine
 from ivr.store.models import AuditEntry, Closure, LiveTake, MenuVersion, Revision, StaffAccount
+from ivr.store.rows import Who
 from tests.helpers import BASE, REPO_MENU, call_params, config, sign, tone, within
 from tests.helpers.browser import Browser, flashed, signed_in
 from tests.helpers.own_postgres import OwnPostgres, own_postgres

@@ -22,9 +22,10 @@ from ivr.commands import hours as hours_cli
 from ivr.commands.main import main
 from ivr.simulate import Simulator
 from ivr.store.accounts import Accounts
-from ivr.store.changes import ClosureRow, Store, Who
+from ivr.store.changes import Store
 from ivr.store.closures import REASON_CHARACTERS
 from ivr.store.models import AuditEntry, Closure, Revision
+from ivr.store.rows import ClosureRow, Who
 from tests.helpers import NOON, TEST_DATABASE_URL, config
 from tests.helpers.browser import Browser, flashed, signed_in
 

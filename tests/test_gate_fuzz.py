@@ -34,7 +34,8 @@ from ivr.simulate import Simulator
 from ivr.staff import publish as publish_module
 from ivr.staff.publish import publish
 from ivr.store.accounts import Accounts
-from ivr.store.changes import ClosureRow, Store, Who
+from ivr.store.changes import Store
+from ivr.store.rows import ClosureRow, Who
 from tests.helpers import NOON, THIS_TESTS_THREADS, config
 from tests.helpers.browser import flashed, signed_in
 

@@ -16,7 +16,8 @@ from ivr.commands.main import main
 from ivr.menu.edit import set_text
 from ivr.staff.publish import history_note, publish
 from ivr.store.accounts import Accounts
-from ivr.store.changes import Store, Who
+from ivr.store.changes import Store
+from ivr.store.rows import Who
 from tests.helpers import REPO_MENU, SMALL_MENU, TEST_DATABASE_URL, config
 from tests.helpers.browser import Browser, flashed, signed_in
 

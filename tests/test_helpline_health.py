@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ivr.call import watch as watch_module
 from ivr.call.watch import Watch, drawn, limits
 from ivr.menu.model import Settings
-from ivr.store.changes import Store, Who
+from ivr.store.changes import Store
 from ivr.store.db import make_engine, upgrade
 from ivr.store.health import (
     DOUBTFUL,
@@ -33,6 +33,7 @@ from ivr.store.health import (
     reason,
 )
 from ivr.store.models import AuditEntry
+from ivr.store.rows import Who
 from tests.helpers import NOON, TEST_DATABASE_URL
 
 LIMITS = Limits(failed_in_a_row=3, doubtful_after=10, failing_after=25)

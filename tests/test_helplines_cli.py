@@ -19,8 +19,9 @@ from ivr.commands import helplines as helplines_cli
 from ivr.commands import hours as hours_cli
 from ivr.commands.main import main
 from ivr.commands.options import cli_store
-from ivr.store.changes import Store, Who
+from ivr.store.changes import Store
 from ivr.store.health import TRY, HealthStore, Limits
+from ivr.store.rows import Who
 from tests.helpers import NOON, REPO_MENU, TEST_DATABASE_URL, local_server
 
 ACCOUNT = "AC" + "2" * 32

@@ -14,7 +14,7 @@ from ivr.call.availability import Availability, ClosureRow
 from ivr.commands.main import main
 from ivr.menu.hours import LONDON, Hours, hours_from, spoken_when
 from ivr.simulate import Simulator
-from ivr.store.changes import Who
+from ivr.store.rows import Who
 from tests.helpers import SMALL_MENU, config
 
 

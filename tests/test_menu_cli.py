@@ -11,7 +11,7 @@ from flask import Flask
 from ivr import create_app
 from ivr.commands.main import main
 from ivr.simulate import Simulator
-from ivr.store.changes import Who
+from ivr.store.rows import Who
 from tests.helpers import SMALL_MENU, TOKEN
 
 NEW_GOODBYE = "prompts:\n  goodbye: Goodbye from the published menu.\n"

@@ -22,7 +22,8 @@ from ivr import create_app
 from ivr.call.voice import Line
 from ivr.published import MenuFollower
 from ivr.store.accounts import Accounts
-from ivr.store.changes import ClosureRow, MenuRow, Snapshot, Store, Who
+from ivr.store.changes import Store
+from ivr.store.rows import ClosureRow, MenuRow, Snapshot, Who
 from tests.helpers import BASE, NOON, REPO_MENU, call_params, config, sign
 from tests.helpers.browser import signed_in
 

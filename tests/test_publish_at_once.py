@@ -20,7 +20,8 @@ from sqlalchemy import Engine, event
 from ivr import create_app
 from ivr.store import db
 from ivr.store.accounts import Accounts
-from ivr.store.changes import ClosureRow, Conflict, Store, Who
+from ivr.store.changes import Conflict, Store
+from ivr.store.rows import ClosureRow, Who
 from tests.helpers import NOON, REPO_MENU, config
 from tests.helpers.browser import flashed, signed_in
 from tests.helpers.own_postgres import OwnPostgres, own_postgres

@@ -394,7 +394,7 @@ def test_counts_over_the_limit_are_dropped_when_they_cannot_be_written(
 def test_where_a_transfer_goes_when_a_helpline_does_not_answer(app: Flask) -> None:
     from datetime import timedelta
 
-    from ivr.store.changes import ClosureRow, Who
+    from ivr.store.rows import ClosureRow, Who
     from tests.helpers import NOON, sign
 
     store = app.extensions["ivr.store"]

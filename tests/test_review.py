@@ -20,8 +20,8 @@ from ivr.errors import IvrError
 from ivr.menu.load import menu_from_text
 from ivr.menu.translations import find, progress, reviewed, text_sha256, without_confirmed
 from ivr.store.accounts import Accounts
-from ivr.store.changes import Who
 from ivr.store.reviews import Reviews
+from ivr.store.rows import Who
 from tests.helpers import REPO_MENU, TEST_DATABASE_URL, config
 from tests.helpers.browser import CLI, PASSWORD, flashed, signed_in
 from tests.helpers.chromium import served_console, sign_in, sign_in_admin

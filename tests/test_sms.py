@@ -23,8 +23,8 @@ from ivr.menu.segments import MAX_SEGMENTS
 from ivr.menu.sms import TextReplies
 from ivr.simulate import CALLER, LINE
 from ivr.simulate_text import Texter
-from ivr.store.changes import Who
 from ivr.store.models import CallCount
+from ivr.store.rows import Who
 from tests.helpers import BASE, REPO_MENU, config, sign
 
 MENU = menu_from_text(REPO_MENU.read_text(encoding="utf-8"))

@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from ivr import create_app
 from ivr.call import conversation
-from ivr.store.changes import Store, Who
+from ivr.store.changes import Store
 from ivr.store.db import make_engine
 from ivr.store.models import CallCount
+from ivr.store.rows import Who
 from tests.helpers import BASE, REPO_MENU, config, sign, within
 from tests.helpers.own_postgres import OwnPostgres, own_postgres
 

@@ -20,9 +20,10 @@ from sqlalchemy.exc import OperationalError
 from ivr import create_app, fetch
 from ivr.simulate import ACCOUNT, Simulator
 from ivr.store import pins
-from ivr.store.changes import Store, TakeRow
+from ivr.store.changes import Store
 from ivr.store.models import LiveTake
 from ivr.store.pins import PinLockout
+from ivr.store.rows import TakeRow
 from tests.helpers import BASE, SMALL_MENU, TOKEN, call_params, config, local_server, sign, tone
 
 PIN = "2468"

@@ -18,9 +18,10 @@ from sqlalchemy.exc import OperationalError
 from ivr.app import build_app
 from ivr.commands.main import main
 from ivr.store import db
-from ivr.store.changes import ClosureRow, Snapshot, Store, Who
+from ivr.store.changes import Store
 from ivr.store.live import Live
 from ivr.store.models import AuditEntry
+from ivr.store.rows import ClosureRow, Snapshot, Who
 from tests.helpers import TEST_DATABASE_URL, config
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

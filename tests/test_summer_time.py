@@ -11,8 +11,9 @@ from click.testing import CliRunner
 from ivr.commands import hours as hours_cli
 from ivr.commands.main import main
 from ivr.menu.hours import LONDON
-from ivr.store.changes import ClosureRow, Store, Who
+from ivr.store.changes import Store
 from ivr.store.db import shared_engine, upgrade
+from ivr.store.rows import ClosureRow, Who
 from tests.helpers import NOON, TEST_DATABASE_URL
 
 

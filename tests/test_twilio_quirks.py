@@ -13,7 +13,7 @@ from flask import Flask
 from ivr import IvrError
 from ivr.call.twiml import Renderer
 from ivr.simulate import LINE, Simulator
-from ivr.store.changes import Who
+from ivr.store.rows import Who
 from tests.helpers import BASE, call_params, sign, spoken, tone
 
 OPERATOR = "+448082000247"

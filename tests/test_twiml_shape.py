@@ -11,7 +11,7 @@ from flask import Flask
 from ivr.call.availability import ClosureRow
 from ivr.call.failsafe import render_failsafe
 from ivr.call.twiml import Renderer
-from ivr.store.changes import Who
+from ivr.store.rows import Who
 from tests.helpers import NOON
 
 SAY = {"voice": "Polly.Amy", "language": "en-GB"}

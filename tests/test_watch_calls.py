@@ -18,8 +18,8 @@ from ivr.call.twiml import Renderer
 from ivr.call.watch import Watch, drawn
 from ivr.menu.load import load_menu
 from ivr.report.events import SKIPPED_FAILING, onward
-from ivr.store.changes import Who
 from ivr.store.health import SKIP, TRY, HealthStore, Limits
+from ivr.store.rows import Who
 from tests.helpers import BASE, NOON, REPO_MENU, call_params, config, counted, sign, spoken
 
 LINE = "+441632960001"

@@ -26,7 +26,8 @@ from ivr.audio.decode import one_at_a_time, telephony_take
 from ivr.errors import IvrError
 from ivr.menu.model import Menu
 from ivr.menu.texts import spoken_estimate
-from ivr.store.changes import Snapshot, Store, TakeRow, Who
+from ivr.store.changes import Store
+from ivr.store.rows import Snapshot, TakeRow, Who
 
 log = logging.getLogger(__name__)
 

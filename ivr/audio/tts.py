@@ -24,7 +24,7 @@ from ivr.audio.prompts import PromptAudio, file_hash, wav_seconds
 from ivr.errors import IvrError
 from ivr.menu.engines import engine_problem, espeak_voices
 from ivr.menu.model import Menu, Settings
-from ivr.store.changes import Who
+from ivr.store.rows import Who
 
 # sox's words for a file that stops before its own header says it ends
 CUT_SHORT = ("premature eof", "truncated", "unexpected end")

@@ -10,7 +10,7 @@ from typing import Protocol
 from ivr.errors import IvrError
 from ivr.menu.hours import Hours, spoken_when, written_when
 from ivr.menu.model import Helpline, Menu
-from ivr.store.changes import ClosureRow, utc_now
+from ivr.store.rows import ClosureRow, utc_now
 
 __all__ = [
     "Availability",

@@ -27,9 +27,9 @@ from collections.abc import Callable
 from datetime import datetime
 
 from ivr.menu.model import Settings
-from ivr.store.changes import utc_now
 from ivr.store.health import SKIP, Health, HealthStore, Limits, Result
 from ivr.store.repeat import Repeat
+from ivr.store.rows import utc_now
 
 log = logging.getLogger(__name__)
 INTERVAL_SECONDS = 1.0

@@ -13,8 +13,8 @@ from ivr.errors import IvrError
 from ivr.menu.hours import written_when
 from ivr.menu.model import Helpline, Menu
 from ivr.staff.lookup import check_numbers, lookup_client
-from ivr.store.changes import utc_now
 from ivr.store.health import OVERRIDES, Health, HealthStore, reason
+from ivr.store.rows import utc_now
 
 
 def health_note(health: Health | None, now: datetime) -> str:

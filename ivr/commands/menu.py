@@ -13,7 +13,8 @@ from ivr.line import REPOSITORY, running_version
 from ivr.menu.hours import LONDON
 from ivr.menu.source import MenuError, read_source
 from ivr.staff.publish import publish as publish_menu
-from ivr.store.changes import MenuRow, Store
+from ivr.store.changes import Store
+from ivr.store.rows import MenuRow
 
 
 @click.group()

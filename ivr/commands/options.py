@@ -14,9 +14,10 @@ from ivr.errors import IvrError
 from ivr.menu.load import load_menu
 from ivr.menu.model import Menu
 from ivr.store import trouble
-from ivr.store.changes import Store, Who
+from ivr.store.changes import Store
 from ivr.store.db import database_url, shared_engine
 from ivr.store.legacy import prepare
+from ivr.store.rows import Who
 
 MENU_OPT = click.option(
     "--menu",

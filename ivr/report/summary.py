@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from ivr.call import conversation as texts
 from ivr.menu.hours import LONDON
 from ivr.report import events
-from ivr.store.changes import aware
 from ivr.store.models import CallCount
+from ivr.store.rows import aware
 
 SMALLEST_SHOWN = 5
 PERIODS = ("hour", "day", "week", "month")

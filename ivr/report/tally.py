@@ -20,9 +20,9 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from ivr.store.changes import aware, utc_now
 from ivr.store.models import CallCount
 from ivr.store.repeat import Repeat
+from ivr.store.rows import aware, utc_now
 
 log = logging.getLogger(__name__)
 INTERVAL_SECONDS = 2.0

@@ -35,7 +35,6 @@ from urllib.parse import unquote, urlsplit
 from ivr.errors import IvrError
 from ivr.menu.hours import written_when
 from ivr.menu.model import Menu
-from ivr.store.changes import utc_now
 from ivr.store.health import (
     DOUBTFUL,
     FAILING,
@@ -46,6 +45,7 @@ from ivr.store.health import (
     HealthStore,
 )
 from ivr.store.repeat import Repeat
+from ivr.store.rows import utc_now
 
 log = logging.getLogger(__name__)
 SCHEMES = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}

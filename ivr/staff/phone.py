@@ -15,8 +15,8 @@ from twilio.twiml.voice_response import VoiceResponse
 from ivr.audio.prompts import AUDIO_PATH, PromptAudio
 from ivr.errors import IvrError
 from ivr.fetch import FetchFailed, fetch
-from ivr.store.changes import TakeRow, Who
 from ivr.store.pins import PinLockout
+from ivr.store.rows import TakeRow, Who
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 TRIES_PER_CALL = 3

@@ -14,7 +14,8 @@ from ivr.errors import IvrError
 from ivr.menu.characters import unsafe_character
 from ivr.menu.load import menu_from_text
 from ivr.menu.model import Menu
-from ivr.store.changes import MenuRow, Store, Who
+from ivr.store.changes import Store
+from ivr.store.rows import MenuRow, Who
 
 NOTE_CHARACTERS = 300  # why a version was published, for the history
 

@@ -18,8 +18,9 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from ivr.store.accounts import Account, as_account, end_sessions
-from ivr.store.changes import Store, aware
+from ivr.store.changes import Store
 from ivr.store.models import ConsoleSession, StaffAccount
+from ivr.store.rows import aware
 
 IDLE = timedelta(minutes=30)
 LONGEST = timedelta(hours=12)

@@ -24,8 +24,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ivr.errors import IvrError
-from ivr.store.changes import Store, Who, aware
+from ivr.store.changes import Store
 from ivr.store.models import ConsoleSession, Revision, SignInFailure, SignInLock, StaffAccount
+from ivr.store.rows import Who, aware
 
 # Each role may see and change what those before it may, with one exception: a reviewer
 # is a viewer who may also confirm, or propose words for, the texts of their own

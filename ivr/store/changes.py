@@ -12,8 +12,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
@@ -29,64 +29,10 @@ from ivr.store.models import (
     Revision,
     Take,
 )
+from ivr.store.rows import ClosureRow, MenuRow, Snapshot, TakeRow, Who, aware, utc_now
 
 Clock = Callable[[], datetime]
 HELD = ", not live"  # the audit's words for a take kept for review
-
-
-def utc_now() -> datetime:
-    """The real clock; tests pass their own."""
-    return datetime.now(UTC)
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite gives back what it was given without the offset: it was UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Who:
-    """Who made a change, and through which channel (cli, phone or console)."""
-
-    name: str
-    channel: str
-
-    def __str__(self) -> str:
-        return self.name if self.name == self.channel else f"{self.channel}:{self.name}"
-
-
-@dataclass(frozen=True)
-class ClosureRow:
-    """A closure or opening as the store holds it."""
-
-    state: str
-    until: datetime
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class TakeRow:
-    """One take of a prompt: its sound's hash, what it is, who made it and when."""
-
-    id: int
-    prompt_id: str
-    sha256: str
-    kind: str
-    source: str
-    made_at: datetime
-    made_by: str
-    live: bool = False
-
-
-@dataclass(frozen=True)
-class MenuRow:
-    """A published version of the menu."""
-
-    number: int
-    text: str
-    made_at: datetime
-    made_by: str
-    note: str = ""
 
 
 @dataclass
@@ -103,17 +49,6 @@ class Conflict(IvrError):
 
 class _Unchanged(Exception):
     """Nothing to change after all: the transaction ends without a trace."""
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """What the line needs from the store, read in one go: calls are served from this."""
-
-    revision: int
-    closures: dict[str, ClosureRow] = field(default_factory=dict)
-    live: dict[str, TakeRow] = field(default_factory=dict)  # prompt id -> recorded take
-    generated: dict[str, TakeRow] = field(default_factory=dict)  # source key -> take
-    menu: MenuRow | None = None
 
 
 class Store:

@@ -30,8 +30,9 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ivr.store.changes import Store, Who, aware
+from ivr.store.changes import Store
 from ivr.store.models import AuditEntry, Base, Moment, Revision
+from ivr.store.rows import Who, aware
 
 HEALTHY, DOUBTFUL, FAILING = "healthy", "doubtful", "failing"
 STATES = (HEALTHY, DOUBTFUL, FAILING)

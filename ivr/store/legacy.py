@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 
 from ivr import paths
 from ivr.errors import IvrError
-from ivr.store.changes import ClosureRow, Store, Who
+from ivr.store.changes import Store
 from ivr.store.db import migrate, schema_lock, status
+from ivr.store.rows import ClosureRow, Who
 
 LONDON = ZoneInfo("Europe/London")
 IMPORT = Who("import of earlier files", "cli")

@@ -11,8 +11,9 @@ import logging
 import threading
 from collections.abc import Callable
 
-from ivr.store.changes import Snapshot, Store
+from ivr.store.changes import Store
 from ivr.store.repeat import Repeat
+from ivr.store.rows import Snapshot
 
 log = logging.getLogger(__name__)
 INTERVAL_SECONDS = 1.0

@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from ivr.store.changes import aware, utc_now
 from ivr.store.deadline import Deadline
 from ivr.store.models import AuditEntry, Lock, PinFailure, Revision
+from ivr.store.rows import aware, utc_now
 
 MAX_FAILURES = 5
 WINDOW = timedelta(minutes=15)

@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 from ivr.errors import IvrError
 from ivr.menu.translations import Text, text_sha256
 from ivr.store.accounts import Account, first_unplain
-from ivr.store.changes import Store, Who, aware
+from ivr.store.changes import Store
 from ivr.store.models import TextConfirmation, TextProposal
+from ivr.store.rows import Who, aware
 
 MAX_WORDS = 2000  # characters of proposed words: a long emergency text is under 600
 # Shown as nothing, or as other text than is said: besides accounts' control characters

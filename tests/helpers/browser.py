@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from ivr.store.accounts import Accounts
-from ivr.store.changes import Who
+from ivr.store.rows import Who
 
 PASSWORD = "correct horse battery staple"
 CLI = Who("test", "cli")

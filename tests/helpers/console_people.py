@@ -10,7 +10,8 @@ from flask import Flask
 from werkzeug.test import TestResponse
 
 from ivr.store.accounts import Accounts
-from ivr.store.changes import Store, Who
+from ivr.store.changes import Store
+from ivr.store.rows import Who
 from tests.helpers import NOON
 from tests.helpers.browser import Browser
 

@@ -15,7 +15,7 @@ from ivr.menu.hours import LONDON
 from ivr.report.summary import spreadsheet_cell
 from ivr.staff.console.web import accounts, live_menu, me, needs, saved, store, who
 from ivr.store.accounts import ROLES, check_plain, language_codes
-from ivr.store.changes import aware
+from ivr.store.rows import aware
 
 AUDIT_ROWS = 500
 

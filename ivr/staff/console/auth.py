@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 from ivr.staff.console.web import User, accounts, live_menu, me, needs, sessions
 from ivr.staff.sessions import CODE, ENROL, SIGNED_IN
 from ivr.store.accounts import Account, SignInRefused, new_secret, provisioning_uri
-from ivr.store.changes import Who
+from ivr.store.rows import Who
 
 # The same words whatever was wrong: they never say whether an account exists
 REFUSED = (

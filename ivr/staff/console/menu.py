@@ -25,7 +25,7 @@ from flask import (
 from ivr.menu.source import MenuError
 from ivr.staff.console.times import caller_times
 from ivr.staff.console.web import line, needs, publish_menu, saved, store
-from ivr.staff.console.words import live_text
+from ivr.staff.console.words import newest_text
 from ivr.staff.publish import checked
 
 REPOSITORY = 0  # version 0: the repository's menus.yaml
@@ -57,7 +57,7 @@ def _check(text: str) -> dict[str, Any]:
     """The checks' results and the difference from the live version."""
     if len(text) > MAX_CHARACTERS:
         return {"problems": [f"the menu has over {MAX_CHARACTERS:,} characters"], "diff": ""}
-    live = live_text()
+    live = newest_text()
     diff = "".join(
         difflib.unified_diff(live.splitlines(True), text.splitlines(True), "live", "draft")
     )
@@ -75,7 +75,7 @@ def _check(text: str) -> dict[str, Any]:
 
 def page() -> Any:
     versions = store().history()
-    text = live_text()
+    text = newest_text()
     result: dict[str, Any] | None = None
     if request.method == "POST":
         text = _posted_text().replace("\r\n", "\n")

@@ -31,8 +31,9 @@ from ivr.menu.model import Menu
 from ivr.staff.sessions import LONGEST, Sessions
 from ivr.store import trouble
 from ivr.store.accounts import Account, Accounts
-from ivr.store.changes import Store, Who, aware
+from ivr.store.changes import Store
 from ivr.store.live import Live
+from ivr.store.rows import Who, aware
 
 log = logging.getLogger(__name__)
 PREFIX = "/console"

@@ -50,8 +50,9 @@ def register(bp: Blueprint) -> None:
     )
 
 
-def live_text() -> str:
-    """The live menu's file: the newest published version, else the repository's."""
+def newest_text() -> str:
+    """The text the next version is made from: the newest published version, else the
+    repository's. (The line runs the newest that passes today's checks: ivr.line.)"""
     version = store().menu()
     if version is not None:
         return version.text
@@ -131,7 +132,7 @@ def word(key: str) -> Any:
     }
     if request.method == "POST":
         context["checked"] = True
-        old = live_text()
+        old = newest_text()
         try:
             new = set_text(old, text.path, words)
             changed = checked(new, "the menu with these words")
@@ -160,7 +161,7 @@ def publish_word(key: str) -> Response:
         # Made from the newest version: if another is published meanwhile, a conflict
         version = store().menu()
         publish_menu(
-            set_text(version.text if version else live_text(), text.path, words),
+            set_text(version.text if version else newest_text(), text.path, words),
             "the menu with these words",
             f"words of '{text.name}'",
             based_on=version.number if version else 0,
