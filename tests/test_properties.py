@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ivr import create_app
+from ivr.menu.build import build_menu
 from ivr.menu.check import check_source
-from ivr.menu.model import build_menu
 from ivr.menu.source import parse_source
 from tests.helpers import BASE, NOON, SMALL_MENU, TOKEN, WEBHOOKS, sign
 

@@ -24,7 +24,8 @@ from ivr.commands import staff as staff_cli
 from ivr.commands import twilio as twilio_cli
 from ivr.commands.options import MENU_OPT, fail, menu_or_exit
 from ivr.errors import IvrError
-from ivr.menu.model import Menu, build_menu
+from ivr.menu.build import build_menu
+from ivr.menu.model import Menu
 from ivr.menu.sms import TextReplies
 from ivr.menu.source import MenuError, read_source
 from ivr.menu.translations import without_confirmed

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
+from ivr.menu.build import build_menu
 from ivr.menu.check_languages import SPEECH_TAG, LanguageChecks, split_translations
 from ivr.menu.check_menus import ID, KEY_NAMES, MenuChecks, kind_of, listed
 from ivr.menu.check_sms import check_replies, check_text_line
@@ -17,7 +18,7 @@ from ivr.menu.check_times import written_at
 from ivr.menu.engines import engine_missing, engine_problem
 from ivr.menu.hours import Hours, hours_from
 from ivr.menu.languages import CODE, LANGUAGE_PROMPTS
-from ivr.menu.model import DEFAULT_PROMPTS, KEYS, Settings, build_menu
+from ivr.menu.model import DEFAULT_PROMPTS, KEYS, Settings
 from ivr.menu.numbers import is_uk, number_problem
 from ivr.menu.source import Path_, Problem, Source
 from ivr.menu.speech import SPEECH_MODELS

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ivr.menu.build import build_menu
 from ivr.menu.check import check_source
-from ivr.menu.model import Menu, build_menu
+from ivr.menu.model import Menu
 from ivr.menu.source import MenuError, parse_source, read_source
 
 
