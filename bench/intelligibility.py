@@ -29,7 +29,7 @@ from common import ROOT
 
 sys.path.insert(0, str(ROOT))
 
-from ivr.audio.prompts import wav_seconds  # noqa: E402
+from ivr.audio.files import wav_seconds  # noqa: E402
 from ivr.audio.tts import speaker_for, to_telephony  # noqa: E402
 from ivr.menu.load import load_menu  # noqa: E402
 from ivr.menu.model import Menu  # noqa: E402

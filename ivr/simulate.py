@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from twilio.request_validator import RequestValidator
 from werkzeug.test import Client
 
-from ivr.audio.prompts import AUDIO_PATH, PromptAudio
+from ivr.audio.files import AUDIO_PATH
+from ivr.audio.prompts import PromptAudio
 from ivr.call.twiml import START, STATUS
 from ivr.errors import IvrError
 from ivr.menu.model import Menu

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from ivr.audio.files import source_key
 from ivr.audio.journeys import shipped_seconds
-from ivr.audio.prompts import source_key
 from ivr.commands.main import main
 from ivr.menu.check_times import check_times
 from ivr.menu.load import menu_from_text

@@ -19,7 +19,8 @@ from flask import Flask
 from ivr import IvrError, create_app
 from ivr.audio import tts
 from ivr.audio.decode import check_take
-from ivr.audio.prompts import PromptAudio, source_key, wav_seconds
+from ivr.audio.files import source_key, wav_seconds
+from ivr.audio.prompts import PromptAudio
 from ivr.audio.tts import (
     EspeakSpeaker,
     FliteSpeaker,

@@ -7,7 +7,8 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from ivr.audio.prompts import Audio, PromptAudio, source_key, wav_seconds
+from ivr.audio.files import Audio, source_key, wav_seconds
+from ivr.audio.prompts import PromptAudio
 from ivr.menu.model import Menu
 from ivr.menu.texts import spoken_estimate
 from ivr.menu.timing import Journey, Listening, Seconds, estimated

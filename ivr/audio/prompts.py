@@ -7,90 +7,38 @@ here can hear it, and until it is there the prompt plays its generated speech (o
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
-import re
-import shutil
 import stat
 import threading
 import time
-import wave
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from pathlib import Path
 
 from ivr.audio.decode import one_at_a_time, telephony_take
+from ivr.audio.files import (
+    KEEP_OLD_SECONDS,
+    Audio,
+    Kept,
+    Manifest,
+    copy_beside,
+    file_hash,
+    forget_older,
+    named,
+    source_key,
+    wav_seconds,
+)
 from ivr.errors import IvrError
 from ivr.menu.model import Menu
 from ivr.menu.texts import spoken_estimate
 from ivr.store.changes import Store
-from ivr.store.rows import Snapshot, TakeRow, Who
+from ivr.store.rows import Snapshot, Who
 
 log = logging.getLogger(__name__)
-
-PROMPT_ID = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_*#]+)*$")
-HASH16 = re.compile(r"^[0-9a-f]{16}$")
-AUDIO_PATH = "/audio"
-# A call may hold a URL handed out just before a new take went live: every URL keeps
-# answering for a day after its audio stopped being current
-KEEP_OLD_SECONDS = 24 * 3600
-Manifest = dict[str, dict[str, object]]
 # Beside the audio cache: held while a staff take is decoded (one at a time per instance)
 DECODING_LOCK = "decoding.lock"
-
-
-# Bumped whenever the conversion to telephony audio changes: every prompt is rebuilt
-CONVERSION = "phone-band-3"
-
-
-def source_key(text: str, voice: str, rate: int, engine: str = "espeak") -> str:
-    """What generated audio was made from; a new text, engine, voice, rate or conversion
-    gives a new key, so exactly the prompts it changes are built again."""
-    made = f"{CONVERSION}\n{engine}\n{voice}\n{rate}\n{text}"
-    return hashlib.sha256(made.encode()).hexdigest()
-
-
-def file_hash(path: Path) -> str:
-    """The content hash that names a file's URL."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def wav_seconds(path: Path) -> float:
-    """A PCM WAV file's length in seconds."""
-    with wave.open(str(path), "rb") as w:
-        return w.getnframes() / w.getframerate()
-
-
-@dataclass(frozen=True)
-class Audio:
-    """The audio a prompt plays now."""
-
-    path: Path
-    sha256: str
-    kind: str  # recorded or generated
-
-    prompt_id: str = ""
-
-    @property
-    def name(self) -> str:
-        """The URL's last part: prompt id and content hash."""
-        return f"{self.prompt_id or self.path.stem}.{self.sha256[:16]}.wav"
-
-    @property
-    def url(self) -> str:
-        """Content-hashed: a new recording or text gives a new URL, so caches never lie."""
-        return f"{AUDIO_PATH}/{self.name}"
-
-
-@dataclass(frozen=True)
-class Kept:
-    """A staff take that passed the check and is stored: its row and its length."""
-
-    row: TakeRow
-    seconds: float
 
 
 class PromptAudio:
@@ -290,7 +238,7 @@ class PromptAudio:
         reached, the sound is taken from this instance's cache, else the prompt's own
         audio now stands in: a call never hears an error for a <Play>.
         """
-        parts = _named(name)
+        parts = named(name)
         if parts is None:
             return None
         prompt_id, short = parts
@@ -310,7 +258,7 @@ class PromptAudio:
     def stand_in(self, name: str) -> Audio | None:
         """What plays now for the prompt an audio URL names, when its own sound cannot be
         had (None: a name no prompt has, or a prompt with nothing to play)."""
-        parts = _named(name)
+        parts = named(name)
         return self.playing().get(parts[0]) if parts else None
 
     def _cached_here(self, prompt_id: str, short: str) -> Audio | None:
@@ -346,9 +294,9 @@ class PromptAudio:
         self.archive.mkdir(parents=True, exist_ok=True)
         target = self.archive / audio.name
         if not target.exists():
-            _copy_beside(audio.path, target)
+            copy_beside(audio.path, target)
         os.utime(target)  # retired now: kept for a day from now
-        _forget_older(self.archive)
+        forget_older(self.archive)
 
     def hold(self, prompt_id: str, source: Path, who: Who, name: str = "") -> Kept:
         """Check a staff file and keep it as a take to hear before it goes live.
@@ -404,31 +352,3 @@ class PromptAudio:
         """Go back to generated speech; False if there was no recording."""
         self.check_id(prompt_id)
         return self.store.revert(prompt_id, who)
-
-
-def _named(name: str) -> tuple[str, str] | None:
-    """An audio URL's last part, 'greeting.0123456789abcdef.wav', as its prompt id and
-    short hash; None if it is not such a name."""
-    prompt_id, _, rest = name.rpartition(".")
-    prompt_id, _, short = prompt_id.rpartition(".")
-    if rest != "wav" or not PROMPT_ID.match(prompt_id) or not HASH16.match(short):
-        return None
-    return prompt_id, short
-
-
-def _copy_beside(source: Path, target: Path) -> None:
-    """Copy by a temporary file beside target, then an atomic rename: never half a file.
-
-    Beside it, not in the temp folder, which may be another filesystem (no rename there).
-    """
-    temporary = target.with_name(f".{target.name}.tmp")
-    shutil.copyfile(source, temporary)
-    os.replace(temporary, target)
-
-
-def _forget_older(folder: Path) -> None:
-    """Delete files in folder untouched for longer than KEEP_OLD_SECONDS."""
-    since = time.time() - KEEP_OLD_SECONDS
-    for path in folder.glob("*.wav"):
-        if path.stat().st_mtime < since:
-            path.unlink(missing_ok=True)

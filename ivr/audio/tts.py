@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Protocol
 
 from ivr.audio.decode import RATE
-from ivr.audio.prompts import PromptAudio, file_hash, wav_seconds
+from ivr.audio.files import file_hash, wav_seconds
+from ivr.audio.prompts import PromptAudio
 from ivr.errors import IvrError
 from ivr.menu.engines import engine_problem, espeak_voices
 from ivr.menu.model import Menu, Settings

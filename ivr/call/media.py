@@ -10,7 +10,8 @@ import logging
 
 from flask import Blueprint, Response, abort, current_app, request, send_file
 
-from ivr.audio.prompts import AUDIO_PATH, PromptAudio
+from ivr.audio.files import AUDIO_PATH
+from ivr.audio.prompts import PromptAudio
 from ivr.logs import redact
 
 bp = Blueprint("audio", __name__)

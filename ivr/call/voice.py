@@ -18,7 +18,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
-from ivr.audio.prompts import AUDIO_PATH
+from ivr.audio.files import AUDIO_PATH
 from ivr.call import tokens, twiml
 from ivr.call.decide import Choice
 from ivr.call.form import Environ, Params, form_pairs, signed_by_twilio

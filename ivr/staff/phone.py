@@ -12,7 +12,8 @@ from urllib.parse import urlencode, urlsplit
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.audio.prompts import AUDIO_PATH, PromptAudio
+from ivr.audio.files import AUDIO_PATH
+from ivr.audio.prompts import PromptAudio
 from ivr.errors import IvrError
 from ivr.fetch import FetchFailed, fetch
 from ivr.store.pins import PinLockout

@@ -27,7 +27,7 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from ivr.audio.decode import FORMATS, MAX_BYTES
-from ivr.audio.prompts import Audio
+from ivr.audio.files import Audio
 from ivr.errors import IvrError
 from ivr.menu.where import where_heard
 from ivr.staff.console.web import needs, prompt_audio, refreshed, saved, store, who
