@@ -5,11 +5,17 @@ tab and line ends), lone surrogates, U+FFFE or U+FFFF: one of them in any text m
 every answer that says it malformed, and Twilio plays its own error instead. Unicode's
 noncharacters and the C1 controls are refused too: no text a person writes holds them.
 Marks such as right-to-left (U+200F) are kept: Urdu text may need them.
+
+What staff type as names, filters and reviewed words has a stricter rule (first_unplain):
+nothing that would make it read as something it is not, in the console or the audit log.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+
+from ivr.errors import IvrError
 
 # U+nFFFE and U+nFFFF of every plane past the first: looked for only past U+1FFFD (a
 # character class holding them would make every search several times slower)
@@ -37,3 +43,31 @@ def unsafe_character(text: str) -> str:
         f"character {found.start() + 1} is U+{code:04X}, {kind}: the line could not say it "
         "(remove it; it may have come with a copy and paste)"
     )
+
+
+# Besides control characters (NUL among them, which PostgreSQL cannot store), surrogates
+# and unassigned code points: the separators and direction overrides that make a name in
+# the audit log read as something it is not
+UNPRINTABLE_CATEGORIES = ("Cc", "Cs", "Cn", "Zl", "Zp")
+DIRECTION_OVERRIDES = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def first_unplain(text: str, also: frozenset[str] = frozenset()) -> tuple[int, str] | None:
+    """(position from 1, character) of the first character that is not plain text (or is
+    in also), or None."""
+    for position, character in enumerate(text, start=1):
+        category = unicodedata.category(character)
+        if category in UNPRINTABLE_CATEGORIES or character in DIRECTION_OVERRIDES | also:
+            return position, character
+    return None
+
+
+def check_plain(text: str, what: str) -> None:
+    """Refuse text with a character that is not plain text, saying which and where."""
+    found = first_unplain(text)
+    if found:
+        position, character = found
+        raise IvrError(
+            f"{what} has a control character (U+{ord(character):04X}) at character "
+            f"{position}: type it again without it"
+        )

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,6 +23,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ivr.errors import IvrError
+from ivr.menu.characters import check_plain
 from ivr.store.changes import Store
 from ivr.store.models import ConsoleSession, Revision, SignInFailure, SignInLock, StaffAccount
 from ivr.store.rows import Who, aware
@@ -38,11 +38,6 @@ WINDOW = timedelta(minutes=15)
 LOCK_FOR = timedelta(minutes=15)
 MIN_PASSWORD = 12
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# Besides control characters (NUL among them, which PostgreSQL cannot store), surrogates
-# and unassigned code points: the separators and direction overrides that make a name in
-# the audit log read as something it is not
-UNPRINTABLE_CATEGORIES = ("Cc", "Cs", "Cn", "Zl", "Zp")
-DIRECTION_OVERRIDES = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 HASHER = PasswordHasher()  # argon2id, the library's recommended parameters
 # Checked against when the email is unknown, so a wrong email takes as long as a wrong
 # password (the time would otherwise say which emails have accounts)
@@ -89,27 +84,6 @@ def as_account(row: StaffAccount) -> Account:
         made_at=aware(row.made_at),
         languages=tuple(c for c in (row.languages or "").split(",") if c),
     )
-
-
-def first_unplain(text: str, also: frozenset[str] = frozenset()) -> tuple[int, str] | None:
-    """(position from 1, character) of the first character that is not plain text (or is
-    in also), or None."""
-    for position, character in enumerate(text, start=1):
-        category = unicodedata.category(character)
-        if category in UNPRINTABLE_CATEGORIES or character in DIRECTION_OVERRIDES | also:
-            return position, character
-    return None
-
-
-def check_plain(text: str, what: str) -> None:
-    """Refuse text with a character that is not plain text, saying which and where."""
-    found = first_unplain(text)
-    if found:
-        position, character = found
-        raise IvrError(
-            f"{what} has a control character (U+{ord(character):04X}) at character "
-            f"{position}: type it again without it"
-        )
 
 
 def _languages(

@@ -20,8 +20,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ivr.errors import IvrError
+from ivr.menu.characters import first_unplain
 from ivr.menu.translations import Text, text_sha256
-from ivr.store.accounts import Account, first_unplain
+from ivr.store.accounts import Account
 from ivr.store.changes import Store
 from ivr.store.models import TextConfirmation, TextProposal
 from ivr.store.rows import Who, aware

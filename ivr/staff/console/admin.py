@@ -11,10 +11,11 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from ivr.errors import IvrError
+from ivr.menu.characters import check_plain
 from ivr.menu.hours import LONDON
 from ivr.report.summary import spreadsheet_cell
 from ivr.staff.console.web import accounts, live_menu, me, needs, saved, store, who
-from ivr.store.accounts import ROLES, check_plain, language_codes
+from ivr.store.accounts import ROLES, language_codes
 from ivr.store.rows import aware
 
 AUDIT_ROWS = 500
