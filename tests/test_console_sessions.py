@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from ivr import create_app
 from ivr.commands.main import _local_app
-from ivr.staff.sessions import CODE, ENROL, Sessions
 from ivr.store.accounts import Accounts
 from ivr.store.models import ConsoleSession
+from ivr.store.sessions import CODE, ENROL, Sessions
 from tests.helpers import REPO_MENU, TEST_DATABASE_URL, config
 from tests.helpers.browser import Browser
 from tests.helpers.console_people import (

@@ -1,6 +1,7 @@
 """How the line is used, counted without remembering anyone.
 
-Owns: tally (each worker's counts, written to the store in the background), events (what a
+Owns: tally (each worker's counts, written through the store's service, ivr.store.counts,
+in the background), events (what a
 webhook counts), texts (the text line's counts), summary (counts read back, small numbers
 suppressed).
 Counts are per hour and per line (the line's own number): never a caller's or texter's

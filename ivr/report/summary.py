@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TextIO
 
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
 
 from ivr.call import conversation as texts
 from ivr.menu.hours import LONDON
 from ivr.report import events
-from ivr.store.models import CallCount
+from ivr.store.counts import CountRow, Counts
 from ivr.store.rows import aware
 
 SMALLEST_SHOWN = 5
@@ -123,17 +123,15 @@ def _label(start: datetime, by: str) -> str:
     return f"{start:%Y-%m-%d}" + (" (week)" if by == "week" else "")
 
 
-def read(engine: Engine, first: date, last: date) -> list[CallCount]:
+def read(engine: Engine, first: date, last: date) -> list[CountRow]:
     """Every counter of the London days first to last."""
     # In UTC, as the counts are kept: SQLite would drop a London offset, not apply it
     since = datetime.combine(first, time(), LONDON).astimezone(UTC)
     before = datetime.combine(last + timedelta(days=1), time(), LONDON).astimezone(UTC)
-    with Session(engine) as session:
-        query = select(CallCount).where(CallCount.hour >= since, CallCount.hour < before)
-        return list(session.scalars(query))
+    return Counts(engine).between(since, before)
 
 
-def tables(counts: list[CallCount], by: str) -> list[Table]:
+def tables(counts: Sequence[CountRow], by: str) -> list[Table]:
     """The report: headline counts per period, transfers per helpline, menu choices."""
     periods: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     helplines: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -225,7 +223,7 @@ def tables(counts: list[CallCount], by: str) -> list[Table]:
     return found + text_tables(counts, by)
 
 
-def text_tables(counts: list[CallCount], by: str) -> list[Table]:
+def text_tables(counts: Sequence[CountRow], by: str) -> list[Table]:
     """The text line: texts per period, options chosen by text, languages chosen."""
     periods: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     choices: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -298,7 +296,7 @@ def _table(
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def week_by_hour(counts: list[CallCount]) -> Table:
+def week_by_hour(counts: Sequence[CountRow]) -> Table:
     """Calls by London weekday × hour of the day, over the whole period."""
     cells = [[0] * 24 for _ in DAYS]
     for c in counts:

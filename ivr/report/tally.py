@@ -16,11 +16,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Engine, delete
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Engine
 
-from ivr.store.models import CallCount
+from ivr.store.counts import Counts, Key
 from ivr.store.repeat import Repeat
 from ivr.store.rows import aware, utc_now
 
@@ -28,7 +26,6 @@ log = logging.getLogger(__name__)
 INTERVAL_SECONDS = 2.0
 MAX_WAITING = 10_000  # counters held while the database is down (a few days of a busy line)
 KEEP_DAYS = 730  # REPORT_KEEP_DAYS: counts older than this are deleted, once a day
-Key = tuple[datetime, str, str, str]  # hour (UTC), line, metric, subject
 
 
 def hour_of(moment: datetime) -> datetime:
@@ -47,6 +44,7 @@ class Tally:
         keep_days: int = KEEP_DAYS,
     ) -> None:
         self.engine = engine
+        self.counts = Counts(engine)  # the store's service for them
         self.clock = clock
         self.interval = interval
         self.keep_days = keep_days
@@ -102,25 +100,11 @@ class Tally:
         today = self.clock().date()
         if self.swept == today:
             return
-        oldest = hour_of(self.clock()) - timedelta(days=self.keep_days)
-        with self.engine.begin() as connection:
-            connection.execute(delete(CallCount).where(CallCount.hour < oldest))
+        self.counts.forget_before(hour_of(self.clock()) - timedelta(days=self.keep_days))
         self.swept = today
 
     def _write(self, counts: Counter[Key]) -> None:
-        dialect = self.engine.dialect.name
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        rows = [
-            {"hour": hour, "line": line, "metric": metric, "subject": subject, "count": n}
-            for (hour, line, metric, subject), n in counts.items()
-        ]
-        statement = insert(CallCount)
-        statement = statement.on_conflict_do_update(
-            index_elements=["hour", "line", "metric", "subject"],
-            set_={"count": CallCount.count + statement.excluded["count"]},
-        )
-        with self.engine.begin() as connection:
-            connection.execute(statement, rows)
+        self.counts.add(counts)
 
     def start(self) -> None:
         """Write in the background, once per process (a fork starts its own)."""

@@ -6,7 +6,7 @@ passwords or codes for an email within 15 minutes lock it for 15 minutes from th
 counted in the database for every instance; unknown emails are counted the same way, so
 neither the message nor the lock says whether an account exists. A locked email is refused
 its code as well as its password. A reset or a disable ends the account's console
-sessions (ivr.staff.sessions) in the same transaction.
+sessions (ivr.store.sessions) in the same transaction.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Signing in and out, and the second factor (TOTP): required for admins, optional else.
 
 The password opens a session good for its second step only, for 5 minutes: the code, or
-setting up two-factor for an admin without it (ivr.staff.sessions). Then the person is
+setting up two-factor for an admin without it (ivr.store.sessions). Then the person is
 signed in, under a new token. Signing out ends the person's sessions in every browser.
 """
 
@@ -16,9 +16,9 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from ivr.staff.console.web import User, accounts, live_menu, me, needs, sessions
-from ivr.staff.sessions import CODE, ENROL, SIGNED_IN
 from ivr.store.accounts import Account, SignInRefused, new_secret, provisioning_uri
 from ivr.store.rows import Who
+from ivr.store.sessions import CODE, ENROL, SIGNED_IN
 
 # The same words whatever was wrong: they never say whether an account exists
 REFUSED = (

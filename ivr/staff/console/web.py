@@ -1,7 +1,7 @@
 """The console's blueprint and what every page shares: roles, headers, CSRF, the store.
 
 This console decides which number a frightened person is put through to, so: sessions
-kept in the store (ivr.staff.sessions: ended at sign-out, by a reset or disable, after 30
+kept in the store (ivr.store.sessions: ended at sign-out, by a reset or disable, after 30
 minutes idle or 12 hours), named by a random token in a cookie signed with SECRET_KEY
 that is HttpOnly, SameSite=Lax and Secure (except for `ivr serve`'s local trial on
 127.0.0.1), CSRF on every form, a Content-Security-Policy with no inline script and no
@@ -28,12 +28,12 @@ from ivr.errors import IvrError
 from ivr.line import LiveLine
 from ivr.menu.hours import LONDON
 from ivr.menu.model import Menu
-from ivr.staff.sessions import LONGEST, Sessions
 from ivr.store import trouble
 from ivr.store.accounts import Account, Accounts
 from ivr.store.changes import Store
 from ivr.store.live import Live
 from ivr.store.rows import Who, aware
+from ivr.store.sessions import LONGEST, Sessions
 
 log = logging.getLogger(__name__)
 PREFIX = "/console"
