@@ -72,6 +72,7 @@ class LiveLine:
         self.parts = parts
         self.validator = parts.validator
         self.public_base_url = parts.public_base_url
+        self.accepted = parts.accepted
         self.follows = follow
         self.snapshot: Snapshot = EMPTY
         self.prompts = PromptAudio(
@@ -125,7 +126,7 @@ class LiveLine:
     def _build(self, menu: Menu, prompts: PromptAudio) -> tuple[Renderer, Failsafe]:
         p = self.parts
         availability = Availability(menu, self.closures, p.clock, p.watch)
-        renderer = Renderer(menu, prompts.audio_url, availability, prompts.version, p.accepted)
+        renderer = Renderer(menu, prompts.audio_url, availability, prompts.version)
         failsafe = lru_cache(maxsize=64)(lambda line, lang="": render_failsafe(menu, line, lang))
         return renderer, failsafe
 
@@ -151,6 +152,11 @@ class DraftLine:
     public_base_url: str
     prompts: PromptAudio
     live: LiveLine
+
+    @property
+    def accepted(self) -> AcceptedDials:
+        """The live line's dial notes (a draft's calls ring real helplines too)."""
+        return self.live.accepted
 
     @property
     def menu(self) -> Menu:

@@ -195,7 +195,7 @@ def test_a_store_of_notes_that_fails_never_stops_a_call(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The helpline still gets the caller; without a note, the caller is offered the next."""
-    monkeypatch.setattr(app.extensions["ivr.line"].renderer, "accepted", BrokenNotes())
+    monkeypatch.setattr(app.extensions["ivr.line"], "accepted", BrokenNotes())
     call = Simulator(app, quirks=frozenset({"no-dial-bridged"})).call(["2", "1"])
     dials = [e.text.split()[0] for e in call.events if e.kind == "dial"]
     assert dials == [REFUGE, OPERATOR]

@@ -350,7 +350,7 @@ def test_twilios_dial_bridged_wins_over_the_helplines_note(
 ) -> None:
     token = "0123456789abcdef"
     if noted:
-        app.extensions["ivr.line"].renderer.accepted.mark(token)
+        app.extensions["ivr.line"].accepted.mark(token)
     said = {"DialBridged": bridged} if bridged else {}
     path = f"/voice/dialled?m=derby_city&k=1&n=0&t={token}"
     root = twiml(post(path, DialCallStatus="completed", **said))

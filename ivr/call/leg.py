@@ -1,9 +1,10 @@
 """The helpline's leg of a transfer: the whisper (who is calling and why), and its answer
-(only a 1 bridges the call), noted for the caller's leg through AcceptedDials."""
+(only a 1 bridges the call). That it accepted is noted for the caller's leg through
+AcceptedDials by the webhook layer (voice.py), never here: rendering reads and writes
+nothing."""
 
 from __future__ import annotations
 
-import logging
 from typing import Protocol
 
 from twilio.twiml.voice_response import VoiceResponse
@@ -14,7 +15,6 @@ from ivr.call.state import CallState
 from ivr.call.tokens import TOKEN
 from ivr.menu.texts import whisper_id
 
-log = logging.getLogger(__name__)
 ACCEPT_KEY = "1"
 
 
@@ -36,8 +36,6 @@ class HelplineLeg(Voice):
 
     A part of the Renderer (twiml.py), which sets what it needs.
     """
-
-    accepted: AcceptedDials
 
     def whisper(
         self,
@@ -82,16 +80,9 @@ class HelplineLeg(Voice):
         response.hangup()
         return str(response)
 
-    def accept(self, digits: str, token: str = "") -> str:
+    def accept(self, digits: str) -> str:
         """The helpline's answer to the whisper: an empty document bridges the call."""
         response = VoiceResponse()
         if digits != ACCEPT_KEY:
             response.hangup()
-        elif TOKEN.match(token):
-            # Noted for the caller's leg in case Twilio sends it no DialBridged; if the
-            # note fails the call is still bridged (DialBridged usually says so)
-            try:
-                self.accepted.mark(token)
-            except Exception:  # noqa: BLE001
-                log.exception("could not note that a helpline accepted")
         return str(response)

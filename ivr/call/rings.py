@@ -11,7 +11,6 @@ from twilio.twiml.voice_response import Dial, VoiceResponse
 
 from ivr.call.availability import Availability
 from ivr.call.closed import closed_text
-from ivr.call.leg import AcceptedDials
 from ivr.call.routes import ANSWERED, DIAL_TOKEN, DIALLED, WHISPER
 from ivr.call.spoken import Voice
 from ivr.call.state import CallState
@@ -39,7 +38,6 @@ class Rings(Voice):
 
     settings: Settings
     availability: Availability
-    accepted: AcceptedDials
     version: Callable[[], Hashable]  # changes with the audio: part of what is rendered
     _ring: Callable[..., str]  # _render_ring, cached
 
@@ -141,41 +139,23 @@ class Rings(Voice):
         node_id: str,
         key: str,
         step: int,
-        bridged: bool | None,
+        bridged: bool,
         line: str,
-        token: str = "",
         gone: bool = False,
         lang: str = "",
         ring: str = "",
     ) -> str:
         """After a dial: goodbye if the call was bridged, else the next in the chain.
 
-        bridged None: Twilio did not say (no DialBridged); the helpline's leg knows.
-        token: the ring that ended; ring: the next one's (see `transfer`).
+        bridged: as Twilio said (DialBridged), else as the helpline's leg noted it (the
+        webhook layer reads the note). ring: the next ring's token (see `transfer`).
         """
         if gone:
             response = VoiceResponse()
             response.hangup()
             return str(response)
-        if bridged is None:
-            bridged = self.was_accepted(token)
         if bridged:
             return self.goodbye(lang)
         chain = self.menu.chain(node_id, key)
         lead = (f"not_available.{chain[step]}",) if step < len(chain) else ()
         return self.transfer(node_id, key, step + 1, line, lead, lang, ring)
-
-    def was_accepted(self, token: str) -> bool:
-        """Whether the helpline's leg pressed 1 for this dial (leg.py notes it).
-
-        If that cannot be read, the caller is offered the next helpline: a second helpline
-        after a finished call costs a minute; a goodbye to someone never connected could
-        cost far more.
-        """
-        if not TOKEN.match(token):
-            return False
-        try:
-            return self.accepted.taken(token)
-        except Exception:  # noqa: BLE001 - any failure of the store means "not known"
-            log.exception("could not read whether a helpline accepted; trying the next one")
-            return False

@@ -2,9 +2,10 @@
 
 The Renderer is made of parts, one module each: spoken.py (what is said: a prompt's
 audio or words, the numbers, the goodbye), rings.py (a transfer down a chain of helplines)
-and leg.py (the helpline's whisper and its key); the menus are rendered here. No Flask
-and no database on the way: what a helpline's leg notes (that it accepted) goes through
-AcceptedDials, which the app backs with a deadline. The webhook paths are in routes.py,
+and leg.py (the helpline's whisper and its key); the menus are rendered here. Rendering
+reads and writes nothing but the menu, the audio's URLs and the clock: the one note a
+call's request keeps (that a helpline accepted) is read and written by the webhook layer
+(voice.py). The webhook paths are in routes.py,
 the ring's token in tokens.py, the fail-safe in failsafe.py and the closed helpline's
 sentence in closed.py.
 """
@@ -67,10 +68,8 @@ class Renderer(Rings, HelplineLeg):
         audio: AudioLookup,
         availability: Availability,
         version: Callable[[], Hashable],
-        accepted: AcceptedDials,
     ) -> None:
         self.menu = menu
-        self.accepted = accepted
         self.settings = menu.settings
         self.audio = audio
         # What is rendered depends on the state in the URL and on which audio is current

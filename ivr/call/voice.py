@@ -23,7 +23,8 @@ from ivr.call import tokens, twiml
 from ivr.call.decide import Choice
 from ivr.call.form import Environ, Params, form_pairs, signed_by_twilio
 from ivr.call.state import CallState
-from ivr.call.twiml import Renderer
+from ivr.call.tokens import TOKEN
+from ivr.call.twiml import AcceptedDials, Renderer
 from ivr.logs import redact
 from ivr.menu.characters import XML_ILLEGAL
 
@@ -39,6 +40,9 @@ STAFF_FAILED = "Sorry, that could not be saved. Nothing has changed. Goodbye."
 STATUS_GONE = frozenset({"completed", "canceled", "failed", "busy", "no-answer"})
 FORBIDDEN = "Forbidden: this line answers only requests signed by Twilio.\n"
 XML_HEADERS = "text/xml; charset=utf-8"
+# A helpline's note that it accepted: written on the whisper's answer, read at the dial's
+NOTED_PATHS = frozenset({twiml.ACCEPT, twiml.DIALLED})
+NOTED = "accepted"  # the request's memo: the note as read for this dial
 
 
 class Line(Protocol):
@@ -53,6 +57,8 @@ class Line(Protocol):
     def failsafe(self) -> Callable[..., str]: ...  # (the line's number, language) -> TwiML
     @property
     def public_base_url(self) -> str: ...
+    @property
+    def accepted(self) -> AcceptedDials: ...  # the helplines' notes (see dial_notes)
 
 
 def _line() -> Line:
@@ -119,15 +125,14 @@ def choose(renderer: Renderer, p: Params) -> str:
 def dialled(renderer: Renderer, p: Params) -> str:
     """A dial ended: connected and finished, or try the next in the chain."""
     said = p("DialBridged").lower()
-    # Twilio usually says whether the helpline was bridged; when it does not, ask the
-    # helpline's leg (see AcceptedDials) rather than take silence for a failure
-    bridged = {"true": True, "false": False}.get(said)
+    # Twilio usually says whether the helpline was bridged; when it does not, the
+    # helpline's leg's note says (read by dial_notes) rather than silence taken for a no
+    bridged = {"true": True, "false": False}.get(said, p.memo.get(NOTED) is True)
     gone = p("CallStatus") in STATUS_GONE
     s = CallState.of(p)
     text = renderer.dialled(
-        s.node, s.key, s.step, bridged, p.line_number(), s.token, gone, language(renderer, p),
-        ring(p),
-    )  # fmt: skip
+        s.node, s.key, s.step, bridged, p.line_number(), gone, language(renderer, p), ring(p)
+    )
     return twiml.stamp(text, s.answered)
 
 
@@ -139,8 +144,8 @@ def whisper(renderer: Renderer, p: Params) -> str:
 
 
 def accept(renderer: Renderer, p: Params) -> str:
-    """The helpline pressed a key (or did not)."""
-    return renderer.accept(p("Digits").strip(), CallState.of(p).token)
+    """The helpline pressed a key (or did not); dial_notes notes a 1 for the caller's leg."""
+    return renderer.accept(p("Digits").strip())
 
 
 def numbers(renderer: Renderer, p: Params) -> str:
@@ -162,6 +167,33 @@ ANSWERS: dict[str, Callable[[Renderer, Params], str]] = {
     twiml.NUMBERS: numbers,
     twiml.STATUS: status,
 }
+
+
+def dial_notes(notes: AcceptedDials, path: str, p: Params) -> None:
+    """The one thing a call's request reads or writes besides its URL: whether a helpline
+    pressed 1, for the caller's leg when Twilio sends it no DialBridged (AcceptedDials).
+
+    A failure never reaches the caller: a note that cannot be written leaves the call
+    bridged all the same (DialBridged usually says so); a note that cannot be read is
+    taken as "not accepted", and the caller is offered the next helpline. A second
+    helpline after a finished call costs a minute; a goodbye to someone never connected
+    could cost far more.
+    """
+    token = CallState.of(p).token
+    if not TOKEN.match(token):
+        return
+    if path == twiml.ACCEPT:
+        if p("Digits").strip() == twiml.ACCEPT_KEY:
+            try:
+                notes.mark(token)
+            except Exception:  # noqa: BLE001
+                log.exception("could not note that a helpline accepted")
+    elif p("DialBridged").lower() not in ("true", "false") and p("CallStatus") not in STATUS_GONE:
+        try:
+            p.memo[NOTED] = notes.taken(token)
+        except Exception:  # noqa: BLE001 - any failure of the store means "not known"
+            log.exception("could not read whether a helpline accepted; trying the next one")
+            p.memo[NOTED] = False
 
 
 def hang_up(renderer: Renderer, text: str = "") -> str:
@@ -248,6 +280,8 @@ class Webhooks:
             if environ.get("REQUEST_METHOD") != "POST":
                 return MethodNotAllowed(["POST"])(environ, start_response)
             p = Params.of(environ)
+            if path in NOTED_PATHS:
+                dial_notes(line.accepted, path, p)
             body = twiml_bytes(answer(line.renderer, p))
             if self.after is not None:
                 self._tell(path, p, environ)
