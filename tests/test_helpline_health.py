@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from ivr.call import watch as watch_module
 from ivr.call.watch import Watch, drawn, limits
+from ivr.errors import IvrError
+from ivr.menu.load import load_menu
 from ivr.menu.model import Settings
 from ivr.store.changes import Store
 from ivr.store.db import make_engine, upgrade
@@ -34,7 +36,7 @@ from ivr.store.health import (
 )
 from ivr.store.models import AuditEntry
 from ivr.store.rows import Who
-from tests.helpers import NOON, TEST_DATABASE_URL
+from tests.helpers import NOON, REPO_MENU, TEST_DATABASE_URL
 
 LIMITS = Limits(failed_in_a_row=3, doubtful_after=10, failing_after=25)
 STAFF = Who("Ann Editor", "console")
@@ -202,6 +204,27 @@ def test_a_batch_passing_through_two_states_tells_of_both(health: HealthStore) -
     changes = health.record(busy, LIMITS)
     assert [(b.state, a.state) for b, a in changes] == [(HEALTHY, DOUBTFUL), (DOUBTFUL, FAILING)]
     assert [a.kind for a in health.alerts()] == ["failing", "doubtful"]
+
+
+def test_the_service_refuses_an_override_the_line_cannot_take(
+    store: Store, health: HealthStore
+) -> None:
+    """Whichever door it came by: the rules are the store's, not a page's."""
+    menu = load_menu(REPO_MENU)
+    revision = store.revision()
+    refused = [
+        ("refuge_derby", "maybe", "choose 'try it anyway', 'skip it' or 'automatic'"),
+        ("national_24h", SKIP, "the 24/7 line is never skipped: it ends every transfer"),
+        ("no_such_line", TRY, "choose a helpline that transfers ring"),
+    ]
+    for helpline_id, choice, why in refused:
+        with pytest.raises(IvrError) as e:
+            health.set_override(helpline_id, choice, STAFF, menu)
+        assert str(e.value) == why
+    assert store.revision() == revision  # nothing changed, nothing audited
+    assert audit(store, "health override") == []
+    health.set_override("refuge_derby", SKIP, STAFF, menu)
+    assert health.states()["refuge_derby"].override == SKIP
 
 
 def test_staff_override_is_audited_in_their_name_and_ends_with_a_change(

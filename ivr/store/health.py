@@ -30,6 +30,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from ivr.errors import IvrError
+from ivr.menu.model import Menu
 from ivr.store.changes import Store
 from ivr.store.models import AuditEntry, Base, Moment, Revision
 from ivr.store.rows import Who, aware
@@ -242,8 +244,20 @@ class HealthStore:
             rows = session.scalars(select(HelplineHealth).where(HelplineHealth.state != ""))
             return {row.helpline_id: _health(row) for row in rows}
 
-    def set_override(self, helpline_id: str, override: str, who: Who) -> Health:
-        """Staff's "try it anyway" (TRY), "skip it" (SKIP) or back to AUTOMATIC."""
+    def set_override(
+        self, helpline_id: str, override: str, who: Who, menu: Menu | None = None
+    ) -> Health:
+        """Staff's "try it anyway" (TRY), "skip it" (SKIP) or back to AUTOMATIC; IvrError,
+        saying why, for any other choice, or (by the menu the line runs, where given) for a
+        helpline transfers do not ring or for the 24/7 line, which ends every transfer."""
+        if override not in OVERRIDES:
+            raise IvrError("choose 'try it anyway', 'skip it' or 'automatic'")
+        if menu is not None:
+            helpline = menu.helplines.get(helpline_id)
+            if helpline is None or not helpline.dial:
+                raise IvrError("choose a helpline that transfers ring")
+            if helpline_id == menu.settings.operator:
+                raise IvrError("the 24/7 line is never skipped: it ends every transfer")
         old = self.states().get(helpline_id, Health(helpline_id))
         before, after_ = OVERRIDES[old.override], OVERRIDES[override]
         now = self.store.clock()

@@ -11,13 +11,11 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ivr.call.watch import Watch
-from ivr.errors import IvrError
 from ivr.menu.hours import written_when
 from ivr.menu.model import Helpline
 from ivr.staff.alerts import Mail
 from ivr.staff.console.web import live_menu, needs, saved, store, who
 from ivr.store.health import (
-    AUTOMATIC,
     FAILING,
     OVERRIDES,
     SKIP,
@@ -106,15 +104,7 @@ def override() -> Response:
     choice = request.form.get("choice", "")
 
     def change() -> None:
-        menu = live_menu()
-        helpline = menu.helplines.get(helpline_id)
-        if helpline is None or not helpline.dial:
-            raise IvrError("choose a helpline that transfers ring")
-        if helpline_id == menu.settings.operator:
-            raise IvrError("the 24/7 line is never skipped: it ends every transfer")
-        if choice not in (TRY, SKIP, AUTOMATIC):
-            raise IvrError("choose 'try it anyway', 'skip it' or 'automatic'")
-        _health().set_override(helpline_id, choice, who())
+        _health().set_override(helpline_id, choice, who(), live_menu())
 
     known = live_menu().helplines.get(helpline_id)
     name = known.name[:1].upper() + known.name[1:] if known else ""
