@@ -24,6 +24,7 @@ from typing import Any
 
 from twilio.request_validator import RequestValidator
 
+from ivr.audio.files import AUDIO_PATH
 from ivr.audio.prompts import PromptAudio
 from ivr.call.availability import Availability, Closures
 from ivr.call.failsafe import render_failsafe
@@ -92,15 +93,12 @@ class LiveLine:
         """The published version it runs (0: the repository's menus.yaml)."""
         return self.follower.number
 
-    def availability(self) -> Availability:
-        """Who is open, by the menu and closures in force now."""
-        return self.renderer.availability
-
     def apply(self, snapshot: Snapshot) -> None:
         """A new snapshot of the store: its menu version used (if it passes today's
         checks), then every take it plays copied here, all before a call is handed a URL
-        from it, so its audio answers without the database. Raises if it cannot be used,
-        and the line stays as it was."""
+        from it (URLs follow `snapshot`, set last), so its audio answers without the
+        database. If copying fails it raises, and the poller tries the snapshot again; the
+        menu version may already be in use, with the audio of the snapshot before."""
         self.parts.watch.reload()  # each change of a helpline's health moves the revision
         if self.follows:
             self.follower(snapshot)
@@ -163,14 +161,44 @@ class DraftLine:
         return self.renderer.menu
 
     def answering(self, app: Wsgi) -> Wsgi:
-        """app (the live line's) with the call and text webhooks answered by the draft."""
-        return TextLine(Webhooks(app, self), self, self.live.parts.secret)
+        """app (the live line's) with the call and text webhooks, and the audio of the
+        draft's prompts, answered by the draft."""
+        calls = Webhooks(DraftAudio(app, self.prompts), self)
+        return TextLine(calls, self, self.live.parts.secret)
+
+
+class DraftAudio:
+    """WSGI: the audio a draft's prompts play, served from the draft's own PromptAudio (a
+    draft may play shipped speech the live menu's words no longer match); anything else,
+    and any name the draft does not know, goes on to the live app."""
+
+    def __init__(self, app: Wsgi, prompts: PromptAudio) -> None:
+        self.app = app
+        self.prompts = prompts
+
+    def __call__(self, environ: Environ, start_response: Any) -> Any:
+        path: str = environ.get("PATH_INFO", "")
+        name = path.removeprefix(AUDIO_PATH + "/")
+        if name != path and "/" not in name and environ.get("REQUEST_METHOD") == "GET":
+            try:
+                found = self.prompts.find(name)
+            except Exception:  # noqa: BLE001 - the live app answers it, as for a call
+                found = None
+            if found is not None and found.path.is_file():
+                body = found.path.read_bytes()
+                headers = [("Content-Type", "audio/wav"), ("Content-Length", str(len(body)))]
+                start_response("200 OK", headers)
+                return [body]
+        return self.app(environ, start_response)
 
 
 def running_version(store: Store) -> MenuFollower:
     """Which published version a line starting now would run, and which it would refuse
-    (a line's own rule, for the command line: the newest that passes today's checks)."""
-    follower = MenuFollower(lambda menu, number: None, lambda number: store.menu(before=number))
+    (a line's own rule, for the command line: the newest that passes today's checks).
+    It only asks: nothing is logged, as nothing changes."""
+    follower = MenuFollower(
+        lambda menu, number: None, lambda number: store.menu(before=number), logged=False
+    )
     follower(store.snapshot())
     return follower
 

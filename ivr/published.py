@@ -44,8 +44,11 @@ class MenuFollower:
         self,
         apply: Callable[[Menu, int], None],
         earlier: Callable[[int], MenuRow | None],
+        logged: bool = True,
     ) -> None:
         self.apply = apply
+        # A worker says what it runs and refuses; a command that only asks does not
+        self.logged = logged
         self.earlier = earlier  # the newest version before a number (a database read)
         self.number = REPOSITORY  # the version running
         self.refused: dict[int, Refused] = {}
@@ -76,13 +79,16 @@ class MenuFollower:
             self._refuse(version, f"it could not be used ({type(e).__name__}: {e})", trace=True)
             return False
         self.number = version.number
-        log.warning("the line now runs menu version %s", version.number)
+        if self.logged:
+            log.warning("the line now runs menu version %s", version.number)
         return True
 
     def _refuse(self, version: MenuRow, why: str, trace: bool = False) -> None:
         self.refused[version.number] = Refused(
             version.number, version.made_by, version.made_at, why
         )
+        if not self.logged:
+            return
         log.error(
             "menu version %s is not used, because %s; the line runs %s",
             version.number,

@@ -9,7 +9,10 @@ import pytest
 from flask import Flask
 
 from ivr import create_app
+from ivr.simulate import Simulator
+from ivr.staff.console.drafts import draft_line
 from ivr.store.accounts import Accounts
+from ivr.store.rows import Who
 from tests.helpers import REPO_MENU, config
 from tests.helpers.browser import Browser, signed_in
 
@@ -72,3 +75,20 @@ def test_each_line_tries_a_draft_on_its_own_store(tmp_path: Path) -> None:
         app.extensions["ivr.store"] for app in apps
     ]
     assert [made.live for made in tried] == [app.extensions["ivr.line"] for app in apps]
+
+
+def test_a_draft_plays_its_own_audio_where_the_live_menu_has_other_words(app: Flask) -> None:
+    """The shipped words tried as a draft while a reworded goodbye is live: the draft's
+    goodbye plays the shipped speech, which the live line no longer hands out (once a
+    404, shown on the Try page as Twilio's application error)."""
+    changed = SHIPPED.replace("Take care. Goodbye.", "Take care now. Goodbye.", 1)
+    app.extensions["ivr.store"].publish(changed, Who("test", "cli"))
+    app.extensions["ivr.live"].refresh()
+    assert "Take care now" in app.extensions["ivr.line"].menu.prompts["goodbye"]
+    with app.test_request_context("/console/try"):
+        call = Simulator(app, trial=True, line=draft_line(SHIPPED)).call([None] * 4)
+    kinds = [e.kind for e in call.events]
+    assert "application-error" not in kinds
+    plays = [e for e in call.events if e.kind == "play"]
+    assert plays[-1].text.endswith("Take care. Goodbye.")
+    assert call.events[-1].kind == "hangup"

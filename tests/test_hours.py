@@ -269,7 +269,7 @@ def close(simulator: Simulator, helpline_id: str, closure: ClosureRow | None) ->
     assert live.snapshot.revision == app.extensions["ivr.store"].revision()
 
 
-def test_overrides_close_with_a_reason_and_expire(
+def test_closures_close_with_a_reason_and_expire(
     tmp_path: Path, write_menu: Callable[[str], Path]
 ) -> None:
     simulator = call_at(tmp_path, write_menu, london("2026-11-24 12:00"))

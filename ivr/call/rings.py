@@ -3,7 +3,6 @@ by with a word of why), the <Dial> that rings them, and what follows a ring that
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime
 
@@ -18,7 +17,6 @@ from ivr.call.tokens import TOKEN, new_token
 from ivr.menu.model import Helpline, Settings
 from ivr.menu.texts import UNAVAILABLE
 
-log = logging.getLogger(__name__)
 # Twilio lets a <Dial> ring about 5 s longer than its timeout: asked for less, so a caller
 # waits the ring_seconds the menu says, not 5 s more. Twilio's own floor is 5 s.
 DIAL_EXTRA_SECONDS = 5

@@ -11,7 +11,7 @@ ACCEPT = "/voice/whisper/accept"
 NUMBERS = "/voice/numbers"
 # Twilio's status callback for the line's numbers ("call status changes"): the report's
 STATUS = "/voice/status"
-# Stands in a cached <Dial> for the token each ring gets afresh (see rings.AcceptedDials)
+# Stands in a cached <Dial> for the token each ring gets afresh (see leg.AcceptedDials)
 DIAL_TOKEN = "DIALTOKEN"
 # Stands in cached TwiML for when the call was answered (seconds since 1970): it rides in
 # the call's URLs, so the time until a helpline accepts can be counted (the report), and

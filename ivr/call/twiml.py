@@ -3,8 +3,9 @@
 The Renderer is made of parts, one module each: spoken.py (what is said: a prompt's
 audio or words, the numbers, the goodbye), rings.py (a transfer down a chain of helplines)
 and leg.py (the helpline's whisper and its key); the menus are rendered here. Rendering
-reads and writes nothing but the menu, the audio's URLs and the clock: the one note a
-call's request keeps (that a helpline accepted) is read and written by the webhook layer
+touches no database and no file: it reads the menu, the audio's URLs, the clock, and the
+closures and helplines' health this worker holds in memory. The one note a call's
+request keeps (that a helpline accepted) is read and written by the webhook layer
 (voice.py). The webhook paths are in routes.py,
 the ring's token in tokens.py, the fail-safe in failsafe.py and the closed helpline's
 sentence in closed.py.

@@ -170,8 +170,8 @@ ANSWERS: dict[str, Callable[[Renderer, Params], str]] = {
 
 
 def dial_notes(notes: AcceptedDials, path: str, p: Params) -> None:
-    """The one thing a call's request reads or writes besides its URL: whether a helpline
-    pressed 1, for the caller's leg when Twilio sends it no DialBridged (AcceptedDials).
+    """The note a helpline's leg leaves for the caller's leg: whether it pressed 1, read
+    when Twilio sends the caller's leg no DialBridged (AcceptedDials, with a deadline).
 
     A failure never reaches the caller: a note that cannot be written leaves the call
     bridged all the same (DialBridged usually says so); a note that cannot be read is

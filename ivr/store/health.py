@@ -248,8 +248,10 @@ class HealthStore:
         self, helpline_id: str, override: str, who: Who, menu: Menu | None = None
     ) -> Health:
         """Staff's "try it anyway" (TRY), "skip it" (SKIP) or back to AUTOMATIC; IvrError,
-        saying why, for any other choice, or (by the menu the line runs, where given) for a
-        helpline transfers do not ring or for the 24/7 line, which ends every transfer."""
+        saying why, for any other choice, or (by menu, the line's: every door that staff
+        use passes it) for a helpline transfers do not ring or for the 24/7 line, which
+        ends every transfer. Without a menu (the store's own tests) only the choice is
+        checked."""
         if override not in OVERRIDES:
             raise IvrError("choose 'try it anyway', 'skip it' or 'automatic'")
         if menu is not None:

@@ -23,12 +23,12 @@ from flask import (
 )
 
 from ivr.menu.source import MenuError
+from ivr.published import REPOSITORY
 from ivr.staff.console.times import caller_times
 from ivr.staff.console.web import line, needs, publish_menu, saved, store
 from ivr.staff.console.words import newest_text
 from ivr.staff.publish import checked
 
-REPOSITORY = 0  # version 0: the repository's menus.yaml
 MAX_CHARACTERS = 200_000  # the shipped menu has about 15,000
 
 
