@@ -133,6 +133,12 @@ class Draft(Protocol):
     def answering(self, app: Any) -> Any: ...
 
 
+def signed_base(app: Flask) -> str:
+    """The URL's start Twilio signs: the line's public address where it has one (the line
+    checks signatures against it), else the test client's own."""
+    return str(app.config.get("PUBLIC_BASE_URL") or "").rstrip("/") or BASE
+
+
 def client_for(app: Flask, line: Draft | None) -> Client:
     """A client that reaches app as Twilio does, or the draft line in front of it."""
     if line is None:
@@ -158,6 +164,7 @@ class Simulator:
         self.marks = {"X-IVR-Trial": "1"} if trial else {}
         self.client = client_for(app, line)
         self.validator = RequestValidator(app.config["TWILIO_AUTH_TOKEN"])
+        self.base = signed_base(app)
         on: Draft = line or app.extensions["ivr.line"]
         self.menu = on.menu
         self.api_base = app.config.get("TWILIO_API_BASE", API_BASE)
@@ -215,13 +222,13 @@ class Simulator:
     def request(self, url: str, method: str, params: Mapping[str, str]) -> ET.Element:
         """A signed request, as Twilio makes it; the answer must be TwiML."""
         signed = dict(params) if method == "POST" else {}
-        full = url if url.startswith("http") else BASE + url
+        full = url if url.startswith("http") else self.base + url
         if method == "GET" and params:
             sep = "&" if "?" in full else "?"
             full += sep + "&".join(f"{k}={v}" for k, v in params.items())
         headers = {"X-Twilio-Signature": self.validator.compute_signature(full, signed)}
         headers |= self.marks
-        path = full.removeprefix(BASE)
+        path = full.removeprefix(self.base)
         if method == "POST":
             response = self.client.post(path, data=signed, headers=headers)
         else:

@@ -14,7 +14,7 @@ from twilio.request_validator import RequestValidator
 from ivr.call.sms import PATH
 from ivr.errors import IvrError
 from ivr.menu.segments import Segments, segments
-from ivr.simulate import ACCOUNT, BASE, CALLER, LINE, Draft, client_for
+from ivr.simulate import ACCOUNT, CALLER, LINE, Draft, client_for, signed_base
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -47,6 +47,7 @@ class Texter:
     ) -> None:
         self.client = client_for(app, line)
         self.validator = RequestValidator(app.config["TWILIO_AUTH_TOKEN"])
+        self.signed = signed_base(app) + PATH
         self.texter = texter
         # A conversation tried in the console: the line does not count it
         self.marks = {"X-IVR-Trial": "1"} if trial else {}
@@ -68,7 +69,7 @@ class Texter:
             "SmsStatus": "received",
             "ApiVersion": "2010-04-01",
         }
-        headers = {"X-Twilio-Signature": self.validator.compute_signature(BASE + PATH, params)}
+        headers = {"X-Twilio-Signature": self.validator.compute_signature(self.signed, params)}
         response = self.client.post(PATH, data=params, headers=headers | self.marks)
         if response.status_code != 200 or response.mimetype != "text/xml":
             raise IvrError(f"POST {PATH} answered {response.status_code} {response.mimetype}")

@@ -92,3 +92,18 @@ def test_a_draft_plays_its_own_audio_where_the_live_menu_has_other_words(app: Fl
     plays = [e for e in call.events if e.kind == "play"]
     assert plays[-1].text.endswith("Take care. Goodbye.")
     assert call.events[-1].kind == "hangup"
+
+
+def test_the_try_pages_work_where_the_line_has_a_public_address(tmp_path: Path) -> None:
+    """Deployed, the line checks Twilio's signatures against PUBLIC_BASE_URL: the Try
+    pages signed for http://localhost and every trial was refused (403)."""
+    public = create_app(
+        config(tmp_path, SESSION_COOKIE_SECURE=False, PUBLIC_BASE_URL="https://line.example.org")
+    )
+    viewer = signed_in(public, Accounts(public.extensions["ivr.store"]), "viewer")
+    call = viewer.text(viewer.post("/console/try", {"inputs": "2", "key": "1"}))
+    assert "answered 403" not in call
+    assert "Refuge" in call
+    texts = viewer.text(viewer.post("/console/try/text", {"text": "hello"}))
+    assert "answered 403" not in texts
+    assert "In danger now? Call 999." in texts
