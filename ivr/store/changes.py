@@ -29,10 +29,10 @@ from ivr.store.models import (
     Revision,
     Take,
 )
-from ivr.store.rows import ClosureRow, MenuRow, Snapshot, TakeRow, Who, aware, utc_now
+from ivr.store.reads import HELD, Reads, menu_row, take_row
+from ivr.store.rows import ClosureRow, MenuRow, TakeRow, Who, aware, utc_now
 
 Clock = Callable[[], datetime]
-HELD = ", not live"  # the audit's words for a take kept for review
 
 
 @dataclass
@@ -51,8 +51,11 @@ class _Unchanged(Exception):
     """Nothing to change after all: the transaction ends without a trace."""
 
 
-class Store:
-    """The store's services; the CLI, the phone line and the console all call these."""
+class Store(Reads):
+    """The store's services; the CLI, the phone line and the console all call these.
+
+    What they read is in reads.py (Reads); the changes, each with its audit entry, here.
+    """
 
     def __init__(self, engine: Engine, clock: Clock = utc_now) -> None:
         self.engine = engine
@@ -91,33 +94,6 @@ class Store:
                     after=audit.after,
                 )
             )
-
-    def revision(self) -> int:
-        """The number every change bumps: one tiny query."""
-        with self.engine.connect() as connection:
-            return int(connection.scalar(select(Revision.number)) or 0)
-
-    def snapshot(self) -> Snapshot:
-        """Everything the line serves from, consistent as of one revision."""
-        with Session(self.engine) as session, session.begin():
-            revision = int(session.scalar(select(Revision.number)) or 0)
-            closures = {
-                c.helpline_id: ClosureRow(c.state, aware(c.until), c.reason)
-                for c in session.scalars(select(Closure))
-            }
-            live_rows = session.execute(
-                select(Take).join(LiveTake, LiveTake.take_id == Take.id)
-            ).scalars()
-            live = {t.prompt_id: _take(t, live=True) for t in live_rows}
-            generated = {
-                t.source: _take(t)
-                for t in session.scalars(
-                    select(Take).where(Take.kind == "generated").order_by(Take.id)
-                )
-            }
-            newest = session.scalar(select(MenuVersion).order_by(MenuVersion.number.desc()))
-            menu = _menu(newest) if newest else None
-        return Snapshot(revision, closures, live, generated, menu)
 
     # Closures
 
@@ -183,7 +159,7 @@ class Store:
             session.flush()
             if live:
                 session.merge(LiveTake(prompt_id=prompt_id, take_id=take.id))
-            return _take(take, live=live)
+            return take_row(take, live=live)
 
     def make_live(self, prompt_id: str, take_id: int, who: Who) -> TakeRow | None:
         """Make an earlier (or reviewed) take of this prompt live again; None if unknown."""
@@ -195,7 +171,7 @@ class Store:
                 audit.before = _live_name(session, prompt_id)
                 audit.after = f"recorded {take.sha256[:16]}"
                 session.merge(LiveTake(prompt_id=prompt_id, take_id=take_id))
-                return _take(take, live=True)
+                return take_row(take, live=True)
         except _Unchanged:
             return None
 
@@ -210,33 +186,6 @@ class Store:
         except _Unchanged:
             return False
         return True
-
-    def takes(self, prompt_id: str) -> list[TakeRow]:
-        """Every recorded take of a prompt, newest first, the live one marked."""
-        with Session(self.engine) as session:
-            live = session.scalar(select(LiveTake.take_id).where(LiveTake.prompt_id == prompt_id))
-            rows = session.scalars(
-                select(Take)
-                .where(Take.prompt_id == prompt_id, Take.kind == "recorded")
-                .order_by(Take.id.desc())
-            )
-            return [_take(t, live=t.id == live) for t in rows]
-
-    def find_take(self, prompt_id: str, short: str) -> TakeRow | None:
-        """A take of this prompt whose sound's hash begins with short (any age)."""
-        with Session(self.engine) as session:
-            take = session.scalar(
-                select(Take)
-                .where(Take.prompt_id == prompt_id, Take.sha256.startswith(short))
-                .order_by(Take.id.desc())
-            )
-            return _take(take) if take else None
-
-    def audio(self, sha256: str) -> bytes | None:
-        """A sound by its hash."""
-        with Session(self.engine) as session:
-            blob = session.get(AudioBlob, sha256)
-            return bytes(blob.data) if blob else None
 
     # Menus
 
@@ -259,65 +208,7 @@ class Store:
                 number=current + 1, text=text, made_at=self.clock(), made_by=str(who), note=note
             )
             s.add(version)
-            return _menu(version)
-
-    def menu(self, number: int | None = None, before: int | None = None) -> MenuRow | None:
-        """A published version (the newest without number; the newest before a number)."""
-        with Session(self.engine) as session:
-            query = select(MenuVersion).order_by(MenuVersion.number.desc())
-            if number is not None:
-                query = query.where(MenuVersion.number == number)
-            if before is not None:
-                query = query.where(MenuVersion.number < before)
-            version = session.scalar(query)
-            return _menu(version) if version else None
-
-    def history(self) -> list[MenuRow]:
-        """Every published version, newest first."""
-        with Session(self.engine) as session:
-            rows = session.scalars(select(MenuVersion).order_by(MenuVersion.number.desc()))
-            return [_menu(v) for v in rows]
-
-    def audit(
-        self,
-        limit: int = 100,
-        who: str = "",
-        kind: str = "",
-        since: datetime | None = None,
-        before: datetime | None = None,
-    ) -> list[AuditEntry]:
-        """The newest audit entries, of one person or kind, between two times, if asked."""
-        query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
-        if who:
-            query = query.where(AuditEntry.who == who)
-        if kind:
-            query = query.where(AuditEntry.kind == kind)
-        if since:
-            query = query.where(AuditEntry.at >= since)
-        if before:
-            query = query.where(AuditEntry.at < before)
-        with Session(self.engine, expire_on_commit=False) as session:
-            return list(session.scalars(query))
-
-    def audit_names(self) -> tuple[list[str], list[str]]:
-        """Everyone and every kind of change the audit log has, for its filters."""
-        with Session(self.engine) as session:
-            people = session.scalars(select(AuditEntry.who).distinct().order_by(AuditEntry.who))
-            kinds = session.scalars(select(AuditEntry.kind).distinct().order_by(AuditEntry.kind))
-            return list(people), list(kinds)
-
-    def held(self) -> set[str]:
-        """Prompts whose last change was a take kept for review, not yet made live."""
-        with Session(self.engine) as session:
-            last = (
-                select(func.max(AuditEntry.id))
-                .where(AuditEntry.kind == "prompt")
-                .group_by(AuditEntry.subject)
-            )
-            rows = session.execute(
-                select(AuditEntry.subject, AuditEntry.after).where(AuditEntry.id.in_(last))
-            )
-            return {subject for subject, after in rows if after.endswith(HELD)}
+            return menu_row(version)
 
 
 def _version_name(number: int) -> str:
@@ -338,22 +229,3 @@ def _describe(closure: Closure | ClosureRow | None) -> str:
         return "normal hours"
     reason = f" ({closure.reason})" if closure.reason else ""
     return f"{closure.state} until {aware(closure.until).isoformat(timespec='minutes')}{reason}"
-
-
-def _take(take: Take, live: bool = False) -> TakeRow:
-    return TakeRow(
-        take.id,
-        take.prompt_id,
-        take.sha256,
-        take.kind,
-        take.source,
-        aware(take.made_at),
-        take.made_by,
-        live,
-    )
-
-
-def _menu(version: MenuVersion) -> MenuRow:
-    return MenuRow(
-        version.number, version.text, aware(version.made_at), version.made_by, version.note
-    )
