@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr.audio import prompts as prompts_module
+from ivr.audio import current as prompts_module  # (where shipped files are hashed)
 from ivr.audio.prompts import PromptAudio
 from ivr.call.tokens import TOKEN, new_token
 from ivr.menu.load import load_menu
