@@ -11,6 +11,7 @@ from flask import Flask
 from ivr import IvrError
 from ivr.call.twiml import Renderer
 from ivr.simulate import Simulator, parse_script
+from ivr.simulate.posts import posted_input
 
 
 def test_parse_script() -> None:
@@ -121,7 +122,7 @@ def test_the_finish_key_is_stripped_from_digits(
 def test_speech_as_each_engine_posts_it(
     app: Flask, quirks: frozenset[str], posted: dict[str, str]
 ) -> None:
-    assert Simulator(app, quirks=quirks)._answer("derby city", "") == posted
+    assert posted_input("derby city", "", quirks=quirks) == posted
 
 
 def test_an_unknown_quirk(app: Flask) -> None:

@@ -1,4 +1,5 @@
-"""A caller that follows TwiML exactly as Twilio does, over signed requests to the real app."""
+"""The simulator: a caller that follows TwiML exactly as Twilio does, over signed requests
+to the real app (or a draft line in front of it)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import io
 import wave
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from itertools import count
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -19,107 +19,27 @@ from ivr.call.twiml import START, STATUS
 from ivr.errors import IvrError
 from ivr.menu.model import Menu
 from ivr.menu.texts import spoken_estimate
+from ivr.simulate.call import (
+    ACCOUNT,
+    API_BASE,
+    APPLICATION_ERROR,
+    BASE,
+    CALLER,
+    DIAL_EXTRA_SECONDS,
+    HANG_UP,
+    LINE,
+    MAX_REQUESTS,
+    NOT_ANSWERED,
+    QUIRKS,
+    Call,
+    Event,
+    Input,
+    keys_pressed,
+)
+from ivr.simulate.posts import dial_result, posted_input, recording
 
 if TYPE_CHECKING:
     from flask import Flask
-
-CALLER = "+447700900123"  # Ofcom's drama range: never a real caller
-LINE = "+441632960001"  # likewise, for the line's own number
-ACCOUNT = "AC" + "0123456789abcdef" * 2  # made up
-API_BASE = "https://api.twilio.com"
-BASE = "http://localhost"
-ANSWERS = (
-    "accept",
-    "decline",
-    "voicemail",
-    "busy",
-    "no-answer",
-    "failed",
-    "canceled",
-    "accept-caller-ends",  # accepted, and the caller is the one who hangs up afterwards
-)
-NOT_ANSWERED = ("busy", "no-answer", "failed", "canceled")
-MAX_REQUESTS = 60
-HANG_UP = "hangup"  # an input: the caller hangs up while the prompt plays
-DIAL_EXTRA_SECONDS = 5  # Twilio rings this much past a <Dial timeout>
-# Twilio behaviours that vary, to show the line copes with each (`ivr simulate --quirk`)
-QUIRKS = {
-    "confidence-0": "speech comes with Confidence=0 (newer engines: not given)",
-    "no-confidence": "speech comes with no Confidence at all",
-    "no-dial-bridged": "a <Dial> action gets no DialBridged",
-    "audio-404": "every <Play> URL answers 404: Twilio ends the call with an application error",
-}
-# What Twilio says when a <Play> cannot be fetched, before it hangs up (its own samples
-# report this for a dead audio URL; it does not skip the verb and carry on)
-APPLICATION_ERROR = "We're sorry, an application error has occurred. Goodbye."
-
-# One caller input: a key (or several), words said, or None for silence
-Input = str | None
-
-
-@dataclass(frozen=True)
-class Event:
-    """Something that happened on the call, as the caller or a helpline would notice it."""
-
-    # say, play, pause, gather, dial, whisper, bridged, hangup, application-error, end
-    kind: str
-    text: str = ""
-    url: str = ""  # a play's audio
-
-    def __str__(self) -> str:
-        return f"[{self.kind}] {self.text}".rstrip()
-
-
-@dataclass
-class Call:
-    """A finished call: what happened, and every URL requested."""
-
-    events: list[Event] = field(default_factory=list)
-    urls: list[str] = field(default_factory=list)
-    live: bool = False  # events are shown as they happen (the caller's leg, not a whisper)
-    waiting: bool = False  # stopped where the line waits for the caller's next input
-    seconds: float = 0.0  # how long the caller's leg has lasted: prompts heard, rings
-
-    def heard(self) -> str:
-        """Everything the caller heard, in order, as one text."""
-        return " ".join(e.text for e in self.events if e.kind in ("say", "play"))
-
-    def kinds(self) -> list[str]:
-        """The kinds of event, in order."""
-        return [e.kind for e in self.events]
-
-    @property
-    def bridged(self) -> str | None:
-        """The number the caller was connected to, if any."""
-        return next((e.text for e in self.events if e.kind == "bridged"), None)
-
-    @property
-    def ending(self) -> str:
-        """How it ended: 'bridged', 'goodbye' (spoken, then hung up), 'caller hung up',
-        'application error' (a failed call: Twilio could not fetch a <Play>) or 'silence'."""
-        if self.events and self.events[-1].kind == "application-error":
-            return "application error"
-        if self.bridged:
-            return "bridged"
-        if self.events and self.events[-1].kind == "caller-hung-up":
-            return "caller hung up"
-        spoken = [e for e in self.events if e.kind in ("say", "play")]
-        if self.events and self.events[-1].kind == "hangup" and spoken:
-            return "goodbye"
-        return "silence"
-
-
-def _keys(said: Input) -> bool:
-    """Whether an input is keys pressed (words are speech; None is silence)."""
-    return bool(said) and all(c in "0123456789*#" for c in str(said))
-
-
-def parse_script(script: str) -> list[Input]:
-    """'2, derby city, -, 1' -> ['2', 'derby city', None, '1']; '-' or '' is silence.
-
-    'hangup' hangs up while the prompt plays.
-    """
-    return [None if part.strip() in ("", "-") else part.strip() for part in script.split(",")]
 
 
 class Draft(Protocol):
@@ -290,11 +210,11 @@ class Simulator:
                 self._record(call, "gather", "(silence)" if said is None else said)
                 action = verb.get("action", url)
                 listens = verb.get("input", "dtmf")
-                answer = self._answer(said, verb.get("finishOnKey", "#"), listens)
+                answer = posted_input(said, verb.get("finishOnKey", "#"), listens, self.quirks)
                 if answer:
                     return action, method, answer
                 if verb.get("actionOnEmptyResult") == "true":
-                    return action, method, {"Digits": ""} if _keys(said) else {}
+                    return action, method, {"Digits": ""} if keys_pressed(said) else {}
             elif verb.tag == "Redirect":
                 return (verb.text or url), method, {}
             elif verb.tag == "Dial":
@@ -306,38 +226,13 @@ class Simulator:
                 self._record(call, "record", "(silence)" if said is None else said)
                 if said is not None:
                     # Twilio calls the action only when something was recorded
-                    return verb.get("action", url), method, self._recording(said)
+                    return verb.get("action", url), method, recording(said, self.api_base)
             elif verb.tag in ("Hangup", "Reject"):
                 self._record(call, "hangup")
                 return "hangup"
             else:
                 raise IvrError(f"the simulator does not know <{verb.tag}>")
         return None
-
-    def _recording(self, take: str) -> dict[str, str]:
-        """What Twilio posts after a <Record>; the take names the recording's SID."""
-        sid = "RE" + take.encode().hex()[:32].ljust(32, "0")
-        url = f"{self.api_base}/2010-04-01/Accounts/{ACCOUNT}/Recordings/{sid}"
-        # Twilio documents RecordingUrl for the action; RecordingSid does not always come
-        return {"RecordingUrl": url, "RecordingDuration": "3"}
-
-    def _answer(
-        self, said: Input, finish_on_key: str, listens: str = "dtmf speech"
-    ) -> dict[str, str]:
-        """What Twilio posts for an input; {} when nothing reaches the app (words said to
-        a <Gather> that listens for keys only are not heard)."""
-        if said is None:
-            return {}
-        if _keys(said):
-            # The finish key ends the input and never reaches Digits
-            digits = said.split(finish_on_key)[0] if finish_on_key else said
-            return {"Digits": digits} if digits else {}
-        if "speech" not in listens.split():
-            return {}
-        confidence = {"confidence-0": "0", "no-confidence": None}.get(
-            next((q for q in self.quirks if "confidence" in q), ""), "0.92"
-        )
-        return {"SpeechResult": said} | ({"Confidence": confidence} if confidence else {})
 
     def _fetch_audio(self, url: str) -> tuple[str, float] | None:
         """Fetch <Play> audio as Twilio does (a plain GET): what it says and its length in
@@ -395,7 +290,7 @@ class Simulator:
         call.seconds += rings if answer == "no-answer" else 0  # else: a moment
         if answer in NOT_ANSWERED:
             self._record(call, "not-answered", answer)
-            return self._dial_result(answer, False)
+            return dial_result(answer, False, quirks=self.quirks)
         bridged = True
         whisper_url = number.get("url")
         if whisper_url:
@@ -412,17 +307,4 @@ class Simulator:
         if bridged:
             self._record(call, "bridged", number.text)
         caller_ends = bridged and answer == "accept-caller-ends"
-        return self._dial_result("completed", bridged, caller_ends)
-
-    def _dial_result(
-        self, status: str, bridged: bool, caller_ends: bool = False
-    ) -> dict[str, str]:
-        """What Twilio posts to a <Dial action>; DialBridged is not always there.
-
-        When the caller hangs up after talking, Twilio still calls the action, with the
-        call completed (DialBridged=true says they were connected)."""
-        call_status = "completed" if caller_ends else "in-progress"
-        result = {"DialCallStatus": status, "CallStatus": call_status}
-        if "no-dial-bridged" not in self.quirks:
-            result["DialBridged"] = "true" if bridged else "false"
-        return result
+        return dial_result("completed", bridged, caller_ends, self.quirks)
