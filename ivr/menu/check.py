@@ -1,9 +1,9 @@
 """Every problem in a menu file, as located one-line messages.
 
 The checker reads the file's sections in order; the settings' checks (check_settings), the
-helplines' (check_helplines), the menus' (check_menus), the languages' (check_languages),
-the text line's (check_sms) and the caller times of a usable menu (check_times) each have
-a module of their own; the prompts' are here.
+helplines' (check_helplines), the menus' (check_menus), the languages' (check_languages)
+and their texts' (check_translations), the text line's (check_sms) and the caller times
+of a usable menu (check_times) each have a module of their own; the prompts' are here.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from ivr.menu.check_menus import MenuChecks, kind_of, listed
 from ivr.menu.check_settings import SettingsChecks
 from ivr.menu.check_sms import check_replies, check_text_line
 from ivr.menu.check_times import written_at
+from ivr.menu.check_translations import TranslationChecks
 from ivr.menu.languages import CODE, LANGUAGE_PROMPTS
 from ivr.menu.model import DEFAULT_PROMPTS
 from ivr.menu.source import Path_, Problem, Source
@@ -104,6 +105,7 @@ class _Checker:
         self.codes = [str(c) for c in languages] if isinstance(languages, dict) else []
         data, translations = split_translations(data, self.codes)
         checks = LanguageChecks(self, translations)
+        texts = TranslationChecks(self, translations)
         self.unknown_keys((), data, SECTIONS)
         for section in ("helplines", "menus"):
             if not data.get(section):
@@ -129,7 +131,7 @@ class _Checker:
         if languages:
             self.clean["languages"] = languages
             self.clean["translated"] = {
-                code: checks.texts(lang, self.clean) for code, lang in languages.items()
+                code: texts.texts(lang, self.clean) for code, lang in languages.items()
             }
         check_text_line(self)
         if not any(not p.warning for p in self.problems):

@@ -17,7 +17,7 @@ from ivr.menu.source import Path_
 
 if TYPE_CHECKING:
     from ivr.menu.check import _Checker
-    from ivr.menu.check_languages import LanguageChecks
+    from ivr.menu.check_translations import TranslationChecks
 
 # The moment the longest openings are written from: each candidate is over a week after
 # it, so it is written in full (weekday, day and month), as far-off openings are
@@ -25,7 +25,7 @@ CHECKED_AT = datetime(2026, 12, 1, 12, 0, tzinfo=LONDON)
 
 
 def sms_text(
-    checks: LanguageChecks,
+    checks: TranslationChecks,
     path: Path_,
     lang: Language,
     english_sms: str | None,
