@@ -2,6 +2,7 @@
 `ivr simulate`, the console's Try page and the tests call the line through it.
 
 Owns: call (a call's record and inputs), posts (what Twilio posts for what happened),
+hearing (what the caller hears, audio fetched as Twilio fetches it),
 caller (the Simulator, following TwiML). simulate_text is its texter.
 May import: ivr.menu, ivr.audio, ivr.call and the bottom floor.
 """

@@ -3,8 +3,6 @@ to the real app (or a draft line in front of it)."""
 
 from __future__ import annotations
 
-import io
-import wave
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Mapping
 from itertools import count
@@ -13,16 +11,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 from twilio.request_validator import RequestValidator
 from werkzeug.test import Client
 
-from ivr.audio.files import AUDIO_PATH
 from ivr.audio.prompts import PromptAudio
 from ivr.call.twiml import START, STATUS
 from ivr.errors import IvrError
 from ivr.menu.model import Menu
-from ivr.menu.texts import spoken_estimate
 from ivr.simulate.call import (
     ACCOUNT,
     API_BASE,
-    APPLICATION_ERROR,
     BASE,
     CALLER,
     DIAL_EXTRA_SECONDS,
@@ -36,6 +31,7 @@ from ivr.simulate.call import (
     Input,
     keys_pressed,
 )
+from ivr.simulate.hearing import Hearing
 from ivr.simulate.posts import dial_result, posted_input, recording
 
 if TYPE_CHECKING:
@@ -66,7 +62,7 @@ def client_for(app: Flask, line: Draft | None) -> Client:
     return Client(line.answering(app.wsgi_app))
 
 
-class Simulator:
+class Simulator(Hearing):
     """Drives the app like Twilio: follows Gather, Redirect, Dial, Number url, Hangup."""
 
     def __init__(
@@ -132,12 +128,6 @@ class Simulator:
         ended = {"CallStatus": "completed", "CallDuration": str(int(call.seconds))}
         self.request(STATUS, "POST", params | ended)
         return call
-
-    def _record(self, call: Call, kind: str, text: str = "", url: str = "") -> None:
-        event = Event(kind, text, url)
-        call.events.append(event)
-        if self.on_event and call.live:
-            self.on_event(event)
 
     def request(self, url: str, method: str, params: Mapping[str, str]) -> ET.Element:
         """A signed request, as Twilio makes it; the answer must be TwiML."""
@@ -233,50 +223,6 @@ class Simulator:
             else:
                 raise IvrError(f"the simulator does not know <{verb.tag}>")
         return None
-
-    def _fetch_audio(self, url: str) -> tuple[str, float] | None:
-        """Fetch <Play> audio as Twilio does (a plain GET): what it says and its length in
-        seconds, None if it failed."""
-        if not url.startswith(AUDIO_PATH + "/"):
-            return url, 0.0
-        if "audio-404" in self.quirks:
-            return None
-        with self.client.get(url) as response:
-            answer = (response.status_code, response.mimetype)
-            audio = response.get_data()
-        if answer != (200, "audio/wav"):
-            return None
-        with wave.open(io.BytesIO(audio)) as wav:
-            seconds = wav.getnframes() / wav.getframerate()
-        found = self.store.find(url.rpartition("/")[2])
-        if found and found.kind == "pending":
-            return f"(the take of {found.prompt_id} just recorded)", seconds
-        return (self.menu.prompts[found.prompt_id] if found else url), seconds
-
-    def _speak(self, call: Call, verb: ET.Element) -> bool:
-        """Say, play or pause; False if a <Play>'s audio could not be fetched."""
-        if verb.tag == "Say":
-            text = verb.text or ""
-            call.seconds += spoken_estimate(text, self.menu.settings.speech_rate)
-            self._record(call, "say", text)
-        elif verb.tag == "Play":
-            heard = self._fetch_audio(verb.text or "")
-            if heard is None:
-                return False
-            call.seconds += heard[1]
-            self._record(call, "play", heard[0], verb.text or "")
-        else:
-            length = verb.get("length", "1")
-            call.seconds += int(length) if length.isdigit() else 1
-            self._record(call, "pause", length)
-        return True
-
-    def _application_error(self, call: Call, play: ET.Element) -> str:
-        """A <Play> Twilio could not fetch: its error message, then the call is over."""
-        url = play.text or ""
-        said = f'{url} could not be fetched; Twilio says "{APPLICATION_ERROR}" and hangs up'
-        self._record(call, "application-error", said, url)
-        return "hangup"
 
     def _dial(self, call: Call, dial: ET.Element, params: dict[str, str]) -> dict[str, str]:
         """Ring the number; if it answers, run the whisper on its own leg."""
