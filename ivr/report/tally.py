@@ -50,7 +50,8 @@ class Tally:
         self.keep_days = keep_days
         self.swept: date | None = None  # the day old counts were last deleted
         self.waiting: Counter[Key] = Counter()
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the counts waiting (held for a moment)
+        self._flushing = threading.Lock()  # a write under way (held while it lasts)
         self._writer = Repeat(Tally.flush, interval)
         self.dropped = 0
         self.reachable = True
@@ -71,7 +72,16 @@ class Tally:
                 self.waiting[key] += n
 
     def flush(self) -> bool:
-        """Write what has built up; on failure keep it for the next time. Never raises."""
+        """Write what has built up; on failure keep it for the next time. Never raises.
+
+        One flush at a time: a flush returns once everything counted before it is
+        written, including what another flush (the background writer's) had taken and
+        was still writing.
+        """
+        with self._flushing:
+            return self._flush()
+
+    def _flush(self) -> bool:
         with self._lock:
             taken, self.waiting = self.waiting, Counter()
             dropped, self.dropped = self.dropped, 0
