@@ -29,6 +29,7 @@ from ivr.audio.prompts import PromptAudio
 from ivr.call.availability import Availability, Closures
 from ivr.call.failsafe import render_failsafe
 from ivr.call.form import Environ, Params
+from ivr.call.media import audio_answer
 from ivr.call.sms import TextLine
 from ivr.call.twiml import AcceptedDials, Renderer
 from ivr.call.voice import Webhooks
@@ -180,15 +181,9 @@ class DraftAudio:
         path: str = environ.get("PATH_INFO", "")
         name = path.removeprefix(AUDIO_PATH + "/")
         if name != path and "/" not in name and environ.get("REQUEST_METHOD") == "GET":
-            try:
-                found = self.prompts.find(name)
-            except Exception:  # noqa: BLE001 - the live app answers it, as for a call
-                found = None
-            if found is not None and found.path.is_file():
-                body = found.path.read_bytes()
-                headers = [("Content-Type", "audio/wav"), ("Content-Length", str(len(body)))]
-                start_response("200 OK", headers)
-                return [body]
+            found = audio_answer(self.prompts, name, environ)
+            if found is not None:
+                return found(environ, start_response)
         return self.app(environ, start_response)
 
 
