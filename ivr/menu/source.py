@@ -68,6 +68,11 @@ class Source:
 
 def read_source(path: Path) -> Source:
     """Parse a menu file; syntax errors and duplicate keys become problems."""
+    return parse_source(read_text(path), path.name)
+
+
+def read_text(path: Path) -> str:
+    """A menu file's text; MenuError if it cannot be read, is too big or is not UTF-8."""
 
     def refuse(reason: str) -> MenuError:
         return MenuError([Problem(path.name, 1, "", reason)])
@@ -84,7 +89,7 @@ def read_source(path: Path) -> Source:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise refuse("cannot read the file: not UTF-8 text") from e
-    return parse_source(text, path.name)
+    return text
 
 
 def parse_source(text: str, name: str = "menus.yaml") -> Source:
