@@ -25,6 +25,11 @@ from ivr.store.rows import Snapshot
 
 log = logging.getLogger(__name__)
 
+# path -> ((mtime, size, inode), sha256) of the shipped files hashed so far in this
+# process, by every app in it; forgotten whole past a bound no real prompt folder nears
+_HASHES: dict[Path, tuple[tuple[int, int, int], str]] = {}
+_HASHES_KEPT = 20_000
+
 
 class CurrentAudio:
     """What each prompt plays now: a staff take from the store, else generated speech.
@@ -55,8 +60,6 @@ class CurrentAudio:
         self._built, self._built_at = 0, -1.0
         self._audio: dict[str, Audio] = {}
         self._playing: dict[str, Audio] = {}
-        # path -> ((mtime, size, inode), sha256) of the shipped files hashed so far
-        self._hashes: dict[Path, tuple[tuple[int, int, int], str]] = {}
 
     def key(self, prompt_id: str) -> str:
         """The source key the prompt's generated audio must have."""
@@ -153,9 +156,11 @@ class CurrentAudio:
         if not stat.S_ISREG(found.st_mode):
             return None
         seen = (found.st_mtime_ns, found.st_size, found.st_ino)
-        known = self._hashes.get(path)
+        known = _HASHES.get(path)
         if known is None or known[0] != seen:
-            known = self._hashes[path] = (seen, file_hash(path))
+            if len(_HASHES) >= _HASHES_KEPT:
+                _HASHES.clear()
+            known = _HASHES[path] = (seen, file_hash(path))
         return known[1]
 
     def version(self) -> tuple[int, int, int] | None:
