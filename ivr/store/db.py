@@ -9,11 +9,13 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
@@ -137,10 +139,24 @@ def upgrade(url: str) -> None:
         migrate(url)
 
 
+@cache
+def _migrations() -> ScriptDirectory:
+    """The migrations, read once in a process: they are files of the code itself, and
+    every app a worker makes (and every status asked) would read them all again."""
+    return ScriptDirectory(str(MIGRATIONS))
+
+
 def migrate(url: str) -> None:
-    """upgrade, for a caller that holds schema_lock."""
+    """upgrade, for a caller that holds schema_lock: `alembic upgrade head` (as
+    alembic.command.upgrade runs it), with the migrations read once."""
     make_engine(url).dispose()  # makes SQLite's folder
-    command.upgrade(_config(url), "head")
+    migrations = _migrations()
+
+    def to_newest(revision: Any, context: EnvironmentContext) -> Any:
+        return migrations._upgrade_revs("head", revision)
+
+    with EnvironmentContext(_config(url), migrations, fn=to_newest, destination_rev="head"):
+        migrations.run_env()
 
 
 @contextmanager
@@ -187,7 +203,7 @@ class Status:
 
 def status(url: str) -> Status:
     """The database's schema revision and the newest this code knows."""
-    newest = ScriptDirectory.from_config(_config(url)).get_current_head() or ""
+    newest = _migrations().get_current_head() or ""
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
