@@ -21,9 +21,10 @@ from ivr import IvrError, create_app
 from ivr.commands.main import main
 from ivr.menu.edit import set_prompt_text, set_text
 from ivr.menu.hours import LONDON
-from ivr.store.accounts import Accounts, SignInRefused
+from ivr.store.accounts import Accounts
 from ivr.store.changes import Store
 from ivr.store.rows import Who
+from ivr.store.sign_in import SignInRefused
 from tests.helpers import NOON, REPO_MENU, config, tone
 from tests.helpers.browser import CLI, PASSWORD, Browser, flashed, signed_in
 

@@ -9,7 +9,8 @@ import click
 from ivr import paths
 from ivr.commands.options import cli_store, cli_who, fail, menu_or_exit, saving
 from ivr.errors import IvrError
-from ivr.store.accounts import ROLES, Accounts, language_codes
+from ivr.store.accounts import Accounts, language_codes
+from ivr.store.rows import ROLES
 
 
 def _accounts() -> Accounts:

@@ -22,10 +22,9 @@ from sqlalchemy.orm import Session
 from ivr.errors import IvrError
 from ivr.menu.characters import first_unplain
 from ivr.menu.translations import Text, text_sha256
-from ivr.store.accounts import Account
 from ivr.store.changes import Store
 from ivr.store.models import TextConfirmation, TextProposal
-from ivr.store.rows import Who, aware
+from ivr.store.rows import Account, Who, aware
 
 MAX_WORDS = 2000  # characters of proposed words: a long emergency text is under 600
 # Shown as nothing, or as other text than is said: besides accounts' control characters

@@ -1,10 +1,15 @@
 """What the store hands out: plain, frozen values, free of the database's sessions (who made a
-change, a closure, a take, a menu version, and the Snapshot a worker serves calls from)."""
+change, a closure, a take, a menu version, a staff account, and the Snapshot a worker serves
+calls from)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ivr.store.models import StaffAccount
 
 
 def utc_now() -> datetime:
@@ -71,3 +76,47 @@ class Snapshot:
     live: dict[str, TakeRow] = field(default_factory=dict)  # prompt id -> recorded take
     generated: dict[str, TakeRow] = field(default_factory=dict)  # source key -> take
     menu: MenuRow | None = None
+
+
+# Each role may see and change what those before it may, with one exception: a reviewer
+# is a viewer who may also confirm, or propose words for, the texts of their own
+# languages, which no other role may (an editor or admin is no fluent speaker by role)
+ROLES = ("viewer", "reviewer", "editor", "admin")
+
+
+@dataclass(frozen=True)
+class Account:
+    """An account as the console sees it (never the hash or the TOTP key)."""
+
+    id: int
+    email: str
+    name: str
+    role: str
+    session_key: str
+    disabled: bool
+    two_factor: bool
+    made_at: datetime
+    languages: tuple[str, ...] = ()  # a reviewer's, by code
+
+    def may(self, role: str) -> bool:
+        """Whether this account's role includes role (viewer < reviewer < editor < admin)."""
+        return ROLES.index(self.role) >= ROLES.index(role)
+
+    def reviews(self, code: str) -> bool:
+        """Whether this account is a reviewer of the language code."""
+        return self.role == "reviewer" and code in self.languages
+
+
+def as_account(row: StaffAccount) -> Account:
+    """The console's view of an account's row."""
+    return Account(
+        id=row.id,
+        email=row.email,
+        name=row.name,
+        role=row.role,
+        session_key=row.session_key,
+        disabled=row.disabled,
+        two_factor=bool(row.totp_secret),
+        made_at=aware(row.made_at),
+        languages=tuple(c for c in (row.languages or "").split(",") if c),
+    )

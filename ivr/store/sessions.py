@@ -17,10 +17,10 @@ from datetime import timedelta
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from ivr.store.accounts import Account, as_account, end_sessions
+from ivr.store.accounts import end_sessions
 from ivr.store.changes import Store
 from ivr.store.models import ConsoleSession, StaffAccount
-from ivr.store.rows import aware
+from ivr.store.rows import Account, as_account, aware
 
 IDLE = timedelta(minutes=30)
 LONGEST = timedelta(hours=12)

@@ -15,8 +15,8 @@ from ivr.menu.characters import check_plain
 from ivr.menu.hours import LONDON
 from ivr.report.summary import spreadsheet_cell
 from ivr.staff.console.web import accounts, live_menu, me, needs, saved, store, who
-from ivr.store.accounts import ROLES, language_codes
-from ivr.store.rows import aware
+from ivr.store.accounts import language_codes
+from ivr.store.rows import ROLES, aware
 
 AUDIT_ROWS = 500
 

@@ -16,9 +16,10 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from ivr.staff.console.web import User, accounts, live_menu, me, needs, sessions
-from ivr.store.accounts import Account, SignInRefused, new_secret, provisioning_uri
-from ivr.store.rows import Who
+from ivr.store.accounts import new_secret, provisioning_uri
+from ivr.store.rows import Account, Who
 from ivr.store.sessions import CODE, ENROL, SIGNED_IN
+from ivr.store.sign_in import SignInRefused
 
 # The same words whatever was wrong: they never say whether an account exists
 REFUSED = (

@@ -29,10 +29,10 @@ from ivr.line import LiveLine
 from ivr.menu.hours import LONDON
 from ivr.menu.model import Menu
 from ivr.store import trouble
-from ivr.store.accounts import Account, Accounts
+from ivr.store.accounts import Accounts
 from ivr.store.changes import Store
 from ivr.store.live import Live
-from ivr.store.rows import Who, aware
+from ivr.store.rows import Account, Who, aware
 from ivr.store.sessions import LONGEST, Sessions
 
 log = logging.getLogger(__name__)
