@@ -126,7 +126,7 @@ def test_collecting_the_suite_builds_no_app(tmp_path: Path) -> None:
     (tmp_path / "count_apps.py").write_text(COUNT_APPS)
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "count_apps", "--collect-only", "-qq"]
-        + ["--no-cov", "-p", "no:cacheprovider", str(ROOT / "tests")],
+        + ["-n", "0", "--no-cov", "-p", "no:cacheprovider", str(ROOT / "tests")],
         cwd=ROOT,
         env=os.environ | {"PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"},
         capture_output=True,
