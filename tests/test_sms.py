@@ -210,7 +210,6 @@ def every_option() -> list[tuple[str, str, str]]:
     return [(code, keys, what) for code in ("", *MENU.languages) for keys, what in found]
 
 
-@pytest.mark.without_database  # the text line's replies: the same on any database
 @pytest.mark.parametrize(("code", "keys", "what"), every_option())
 def test_every_option_of_every_menu_by_text_in_every_language(
     app: Flask, code: str, keys: str, what: str
