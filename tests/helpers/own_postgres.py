@@ -137,7 +137,9 @@ class OwnPostgres:
                 for pid in waiting:
                     stopped.append(pid)
                     if _signal(pid, signal.SIGSTOP):  # (else gone: a session just ended)
-                        while (_stat(pid) or ["", "T"])[0] not in ("T", "t"):
+                        # Stopped, or a session that ended and waits (a zombie) for the
+                        # server, stopped first, to collect it: it never stops
+                        while (_stat(pid) or ["", "T"])[0] not in ("T", "t", "Z", "X"):
                             time.sleep(0.001)
             yield
         finally:
