@@ -65,7 +65,8 @@ def config(modules: list[str]) -> str:
         f"only_mutate = {listing(modules)}\n"
         f"pytest_add_cli_args_test_selection = {listing(TESTS)}\n"
         'also_copy = ["menus.yaml", "prompts", "bench", "tests"]\n'
-        'pytest_add_cli_args = ["--no-cov", "-p", "no:cacheprovider", "-q"]\n'
+        # -n 0: mutmut runs the tests in its own process, to know which ran (no xdist)
+        'pytest_add_cli_args = ["-n", "0", "--no-cov", "-p", "no:cacheprovider", "-q"]\n'
     )
 
 
