@@ -49,17 +49,23 @@ def shipped(tmp_path: Path) -> PromptAudio:
     return prompt_audio(load_menu(REPO_MENU), root, tmp_path)
 
 
-def test_shipped_audio_is_hashed_once_while_it_is_unchanged(
-    shipped: PromptAudio, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    read: list[Path] = []
+@pytest.fixture
+def read(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Every shipped file hashed from now on, in order."""
+    hashed: list[Path] = []
     real = prompts_module.file_hash
 
     def counted(path: Path) -> str:
-        read.append(path)
+        hashed.append(path)
         return real(path)
 
     monkeypatch.setattr(prompts_module, "file_hash", counted)
+    return hashed
+
+
+def test_shipped_audio_is_hashed_once_while_it_is_unchanged(
+    shipped: PromptAudio, read: list[Path]
+) -> None:
     first = shipped.current()
     assert len(read) == len(shipped.menu.prompts)
     manifest = shipped.manifest()
@@ -87,16 +93,8 @@ def test_shipped_audio_changed_on_disk_is_read_again(shipped: PromptAudio) -> No
 
 
 def test_a_second_app_on_the_same_audio_hashes_none_of_it_again(
-    shipped: PromptAudio, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    shipped: PromptAudio, tmp_path: Path, read: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    read: list[Path] = []
-    real = prompts_module.file_hash
-
-    def counted(path: Path) -> str:
-        read.append(path)
-        return real(path)
-
-    monkeypatch.setattr(prompts_module, "file_hash", counted)
     first = shipped.current()
     hashed = len(read)
     assert hashed == len(shipped.menu.prompts)
