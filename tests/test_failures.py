@@ -72,6 +72,41 @@ def test_a_note_that_cannot_be_written_or_read_is_logged(
     ]
 
 
+@pytest.mark.parametrize(
+    ("said", "reads"),
+    [
+        ({"DialBridged": "true"}, 0),  # Twilio said: no note is read
+        ({"DialBridged": "false"}, 0),
+        ({"DialBridged": "TRUE"}, 0),  # (in any case)
+        ({"DialBridged": "False"}, 0),
+        ({"CallStatus": "in-progress"}, 1),  # not said, the caller still there: the note
+        ({}, 1),
+        ({"CallStatus": "completed"}, 0),  # the caller has gone: nothing to decide
+        ({"CallStatus": "canceled"}, 0),
+    ],
+)
+def test_a_dial_action_reads_the_helplines_note_only_when_twilio_did_not_say(
+    app: Flask, said: dict[str, str], reads: int
+) -> None:
+    """A note is a read of the store on a caller's request: made only when it decides."""
+
+    class Counted:
+        read = 0
+
+        def mark(self, token: str) -> None:
+            raise AssertionError("a dial's end writes no note")
+
+        def taken(self, token: str) -> bool:
+            self.read += 1
+            return False
+
+    notes = Counted()
+    app.extensions["ivr.line"].accepted = notes
+    state = "m=derby_city&k=1&n=0&t=0123456789abcdef"
+    answer(app, f"/voice/dialled?{state}", DialCallStatus="completed", **said)
+    assert notes.read == reads
+
+
 def test_a_dial_action_past_the_end_of_its_chain_reads_the_numbers(app: Flask) -> None:
     """A URL no ring of ours makes (its step past the chain): the numbers, never an error."""
     root = answer(app, "/voice/dialled?m=derby_city&k=1&n=2", DialCallStatus="busy")

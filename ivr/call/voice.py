@@ -37,6 +37,7 @@ CONSOLE_PREFIX = "/console"
 HELPLINE_LEG = frozenset({twiml.WHISPER, twiml.ACCEPT})
 STAFF_PREFIX = "/staff"
 STAFF_FAILED = "Sorry, that could not be saved. Nothing has changed. Goodbye."
+# A CallStatus that says the caller has gone (the dial's action and the report read it)
 STATUS_GONE = frozenset({"completed", "canceled", "failed", "busy", "no-answer"})
 FORBIDDEN = "Forbidden: this line answers only requests signed by Twilio.\n"
 XML_HEADERS = "text/xml; charset=utf-8"

@@ -10,7 +10,7 @@ from ivr.call.decide import Means
 from ivr.call.form import Environ, Params
 from ivr.call.state import CallState
 from ivr.call.twiml import Renderer
-from ivr.call.voice import decided, ring
+from ivr.call.voice import STATUS_GONE, decided, ring
 from ivr.call.watch import Watch
 from ivr.report.tally import Tally
 from ivr.store.health import ACCEPTED
@@ -45,7 +45,6 @@ CONNECTED = "connected "
 WAIT_BANDS = ("<30 s", "30-60 s", "60-90 s", "90-120 s", ">120 s")
 WAIT_LIMITS = (30, 60, 90, 120)
 LONGEST_CALL = 24 * 60 * 60  # Twilio ends a call after 4 hours: anything longer is garbage
-STATUS_GONE = frozenset({"completed", "canceled", "failed", "busy", "no-answer"})
 Counts = list[tuple[str, str]]
 
 
