@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 from datetime import datetime
 from pathlib import Path
 
@@ -427,3 +428,35 @@ def test_without_espeak_ng_no_voice_is_known_so_none_is_refused(
         assert all(".tts_voice: warning: " in m for m in missing)
     finally:
         engines.espeak_voices.cache_clear()
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_when_nobody_can_be_reached_the_numbers_and_their_repeat_are_in_the_language(
+    app: Flask, code: str
+) -> None:
+    call = Simulator(app, {"national_24h": "busy"}).call([MENU.languages[code].key, "0", "1"])
+    prompts = after_choosing(heard_prompts(app, call), code)
+    assert prompts == [
+        f"{code}.greeting",
+        f"{code}.node.main",
+        f"{code}.repeat_hint",
+        f"{code}.hang_up",
+        f"{code}.connecting.national_24h",
+        f"{code}.not_available.national_24h",
+        f"{code}.numbers",
+        f"{code}.numbers",  # the key pressed: heard again, still in the language
+        f"{code}.goodbye",
+    ]
+
+
+@pytest.mark.parametrize("code", [c for c in CODES if MENU.languages[c].say_voice])
+def test_words_made_at_call_time_are_said_in_the_languages_twilio_voice(
+    tmp_path: Path, code: str
+) -> None:
+    app = create_app(config(tmp_path, CLOCK=lambda: SATURDAY))
+    renderer: Renderer = app.extensions["ivr.line"].renderer
+    said = ET.fromstring(renderer.transfer("men", "1", 0, "", (), code)).find("Say")
+    assert said is not None  # ManKind is closed on a Saturday: said, with its reason
+    voice = MENU.speaking(code).settings.say_as
+    assert voice != MENU.settings.say_as
+    assert (said.get("voice"), said.get("language")) == (voice["voice"], voice["language"])
