@@ -212,3 +212,37 @@ def test_counts_in_the_url_are_bounded(value: str, counted: int) -> None:
 )
 def test_the_answer_time_in_the_url_is_digits_or_nothing(value: str, answered: str) -> None:
     assert CallState.of(Params([], f"a={value}")).answered == answered
+
+
+def test_no_more_than_content_length_is_read() -> None:
+    """PEP 3333: a server's input stream may run on past the body; it is never read on."""
+    body = b"Digits=1&To=%2B441332000000"
+    environ = {
+        "CONTENT_TYPE": form.URLENCODED,
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body + b"&Digits=9&Forged=1"),
+    }
+    assert form_pairs(environ) == [("Digits", "1"), ("To", "+441332000000")]
+
+
+def test_a_request_without_a_query_string_has_only_its_form() -> None:
+    environ = {"CONTENT_TYPE": form.URLENCODED, "CONTENT_LENGTH": "8"}
+    environ["wsgi.input"] = io.BytesIO(b"Digits=1")
+    assert Params.of(environ).values == {"Digits": "1"}
+
+
+@pytest.mark.parametrize(
+    "server",
+    [
+        {"RAW_URI": "/voice/choose?m=main&s=0"},  # gunicorn (the Procfile's)
+        {"REQUEST_URI": "/voice/choose?m=main&s=0"},  # uWSGI
+        {"RAW_URI": "/voice/choose?m=main&s=0", "REQUEST_URI": "/voice/choose?m=main&s=0"},
+    ],
+)
+def test_the_signed_url_is_the_one_requested_under_each_server(server: dict[str, str]) -> None:
+    environ = {"wsgi.url_scheme": "http", "HTTP_HOST": "127.0.0.1:5077", **server}
+    wanted = "/voice/choose?m=main&s=0"
+    assert form.public_url(environ, "") == "http://127.0.0.1:5077" + wanted
+    assert form.public_url(environ, "https://line.example.org/") == (
+        "https://line.example.org" + wanted
+    )
