@@ -159,6 +159,25 @@ def test_the_report_counts_what_the_caller_heard(app: Flask) -> None:
     assert onward(renderer(app), "derby_city", "1", 0, ring=TRIED) == []
 
 
+
+def test_a_webhooks_answer_and_its_count_draw_the_same_caller(app: Flask) -> None:
+    """Whether this caller still tries the failing helpline is drawn from the ring's
+    token, made once per request: the count says what the caller heard, every time."""
+    make(app, "refuge_derby", "failed", "failed", "failed")
+    path = "/voice/choose?m=derby_city&s=0&i=0"
+    data = call_params(Digits="1", To=LINE)
+    headers = {"X-Twilio-Signature": sign(BASE + path, data)}
+    heard = []
+    before = counted(app)[SKIPPED_FAILING, "refuge_derby"]
+    for _ in range(80):  # one caller in 5 tries it: both are all but sure to be drawn
+        root = ET.fromstring(app.test_client().post(path, data=data, headers=headers).data)
+        tried = dialled(root)[0] == "+448000853481"
+        skipped = counted(app)[SKIPPED_FAILING, "refuge_derby"] - before
+        before += skipped
+        heard.append((tried, skipped))
+    assert set(heard) == {(True, 0), (False, 1)}
+
+
 # What each webhook tells the watch
 
 
