@@ -453,13 +453,26 @@ def test_when_nobody_can_be_reached_the_numbers_and_their_repeat_are_in_the_lang
 def test_words_made_at_call_time_are_said_in_the_languages_twilio_voice(
     tmp_path: Path, code: str
 ) -> None:
-    app = create_app(config(tmp_path, CLOCK=lambda: SATURDAY))
+    """A closed helpline's reason, and a menu with an option hidden while its helpline
+    is closed: both made at call time, both in the caller's language and its voice."""
+    hide = SHIPPED.replace(
+        "        transfer: [mankind, national_24h]\n",
+        "        transfer: [mankind, national_24h]\n        when_closed: hide\n",
+    )
+    (tmp_path / "menus.yaml").write_text(hide, encoding="utf-8")
+    app = create_app(
+        config(tmp_path, IVR_MENU=str(tmp_path / "menus.yaml"), CLOCK=lambda: SATURDAY)
+    )
     renderer: Renderer = app.extensions["ivr.line"].renderer
-    said = ET.fromstring(renderer.transfer("men", "1", 0, "", (), code)).find("Say")
-    assert said is not None  # ManKind is closed on a Saturday: said, with its reason
     voice = MENU.speaking(code).settings.say_as
     assert voice != MENU.settings.say_as
-    assert (said.get("voice"), said.get("language")) == (voice["voice"], voice["language"])
+    for rendered in (
+        renderer.transfer("men", "1", 0, "", (), code),
+        renderer.node("men", 0, 0, (), code),
+    ):
+        said = ET.fromstring(rendered).find(".//Say")
+        assert said is not None  # ManKind is closed on a Saturday
+        assert (said.get("voice"), said.get("language")) == (voice["voice"], voice["language"])
 
 
 def post(app: Flask, path: str, **params: str) -> ET.Element:
@@ -490,3 +503,16 @@ def test_after_the_retries_the_24_7_line_rings_on_its_own_key(app: Flask, code: 
     )
     number = dial.find("Number")
     assert number is not None and number.text == MENU.operator.e164
+
+
+@pytest.mark.parametrize("code", ["", *CODES])
+def test_the_greeting_is_said_once_not_again_after_a_silence_or_a_wrong_key(
+    app: Flask, code: str
+) -> None:
+    language = f"&g={code}" if code else ""
+    store = app.extensions["ivr.line"].prompts
+    greeting = store.audio_url(f"{code}.greeting" if code else "greeting")
+    for retry in ({}, {"SpeechResult": "xyzzy", "Confidence": "0.9"}):  # every key is taken
+        root = post(app, f"/voice/choose?m=main&s=0&i=0{language}", **retry)
+        plays = [p.text for p in root.iter("Play")]
+        assert plays and greeting not in plays
