@@ -159,20 +159,56 @@ def test_the_report_counts_what_the_caller_heard(app: Flask) -> None:
     assert onward(renderer(app), "derby_city", "1", 0, ring=TRIED) == []
 
 
+THREE_IN_A_CHAIN = """\
+helplines:
+  national_24h:
+    name: the National Domestic Abuse Helpline
+    number: 0808 2000 247
+  refuge_derby:
+    name: Refuge
+    number: 0800 085 3481
+  womens_work:
+    name: Women's Work
+    number: 01332 296 915
+menus:
+  main:
+    options:
+      1:
+        label: Refuge
+        keywords: [refuge]
+        transfer: [refuge_derby, womens_work, national_24h]
+"""
 
-def test_a_webhooks_answer_and_its_count_draw_the_same_caller(app: Flask) -> None:
-    """Whether this caller still tries the failing helpline is drawn from the ring's
+
+@pytest.mark.parametrize(
+    ("path", "posted", "failing"),
+    [
+        ("/voice/choose?m=main&s=0&i=0", {"Digits": "1"}, "refuge_derby"),
+        # Refuge was busy: Women's Work is next
+        (
+            "/voice/dialled?m=main&k=1&n=0&t=0123456789abcdef",
+            {"DialBridged": "false"},
+            "womens_work",
+        ),
+    ],
+)
+def test_a_webhooks_answer_and_its_count_draw_the_same_caller(
+    tmp_path: Path, path: str, posted: dict[str, str], failing: str
+) -> None:
+    """Whether this caller still tries a failing helpline is drawn from the ring's
     token, made once per request: the count says what the caller heard, every time."""
-    make(app, "refuge_derby", "failed", "failed", "failed")
-    path = "/voice/choose?m=derby_city&s=0&i=0"
-    data = call_params(Digits="1", To=LINE)
+    (tmp_path / "menus.yaml").write_text(THREE_IN_A_CHAIN, encoding="utf-8")
+    app = create_app(config(tmp_path, IVR_MENU=str(tmp_path / "menus.yaml")))
+    make(app, failing, "failed", "failed", "failed")
+    number = renderer(app).menu.helplines[failing].e164
+    data = call_params(To=LINE, **posted)
     headers = {"X-Twilio-Signature": sign(BASE + path, data)}
     heard = []
-    before = counted(app)[SKIPPED_FAILING, "refuge_derby"]
+    before = counted(app)[SKIPPED_FAILING, failing]
     for _ in range(80):  # one caller in 5 tries it: both are all but sure to be drawn
         root = ET.fromstring(app.test_client().post(path, data=data, headers=headers).data)
-        tried = dialled(root)[0] == "+448000853481"
-        skipped = counted(app)[SKIPPED_FAILING, "refuge_derby"] - before
+        tried = dialled(root)[0] == number
+        skipped = counted(app)[SKIPPED_FAILING, failing] - before
         before += skipped
         heard.append((tried, skipped))
     assert set(heard) == {(True, 0), (False, 1)}
