@@ -16,8 +16,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
+from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import MultiDict
 
 from ivr import create_app, fetch
+from ivr.call import form
 from ivr.simulate import ACCOUNT, Simulator
 from ivr.store import pins
 from ivr.store.changes import Store
@@ -415,3 +418,42 @@ def test_a_prompt_without_audio_is_said_in_its_own_languages_voice(
     heard = says[1]  # after "Prompt N. Callers now hear:"
     assert (heard.get("voice"), heard.get("language")) == voice
     assert heard.text is not None and heard.text.startswith(said)
+
+
+def test_the_staff_line_checks_twilios_signature_against_the_public_url(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Deployed behind a proxy, Twilio signs the public URL: that one is let in, and a
+    signature for any other URL is refused and logged (the path only)."""
+    app = create_app(config(tmp_path, STAFF_PIN=PIN, PUBLIC_BASE_URL="https://line.example.org"))
+    path = "/staff/pin?f=0"
+    params = call_params(Digits=PIN)
+    for url, status in (("https://line.example.org" + path, 200), (BASE + path, 403)):
+        response = app.test_client().post(
+            path, data=params, headers={"X-Twilio-Signature": sign(url, params)}
+        )
+        assert response.status_code == status
+    assert "Enter the prompt number" not in response.get_data(as_text=True)
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
+        "refused a request to /staff/pin: missing or wrong X-Twilio-Signature"
+    ]
+
+
+def test_a_multipart_post_to_the_staff_line_is_signed_whole_and_read_by_the_view(
+    staff_app: Flask,
+) -> None:
+    """The signature check reads the form through the view's own request (werkzeug's
+    parser, every value of a repeated name): the view still has it to read."""
+    path = "/staff/pin?f=0"
+    fields = [*call_params(Digits=PIN).items(), ("Repeated", "a"), ("Repeated", "b")]
+    signed = form.SignedForm({k: [v] for k, v in call_params(Digits=PIN).items()})
+    signed["Repeated"] = ["a", "b"]
+    signature = RequestValidator(TOKEN).compute_signature(BASE + path, signed)
+    response = staff_app.test_client().post(
+        path,
+        data=MultiDict(fields),
+        content_type="multipart/form-data",
+        headers={"X-Twilio-Signature": signature},
+    )
+    assert response.status_code == 200
+    assert "Enter the prompt number, then press hash." in response.get_data(as_text=True)
