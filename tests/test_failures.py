@@ -17,18 +17,10 @@ from ivr.call.twiml import Renderer
 from ivr.menu.hours import LONDON
 from ivr.menu.load import load_menu
 from ivr.simulate import LINE
-from tests.helpers import BASE, REPO_MENU, call_params, config, sign
+from tests.helpers import BASE, REPO_MENU, answer, config
 
 MENU = load_menu(REPO_MENU)
 SATURDAY = datetime(2026, 11, 28, 12, 0, tzinfo=LONDON)  # ManKind (mon-fri) is closed
-
-
-def answer(app: Flask, path: str, **params: str) -> ET.Element:
-    data = call_params(**params)
-    headers = {"X-Twilio-Signature": sign(BASE + path, data)}
-    response = app.test_client().post(path, data=data, headers=headers)
-    assert response.status_code == 200
-    return ET.fromstring(response.data)
 
 
 def test_a_failure_to_count_is_logged_and_the_call_goes_on(

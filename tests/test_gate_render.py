@@ -16,15 +16,7 @@ from flask import Flask
 
 from ivr.call import voice
 from ivr.call.voice import NotTwiml, twiml_bytes
-from tests.helpers import BASE, call_params, sign
-
-
-def answer(app: Flask, path: str, **params: str) -> ET.Element:
-    data = call_params(**params)
-    headers = {"X-Twilio-Signature": sign(BASE + path, data)}
-    response = app.test_client().post(path, data=data, headers=headers)
-    assert response.status_code == 200
-    return ET.fromstring(response.data)
+from tests.helpers import answer
 
 
 def rendering(monkeypatch: pytest.MonkeyPatch, path: str, text: str) -> None:

@@ -20,7 +20,7 @@ from ivr.menu.languages import spoken_when_in
 from ivr.menu.load import load_menu, menu_from_text
 from ivr.menu.source import MenuError
 from ivr.simulate import Call, Simulator
-from tests.helpers import BASE, REPO_MENU, call_params, config, prompt_audio, sign
+from tests.helpers import REPO_MENU, answer, config, prompt_audio
 
 MENU = load_menu(REPO_MENU)
 CODES = list(MENU.languages)
@@ -475,19 +475,11 @@ def test_words_made_at_call_time_are_said_in_the_languages_twilio_voice(
         assert (said.get("voice"), said.get("language")) == (voice["voice"], voice["language"])
 
 
-def post(app: Flask, path: str, **params: str) -> ET.Element:
-    data = call_params(**params)
-    headers = {"X-Twilio-Signature": sign(BASE + path, data)}
-    response = app.test_client().post(path, data=data, headers=headers)
-    assert response.status_code == 200
-    return ET.fromstring(response.data)
-
-
 @pytest.mark.parametrize("code", CODES)
 def test_a_language_chosen_after_a_silence_and_a_wrong_key_has_every_retry(
     app: Flask, code: str
 ) -> None:
-    root = post(app, "/voice/choose?m=main&s=1&i=1", Digits=MENU.languages[code].key)
+    root = answer(app, "/voice/choose?m=main&s=1&i=1", Digits=MENU.languages[code].key)
     gather = root.find("Gather")
     assert gather is not None
     assert gather.get("action") == f"/voice/choose?m=main&s=0&i=0&a=&g={code}"
@@ -496,7 +488,7 @@ def test_a_language_chosen_after_a_silence_and_a_wrong_key_has_every_retry(
 @pytest.mark.parametrize("code", ["", *CODES])
 def test_after_the_retries_the_24_7_line_rings_on_its_own_key(app: Flask, code: str) -> None:
     language = f"&g={code}" if code else ""
-    root = post(app, f"/voice/choose?m=derby_city&s=2&i=0{language}")
+    root = answer(app, f"/voice/choose?m=derby_city&s=2&i=0{language}")
     dial = root.find("Dial")
     assert dial is not None and dial.get("action", "").startswith(
         "/voice/dialled?m=derby_city&k=0&n=0&t="
@@ -513,6 +505,6 @@ def test_the_greeting_is_said_once_not_again_after_a_silence_or_a_wrong_key(
     store = app.extensions["ivr.line"].prompts
     greeting = store.audio_url(f"{code}.greeting" if code else "greeting")
     for retry in ({}, {"SpeechResult": "xyzzy", "Confidence": "0.9"}):  # every key is taken
-        root = post(app, f"/voice/choose?m=main&s=0&i=0{language}", **retry)
+        root = answer(app, f"/voice/choose?m=main&s=0&i=0{language}", **retry)
         plays = [p.text for p in root.iter("Play")]
         assert plays and greeting not in plays

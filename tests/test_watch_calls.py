@@ -20,7 +20,17 @@ from ivr.menu.load import load_menu
 from ivr.report.events import SKIPPED_FAILING, onward
 from ivr.store.health import SKIP, TRY, HealthStore, Limits
 from ivr.store.rows import Who
-from tests.helpers import BASE, NOON, REPO_MENU, call_params, config, counted, sign, spoken
+from tests.helpers import (
+    BASE,
+    NOON,
+    REPO_MENU,
+    SMALL_MENU,
+    call_params,
+    config,
+    counted,
+    sign,
+    spoken,
+)
 
 LINE = "+441632960001"
 SENTENCE = "Refuge in Derby City is not taking calls just now. Trying another helpline."
@@ -159,25 +169,10 @@ def test_the_report_counts_what_the_caller_heard(app: Flask) -> None:
     assert onward(renderer(app), "derby_city", "1", 0, ring=TRIED) == []
 
 
-THREE_IN_A_CHAIN = """\
-helplines:
-  national_24h:
-    name: the National Domestic Abuse Helpline
-    number: 0808 2000 247
-  refuge_derby:
-    name: Refuge
-    number: 0800 085 3481
-  womens_work:
-    name: Women's Work
-    number: 01332 296 915
-menus:
-  main:
-    options:
-      1:
-        label: Refuge
-        keywords: [refuge]
-        transfer: [refuge_derby, womens_work, national_24h]
-"""
+# Refuge, then Women's Work, then the 24/7 line
+THREE_IN_A_CHAIN = SMALL_MENU.replace(
+    "menus:", "  womens_work:\n    name: Women's Work\n    number: 01332 296 915\nmenus:"
+).replace("[refuge_derby, national_24h]", "[refuge_derby, womens_work, national_24h]")
 
 
 @pytest.mark.parametrize(

@@ -87,6 +87,15 @@ def sign(url: str, params: Mapping[str, str], token: str = TOKEN) -> str:
     return str(RequestValidator(token).compute_signature(url, dict(params)))
 
 
+def answer(app: Flask, path: str, **params: str) -> ET.Element:
+    """A call webhook's TwiML, as Twilio would post it (signed, with a call's values)."""
+    data = call_params(**params)
+    headers = {"X-Twilio-Signature": sign(BASE + path, data)}
+    response = app.test_client().post(path, data=data, headers=headers)
+    assert response.status_code == 200
+    return ET.fromstring(response.data)
+
+
 # Tests never read the real clock: a Tuesday at noon, when every helpline is open
 NOON = datetime(2026, 11, 24, 12, 0, tzinfo=LONDON)
 
